@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = "Articles"
+
+    def ready(self):
+        from articles.roles import sync_roles
+
+        post_migrate.connect(sync_roles, dispatch_uid="articles.sync_roles")

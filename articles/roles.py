@@ -1,0 +1,51 @@
+"""The newsroom's roles as Django groups, and the model permissions each one holds.
+
+Groups are kept in sync on every `migrate` (see `ArticlesConfig.ready`), so a permission
+added here reaches every installation. Object-level rules (a writer edits only their own
+drafts) are enforced in `articles/services.py` and the admin, on top of these.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+WRITER = "Writer"
+EDITOR = "Editor"
+AD_MANAGER = "Ad manager"
+
+
+def _crud(app, model, actions=("add", "change", "delete", "view")):
+    return {f"{app}.{action}_{model}" for action in actions}
+
+
+ROLE_PERMISSIONS = {
+    WRITER: (
+        _crud("articles", "article", ("add", "change", "view"))
+        | _crud("articles", "byline")
+        | _crud("articles", "taggedarticle")
+        | _crud("articles", "tag", ("add", "view"))
+        | {"articles.view_author", "articles.view_section"}
+    ),
+    EDITOR: (
+        _crud("articles", "article")
+        | _crud("articles", "byline")
+        | _crud("articles", "taggedarticle")
+        | _crud("articles", "tag")
+        | _crud("articles", "author")
+        | _crud("articles", "section")
+    ),
+    AD_MANAGER: (_crud("ads", "adslot") | _crud("ads", "creative") | {"articles.view_article"}),
+}
+
+
+def sync_roles(**kwargs):
+    """Create the role groups and give each exactly the permissions listed above."""
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for code in sorted(codes):
+            app_label, codename = code.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)

@@ -1,0 +1,194 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+from django.urls import reverse
+
+from ads.models import AdSlot
+from articles.models import Article
+from tests.factories import (
+    AdSlotFactory,
+    ArticleFactory,
+    AuthorFactory,
+    CreativeFactory,
+    SectionFactory,
+    UserFactory,
+    image_file,
+)
+
+
+def article_form(section, author, **overrides):
+    """A complete POST for the article add/change form, with one byline and one tag."""
+    data = {
+        "headline": "Admin-written story",
+        "slug": "admin-written-story",
+        "standfirst": "Written in the admin.",
+        "body": '<p>Safe text</p><script>alert("x")</script>',
+        "section": section.pk,
+        "status": Article.Status.PUBLISHED,
+        "published_at_0": "2025-08-10",
+        "published_at_1": "09:00:00",
+        "unpublish_at_0": "",
+        "unpublish_at_1": "",
+        "lead_image_alt": "",
+        "lead_image_caption": "",
+        "lead_image_credit": "",
+        "seo_title": "",
+        "seo_description": "",
+        "bylines-TOTAL_FORMS": "1",
+        "bylines-INITIAL_FORMS": "0",
+        "bylines-MIN_NUM_FORMS": "1",
+        "bylines-MAX_NUM_FORMS": "1000",
+        "bylines-0-position": "0",
+        "bylines-0-author": author.pk,
+        "tagged_items-TOTAL_FORMS": "0",
+        "tagged_items-INITIAL_FORMS": "0",
+        "tagged_items-MIN_NUM_FORMS": "0",
+        "tagged_items-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+class SuperuserSweepTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.admin = get_user_model().objects.create_superuser("root", "r@example.com", "pw")
+        ArticleFactory(tags=["sweep"])
+        CreativeFactory()
+
+    def test_every_changelist_add_and_change_page_loads(self):
+        self.client.force_login(self.admin)
+        for model, model_admin in admin.site._registry.items():
+            opts = model._meta
+            urls = [reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")]
+            if model_admin.has_add_permission(_request(self.admin)):
+                urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+            obj = model.objects.first()
+            if obj is not None:
+                urls.append(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+                )
+            for url in urls:
+                with self.subTest(url=url):
+                    assert self.client.get(url).status_code == 200
+
+    def test_admin_search_and_filters_work(self):
+        self.client.force_login(self.admin)
+        url = reverse("admin:articles_article_changelist")
+        for query in ["?q=Headline", "?status__exact=published", "?tags__id__exact=1"]:
+            with self.subTest(query=query):
+                assert self.client.get(url + query).status_code == 200
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+class EditorPublishesInTheAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.section = SectionFactory()
+        cls.author = AuthorFactory()
+        AdSlotFactory(code="YYYYYYYYYY")
+
+    def test_editor_writes_and_publishes_an_article(self):
+        self.client.force_login(self.editor)
+        data = article_form(self.section, self.author)
+        data["lead_image"] = image_file("lead.jpg")
+        data["lead_image_alt"] = "A lead picture"
+        response = self.client.post(reverse("admin:articles_article_add"), data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        article = Article.objects.get(slug="admin-written-story")
+        assert "<script" not in article.body and "<p>Safe text</p>" in article.body
+        assert article.lead_image.name.startswith("lead-images/")
+        assert "lead" not in article.lead_image.name.rsplit("/", 1)[-1]
+        assert (article.lead_image_width, article.lead_image_height) == (640, 480)
+        assert [b.author for b in article.bylines.all()] == [self.author]
+        page = self.client.get(article.get_absolute_url())
+        self.assertContains(page, "Admin-written story")
+        self.assertNotContains(page, "Not published.")
+
+    def test_bad_image_gets_a_form_error_and_saves_nothing(self):
+        self.client.force_login(self.editor)
+        data = article_form(self.section, self.author, lead_image_alt="x")
+        data["lead_image"] = image_file("lead.jpg", fmt="PNG")
+        response = self.client.post(reverse("admin:articles_article_add"), data)
+        assert response.status_code == 200
+        self.assertContains(response, "do not match its extension")
+        assert not Article.objects.exists()
+
+    def test_missing_byline_is_refused(self):
+        self.client.force_login(self.editor)
+        data = article_form(self.section, self.author, **{"bylines-TOTAL_FORMS": "0"})
+        response = self.client.post(reverse("admin:articles_article_add"), data)
+        self.assertContains(response, "Please submit at least 1 form.")
+        assert not Article.objects.exists()
+
+    def test_image_without_alt_text_is_refused(self):
+        self.client.force_login(self.editor)
+        data = article_form(self.section, self.author)
+        data["lead_image"] = image_file("lead.jpg")
+        response = self.client.post(reverse("admin:articles_article_add"), data)
+        self.assertContains(response, "Describe the lead image")
+        assert not Article.objects.exists()
+
+
+class RolePermissionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.admanager = UserFactory(username="ads", role="Ad manager")
+        cls.writer = UserFactory(username="wr", role="Writer")
+        cls.slot = AdSlotFactory(code="YYYYYYYYYY")
+
+    def test_ad_manager_cannot_add_articles(self):
+        self.client.force_login(self.admanager)
+        assert self.client.get(reverse("admin:articles_article_add")).status_code == 403
+        data = article_form(SectionFactory(), AuthorFactory())
+        assert self.client.post(reverse("admin:articles_article_add"), data).status_code == 403
+        assert not Article.objects.exists()
+
+    def test_writer_cannot_change_ad_slots(self):
+        self.client.force_login(self.writer)
+        url = reverse("admin:ads_adslot_change", args=[self.slot.pk])
+        response = self.client.post(url, {"code": "HACKED", "name": "x", "width": 1, "height": 1})
+        assert response.status_code == 403
+        assert AdSlot.objects.get().code == "YYYYYYYYYY"
+
+    def test_ad_manager_configures_a_slot(self):
+        self.client.force_login(self.admanager)
+        url = reverse("admin:ads_adslot_change", args=[self.slot.pk])
+        data = {
+            "code": "YYYYYYYYYY",
+            "name": "Leaderboard",
+            "description": "",
+            "width": "970",
+            "height": "250",
+            "label": "Advertisement",
+            "is_active": "on",
+            "creatives-TOTAL_FORMS": "0",
+            "creatives-INITIAL_FORMS": "0",
+            "creatives-MIN_NUM_FORMS": "0",
+            "creatives-MAX_NUM_FORMS": "1000",
+        }
+        assert self.client.post(url, data).status_code == 302
+        assert (AdSlot.objects.get().width, AdSlot.objects.get().height) == (970, 250)
+
+    def test_bad_slot_code_gets_a_clear_error(self):
+        self.client.force_login(self.admanager)
+        data = {
+            "code": "bad code!",
+            "name": "x",
+            "width": "300",
+            "height": "250",
+            "label": "Advertisement",
+            "creatives-TOTAL_FORMS": "0",
+            "creatives-INITIAL_FORMS": "0",
+        }
+        response = self.client.post(reverse("admin:ads_adslot_add"), data)
+        self.assertContains(response, "Use only letters, digits")
+        assert AdSlot.objects.count() == 1

@@ -1,0 +1,93 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import TestCase, override_settings
+
+from ads.models import AdSlot, Creative
+from articles import demo
+from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+
+SEED_URL = "/2025/08/10/china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves/"
+MODELS = [Article, Author, Section, Tag, TaggedArticle, Byline, AdSlot, Creative]
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+class SeedPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        seed()
+
+    def test_seed_article_page_matches_the_seed_in_order(self):
+        html = self.client.get(SEED_URL).content.decode()
+        expected = [
+            demo.SEED_ARTICLE["headline"],
+            "August 10, 2025",
+            *demo.SEED_ARTICLE["paragraphs"],
+            "Advertisement",
+            "Fake Ad Placeholder (Ad slot: YYYYYYYYYY)",
+            "Tags",
+            *(f">{tag}</a>" for tag in demo.SEED_ARTICLE["tags"]),
+            "Advertisement",
+            "Fake Ad Placeholder (Ad slot: ZZZZZZZZZZ)",
+        ]
+        position = html.find("<h1")
+        for fragment in expected:
+            found = html.find(fragment, position)
+            assert found != -1, f"{fragment[:60]!r} missing or out of order"
+            position = found + len(fragment)
+
+    def test_all_thirty_tags_link_to_working_tag_pages(self):
+        article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+        tags = article.ordered_tags
+        assert [tag.name for tag in tags] == demo.SEED_ARTICLE["tags"]
+        html = self.client.get(SEED_URL).content.decode()
+        for tag in tags:
+            assert f'<a href="/tags/{tag.slug}/" rel="tag">{tag.name}</a>' in html
+            self.assertContains(
+                self.client.get(f"/tags/{tag.slug}/"), demo.SEED_ARTICLE["headline"]
+            )
+
+    def test_demo_has_enough_to_browse(self):
+        assert Article.objects.published().count() >= 41
+        assert Section.objects.count() >= 4
+        assert Author.objects.count() >= 6
+        assert Article.objects.exclude(lead_image="").count() > 5
+        assert self.client.get("/?page=3").status_code == 200
+        assert Article.objects.count() > Article.objects.published().count()
+
+
+class SeedIdempotenceTests(TestCase):
+    def test_second_run_creates_nothing_twice(self):
+        with override_settings(DEBUG=True):
+            seed("--with-users")
+            counts = {model: model.objects.count() for model in MODELS}
+            users = get_user_model().objects.count()
+            output = seed("--with-users")
+        assert {model: model.objects.count() for model in MODELS} == counts
+        assert get_user_model().objects.count() == users == 4
+        assert "nothing created" in output
+        assert "writer" in output and "password" in output
+
+    def test_users_are_refused_when_debug_is_off(self):
+        with pytest.raises(CommandError, match="refused when DEBUG is off"):
+            seed("--with-users")
+        assert get_user_model().objects.count() == 0
+        assert Article.objects.count() == 0
+
+    def test_demo_accounts_hold_their_roles(self):
+        with override_settings(DEBUG=True):
+            seed("--with-users")
+        User = get_user_model()
+        assert User.objects.get(username="admin").is_superuser
+        assert User.objects.get(username="editor").groups.get().name == "Editor"
+        writer = User.objects.get(username="writer")
+        assert writer.groups.get().name == "Writer" and writer.author.slug == "amara-okafor"
+        assert User.objects.get(username="admanager").has_perm("ads.change_adslot")
+        assert not User.objects.get(username="admanager").has_perm("articles.change_article")
