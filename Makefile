@@ -3,13 +3,18 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core (npm), injected into pages by the end-to-end tests in tests/e2e/.
+E2E_TOOLS := tests/e2e/node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The test suite runs with DEBUG off, like production; it needs a (throwaway) secret key.
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv e2e-tools lint clean
+
+# Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 venv: $(STAMP)
 
@@ -31,10 +36,16 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-test: venv lint
+e2e-tools: $(E2E_TOOLS)
+
+$(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	@touch $@
+
+test: venv e2e-tools lint
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
