@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, in_ci
 
@@ -47,6 +47,7 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        expect.set_options(timeout=TIMEOUT_MS)
         yield chromium
         chromium.close()
 
