@@ -98,7 +98,9 @@ class Watch:
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def on_request_failed(self, request):
-        if self.ours(request.url):
+        # ERR_ABORTED is the browser cancelling a request itself, e.g. an image still loading
+        # when the reader follows a link: nothing our server did wrong.
+        if self.ours(request.url) and request.failure != "net::ERR_ABORTED":
             self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_response(self, response):

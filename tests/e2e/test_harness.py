@@ -31,9 +31,12 @@ def test_the_browser_is_the_system_chromium_with_a_fresh_profile(browser, page):
 
 def test_watch_records_console_errors_failed_requests_and_dialogs(page, watch):
     page.goto("/")
-    page.evaluate("console.error('probe')")
-    page.evaluate("fetch('/no-such-page/').then(() => true)")
-    page.evaluate("alert('probe')")
+    with page.expect_console_message():
+        page.evaluate("console.error('probe')")
+    with page.expect_response("**/no-such-page/"):
+        page.evaluate("fetch('/no-such-page/').then(() => true)")
+    with page.expect_event("dialog"):
+        page.evaluate("alert('probe')")
     assert any("probe" in error for error in watch.console_errors)
     assert any("/no-such-page/: 404" in failure for failure in watch.failed_requests)
     assert watch.dialogs == ["alert: probe"]
