@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv lint clean bench
 
 venv: $(STAMP)
 
@@ -38,3 +38,6 @@ test: venv lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bench: venv
+	$(PY) scripts/bench.py
