@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean
+.PHONY: run test venv e2e-tools lint clean bench
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -49,3 +49,6 @@ test: venv e2e-tools lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
+
+bench: venv
+	$(PY) scripts/bench.py

@@ -75,7 +75,10 @@ class AuthorAdmin(admin.ModelAdmin):
     actions = ["deactivate"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(byline_count=Count("bylines"))
+        # Meta.ordering is dropped from GROUP BY queries: order explicitly.
+        return (
+            super().get_queryset(request).annotate(byline_count=Count("bylines")).order_by("name")
+        )
 
     def get_search_results(self, request, queryset, search_term):
         # The byline autocomplete offers active authors only.
@@ -109,7 +112,12 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("tagged_articles"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("tagged_articles"))
+            .order_by("name")
+        )
 
     @admin.display(description="Articles", ordering="article_count")
     def article_count(self, obj):

@@ -4,7 +4,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from ads.models import AdSlot
-from articles.models import Article
+from articles.models import Article, Author
 from tests.factories import (
     AdSlotFactory,
     ArticleFactory,
@@ -192,3 +192,42 @@ class RolePermissionTests(TestCase):
         response = self.client.post(reverse("admin:ads_adslot_add"), data)
         self.assertContains(response, "Use only letters, digits")
         assert AdSlot.objects.count() == 1
+
+
+class AuthorAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed2", role="Editor")
+        cls.author = AuthorFactory(name="Busy Writer")
+        ArticleFactory(authors=[cls.author])
+
+    def test_author_with_bylines_is_not_deleted_through_the_admin(self):
+        self.client.force_login(self.editor)
+        url = reverse("admin:articles_author_delete", args=[self.author.pk])
+        response = self.client.post(url, {"post": "yes"})
+        self.assertContains(response, "would require deleting the following protected")
+        assert Author.objects.filter(pk=self.author.pk).exists()
+
+    def test_deactivate_action_keeps_bylines(self):
+        self.client.force_login(self.editor)
+        url = reverse("admin:articles_author_changelist")
+        data = {"action": "deactivate", "_selected_action": [self.author.pk]}
+        assert self.client.post(url, data).status_code == 302
+        self.author.refresh_from_db()
+        assert not self.author.is_active
+        assert self.author.bylines.count() == 1
+
+    def test_byline_autocomplete_offers_active_authors_only(self):
+        AuthorFactory(name="Busy Retired", is_active=False)
+        self.client.force_login(self.editor)
+        response = self.client.get(
+            "/admin/autocomplete/",
+            {
+                "term": "Busy",
+                "app_label": "articles",
+                "model_name": "byline",
+                "field_name": "author",
+            },
+        )
+        names = [result["text"] for result in response.json()["results"]]
+        assert names == ["Busy Writer"]
