@@ -493,6 +493,9 @@ def restore_revision(*, revision: Revision, by) -> Article:
             if field == "section":
                 if Section.objects.filter(pk=data["section"]).exists():
                     article.section_id = data["section"]
+            elif field == "lead_image":
+                if article.lead_image.name != data["lead_image"]:
+                    article.lead_image = data["lead_image"]
             elif field in data:
                 setattr(article, field, data[field])
         from_status = article.status
@@ -572,11 +575,13 @@ def create_preview_token(*, article: Article, by, lifetime=PREVIEW_LIFETIME) -> 
     """A signed share-preview token for the article, valid for `lifetime` unless revoked."""
     if not can_edit(by, article) and not is_editor(by):
         raise PermissionDenied(NOT_YOUR_ARTICLE)
+    now = timezone.now()
     token = PreviewToken.objects.create(
         article=article,
         key=secrets.token_urlsafe(24),
         created_by=by,
-        expires_at=timezone.now() + lifetime,
+        created_at=now,
+        expires_at=now + lifetime,
     )
     return signing.dumps(token.key, salt=PREVIEW_SALT)
 
