@@ -1,6 +1,7 @@
 """The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.html import format_html
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag as TaggitTag
 
 from articles import services
@@ -87,8 +91,34 @@ class TaggedArticleInline(admin.TabularInline):
     verbose_name_plural = "Tags"
 
 
+# The body editor offers what the body allowlist keeps (articles/sanitizer.py).
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "HardBreak": True,
+    "History": True,
+}
+# The editor loads its ES modules through an inline import map, which `script-src 'self'`
+# blocks; the article form alone allows scripts carrying this response's nonce (the admin
+# renders form media with `{% csp_nonce_attr media %}`). Public pages keep the strict policy.
+ARTICLE_FORM_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE]}
+
+
 class ArticleAdminForm(forms.ModelForm):
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    body = ProseEditorFormField(
+        extensions=BODY_EDITOR_EXTENSIONS,
+        sanitize=clean_html,
+        required=False,
+        widget=AdminProseEditorWidget,
+        help_text=Article._meta.get_field("body").help_text,
+    )
 
     class Meta:
         model = Article
@@ -248,9 +278,11 @@ class ArticleAdmin(admin.ModelAdmin):
             if article is not None:
                 extra_context.update(self.workflow_context(request, article))
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except services.EditConflict as conflict:
             return self.conflict_response(request, conflict.current)
+        response._csp_config = ARTICLE_FORM_CSP
+        return response
 
     def save_model(self, request, obj, form, change):
         if not change:
