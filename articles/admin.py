@@ -307,6 +307,15 @@ class ArticleAdmin(admin.ModelAdmin):
             reason="Edited" if change else "Created",
         )
 
+    def get_deleted_objects(self, objs, request):
+        # A draft that never went live goes with its own history and links; the logs stay
+        # read-only everywhere else (has_delete_permission refuses anything ever published).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        own_rows = {
+            opts.verbose_name for opts in (Revision._meta, AuditEntry._meta, PreviewToken._meta)
+        }
+        return deleted, counts, perms_needed - own_rows, protected
+
     def delete_model(self, request, obj):
         services.delete_article(article=obj, by=request.user)
 
