@@ -145,16 +145,51 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 class ScheduleForm(forms.Form):
-    publish_at = forms.DateTimeField(label="Publish at")
-    unpublish_at = forms.DateTimeField(label="Unpublish at", required=False)
+    publish_at = forms.DateTimeField(
+        label="Publish at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    unpublish_at = forms.DateTimeField(
+        label="Unpublish at (optional)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class SendBackForm(forms.Form):
+    note = forms.CharField(label="Note for the writers", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# Transitions that need input first ask for it on an intermediate page.
+INPUT_FORMS = {"schedule": ScheduleForm, "send_back": SendBackForm}
 
 
 def _transition_action(action):
     def run(modeladmin, request, queryset):
+        kwargs = {}
+        if action in INPUT_FORMS:
+            form = INPUT_FORMS[action](request.POST if "apply" in request.POST else None)
+            if not form.is_valid():
+                context = {
+                    **modeladmin.admin_site.each_context(request),
+                    "opts": modeladmin.opts,
+                    "title": f"{label}: {queryset.count()} article(s)",
+                    "form": form,
+                    "articles": queryset,
+                    "action": f"transition_{action}",
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                }
+                return TemplateResponse(request, "articles/action_input.html", context)
+            kwargs = {
+                "schedule": lambda d: {
+                    "publish_at": d["publish_at"],
+                    "unpublish_at": d["unpublish_at"],
+                },
+                "send_back": lambda d: {"note": d["note"]},
+            }[action](form.cleaned_data)
         done, refused = 0, []
         for article in queryset:
             try:
-                services.TRANSITION_FUNCTIONS[action](article=article, by=request.user)
+                services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
                 done += 1
             except (PermissionDenied, ValidationError) as exc:
                 refused.append(f"{article}: {' '.join(_messages(exc))}")
@@ -162,6 +197,7 @@ def _transition_action(action):
             modeladmin.message_user(request, f"{label}: {done} article(s).", messages.SUCCESS)
         for message in refused:
             modeladmin.message_user(request, message, messages.ERROR)
+        return None
 
     label = services.TRANSITIONS[action].label
     run.__name__ = f"transition_{action}"
@@ -174,8 +210,8 @@ def _messages(exc):
     return [str(exc) or "Not allowed."]
 
 
-# Transitions that need no input can run on many articles at once from the list.
-LIST_ACTIONS = ["submit", "withdraw", "publish", "cancel_schedule", "unpublish", "revert_to_draft"]
+# Every transition a person takes is also a list action (the scheduler's are not).
+LIST_ACTIONS = list(services.TRANSITION_FUNCTIONS)
 
 
 @admin.register(Article)

@@ -268,3 +268,39 @@ class AuditAndRevisionAdminTests(TestCase):
         assert self.client.post(url, {"post": "yes"}).status_code == 403
         assert Revision.objects.count() == 1
         assert SEO  # the shared fixture text stays in use
+
+
+class ListActionsWithInputTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.articles = [ready_article(in_review=True) for _ in range(2)]
+
+    def post(self, action, **data):
+        self.client.force_login(self.editor)
+        payload = {"action": action, "_selected_action": [a.pk for a in self.articles], **data}
+        return self.client.post(reverse("admin:articles_article_changelist"), payload)
+
+    def test_schedule_from_the_list_asks_for_the_time_first(self):
+        response = self.post("transition_schedule")
+        self.assertContains(response, 'type="datetime-local"')
+        assert {a.status for a in Article.objects.filter(pk__in=[a.pk for a in self.articles])} == {
+            S.IN_REVIEW
+        }
+        when = timezone.localtime(timezone.now() + timedelta(days=1)).replace(
+            second=0, microsecond=0
+        )
+        response = self.post(
+            "transition_schedule", apply="1", publish_at=when.strftime("%Y-%m-%dT%H:%M")
+        )
+        assert response.status_code == 302
+        for article in self.articles:
+            article.refresh_from_db()
+            assert (article.status, article.published_at) == (S.SCHEDULED, when)
+
+    def test_send_back_from_the_list_needs_a_note(self):
+        response = self.post("transition_send_back", apply="1", note="")
+        self.assertContains(response, "This field is required.")
+        assert not AuditEntry.objects.exists()
+        self.post("transition_send_back", apply="1", note="Both need a photo.")
+        assert [e.note for e in AuditEntry.objects.all()] == ["Both need a photo."] * 2
