@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from ads.models import AdSlot, Creative
-from articles import demo, roles
+from articles import demo, roles, services
 from articles.models import Article, Author, Byline, Section
 
 AD_SLOTS = [
@@ -112,8 +112,6 @@ class Command(BaseCommand):
             slug=seed["slug"],
             body="".join(f"<p>{p}</p>" for p in seed["paragraphs"]),
             section=sections[seed["section"]],
-            status=Article.Status.PUBLISHED,
-            published_at=datetime.fromisoformat(seed["published_at"]),
             lead_image_alt=seed["image_alt"],
             lead_image_caption=seed["headline"],
             lead_image_credit="Newsroom illustration",
@@ -121,7 +119,12 @@ class Command(BaseCommand):
         article.lead_image.save(
             "seed-article.jpg", demo_image("WAIC · Shanghai", "#1f3b57"), save=False
         )
-        article.save()
+        # Demo content arrives already published: the documented data-loading path.
+        services.import_article(
+            article=article,
+            status=Article.Status.PUBLISHED,
+            published_at=datetime.fromisoformat(seed["published_at"]),
+        )
         Byline.objects.create(article=article, author=authors[seed["author"]], position=0)
         article.tags.set(seed["tags"])
         self.note(1, "seed article")
@@ -150,8 +153,6 @@ class Command(BaseCommand):
                 standfirst=paragraphs[0],
                 body="".join(f"<p>{p}</p>" for p in paragraphs),
                 section=sections[section_slug],
-                status=Article.Status.PUBLISHED,
-                published_at=latest - timedelta(hours=7 * (i + 1)),
             )
             if i % 4 == 0:
                 article.lead_image_alt = f"Illustration for “{headline}”"
@@ -160,7 +161,11 @@ class Command(BaseCommand):
                     demo_image(headline, IMAGE_COLOURS[i % len(IMAGE_COLOURS)]),
                     save=False,
                 )
-            article.save()
+            services.import_article(
+                article=article,
+                status=Article.Status.PUBLISHED,
+                published_at=latest - timedelta(hours=7 * (i + 1)),
+            )
             for position, author in enumerate(byline_authors):
                 Byline.objects.create(article=article, author=author, position=position)
             article.tags.set(tags)
@@ -185,12 +190,14 @@ class Command(BaseCommand):
             slug = slugify(headline)
             if Article.objects.filter(slug=slug).exists():
                 continue
-            article = Article.objects.create(
-                headline=headline,
-                slug=slug,
-                standfirst="Not public yet: only the newsroom can see this.",
-                body="<p>Work in progress.</p>",
-                section=sections["technology"],
+            article = services.import_article(
+                article=Article(
+                    headline=headline,
+                    slug=slug,
+                    standfirst="Not public yet: only the newsroom can see this.",
+                    body="<p>Work in progress.</p>",
+                    section=sections["technology"],
+                ),
                 status=status,
                 published_at=published_at,
             )
