@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from ads import adstxt, reports, services
 from ads.models import (
+    ERROR_CLICK_URL,
     AdSlot,
     AdsTxtFile,
     AdsTxtRecord,
@@ -169,8 +170,28 @@ class AdSlotAdmin(ReportMixin, admin.ModelAdmin):
         return "placeholder only"
 
 
+class CreativeForm(forms.ModelForm):
+    class Meta:
+        model = Creative
+        fields = [
+            "name",
+            "kind",
+            "advertiser",
+            "is_active",
+            "width",
+            "height",
+            "image",
+            "alt_text",
+            "html",
+            "click_url",
+            "adsense_client_id",
+        ]
+        error_messages = {"click_url": {"invalid": ERROR_CLICK_URL}}
+
+
 @admin.register(Creative)
 class CreativeAdmin(admin.ModelAdmin):
+    form = CreativeForm
     list_display = ["name", "kind", "advertiser", "size", "is_active", "updated_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "advertiser"]

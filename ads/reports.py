@@ -50,14 +50,14 @@ def svg_chart(days, *, width=600, height=160) -> str:
     step = width / len(days)
     bars = format_html_join(
         "",
-        '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#79aec8">'
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="#79aec8">'
         "<title>{}: {} viewable, {} clicks</title></rect>",
         (
             (
-                i * step + 1,
-                height - d["impressions"] / top * height,
-                step - 2,
-                d["impressions"] / top * height,
+                f"{i * step + 1:.1f}",
+                f"{height - d['impressions'] / top * height:.1f}",
+                f"{step - 2:.1f}",
+                f"{d['impressions'] / top * height:.1f}",
                 d["date"].isoformat(),
                 d["impressions"],
                 d["clicks"],

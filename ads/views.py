@@ -72,6 +72,9 @@ def _within_rate(placement_ids) -> list[int]:
 @require_POST
 def beacon(request):
     """Record offers and viewable impressions: counts per placement per day, nothing else."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BEACON_BYTES:
+        return HttpResponseBadRequest("Too large.", content_type="text/plain")
     if len(request.body) > MAX_BEACON_BYTES:
         return HttpResponseBadRequest("Too large.", content_type="text/plain")
     try:
