@@ -3,10 +3,11 @@ import logging
 
 from django import template
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ads import insertion
+from ads import csp, insertion
 from ads.models import Creative, EmptyBehaviour, Position
 from ads.services import order_for_display, page_ads_for_request
 
@@ -58,6 +59,7 @@ def render_slot(context, code, article=None, page_type=None) -> str:
     if not placements and empty == EmptyBehaviour.COLLAPSE:
         return ""
     placements = order_for_display(placements, page.now)
+    _note_csp(context.get("request"), placements)
     live_first = bool(placements) and placements[0].is_live(page.now)
     return render_to_string(
         "ads/_slot.html",
@@ -72,6 +74,30 @@ def render_slot(context, code, article=None, page_type=None) -> str:
             else "",
         },
     )
+
+
+def _note_csp(request, placements):
+    kinds = {p.creative.kind for p in placements}
+    scripts = set()
+    for placement in placements:
+        if placement.creative.kind == Creative.Kind.SCRIPT:
+            scripts |= csp.script_sources(placement.creative.html)
+    network = bool(kinds & {Creative.Kind.GAM, Creative.Kind.ADSENSE})
+    csp.note(request, scripts=scripts, network=network)
+
+
+@register.simple_tag(takes_context=True)
+def ads_script(context):
+    """The ads script, at the end of the page: with the request's CSP nonce on pages whose
+    slots carry ad network units (they need it to load GPT under a strict CSP), without one
+    everywhere else so that those pages stay cacheable byte for byte."""
+    request = context.get("request")
+    needs = getattr(request, csp.REQUEST_ATTR, None) or {}
+    nonce = getattr(request, "_csp_nonce", None) if needs.get("network") else None
+    src = static("ads/ads.js")
+    if nonce is not None:
+        return format_html('<script src="{}" defer nonce="{}"></script>', src, nonce)
+    return format_html('<script src="{}" defer></script>', src)
 
 
 @register.simple_tag(takes_context=True)

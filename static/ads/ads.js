@@ -89,6 +89,8 @@
     }
     root.googletag.cmd.push(function () {
       var gt = root.googletag;
+      // Creatives render cross-domain (SafeFrame): a same-origin ad frame would inherit our CSP.
+      gt.pubads().setForceSafeFrame(true);
       var mapping = gt.sizeMapping();
       config.mapping.forEach(function (row) { mapping.addSize(row[0], row[1]); });
       var slot = gt.defineSlot(config.path, config.sizes, unit.id);
