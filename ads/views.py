@@ -29,7 +29,8 @@ def click(request, placement_id):
         return HttpResponse(
             "This advertisement has no link.", status=404, content_type="text/plain"
         )
-    services.record_click(placement=placement)
+    if _within_rate([placement.pk], kind="click"):
+        services.record_click(placement=placement)
     response = HttpResponseRedirect(url)
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -52,12 +53,12 @@ def _parse_beacon(body: bytes):
     return lists
 
 
-def _within_rate(placement_ids) -> list[int]:
+def _within_rate(placement_ids, kind="beacon") -> list[int]:
     """Drop ids that have had too many reports this minute (a flood, not readers)."""
     limit = getattr(settings, "ADS_BEACON_LIMIT_PER_MINUTE", 6000)
     allowed = []
     for pk in placement_ids:
-        key = f"ads:beacon:{pk}"
+        key = f"ads:{kind}:{pk}"
         cache.add(key, 0, timeout=60)
         try:
             count = cache.incr(key)

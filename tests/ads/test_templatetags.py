@@ -182,6 +182,12 @@ class SelectionTests(TestCase):
 
     def test_house_empty_behaviour_borrows_a_fitting_house_ad(self):
         AdSlot.objects.filter(pk=self.slot.pk).update(empty_behaviour=EmptyBehaviour.HOUSE)
+        PlacementFactory(
+            slot=AdSlotFactory(code="WIDE", width=728, height=90),
+            house=True,
+            creative=CreativeFactory(width=728, height=90),
+        )
+        assert "Fake Ad Placeholder (Ad slot: YYYYYYYYYY)" in render(ONE_SLOT)  # none fits
         house = PlacementFactory(slot=AdSlotFactory(code="OTHER"), house=True)
         assert self.live_ids() == [house.pk]
 
@@ -211,6 +217,16 @@ class ArticleControlTests(TestCase):
         assert f'data-placement="{self.sponsor_ad.pk}"' in html
         assert f'data-placement="{self.rival.pk}"' not in html
         assert "ZZZZZZZZZZ" not in html  # competing slot suppressed, not even a placeholder
+
+    def test_sponsor_label_shows_even_when_the_article_has_no_ads(self):
+        article = ArticleFactory(ads_disabled=True)
+        Sponsorship.objects.create(article=article, sponsor_name="Acme Bank")
+        template = Template(
+            '{% load ads_tags %}{% ad_sponsor_label article %}{% ad_slot "YYYYYYYYYY" %}'
+        )
+        html = render(template, article=article)
+        assert "Sponsored by <strong>Acme Bank</strong>" in html
+        assert "Advertisement" not in html
 
     def test_unsponsored_article_has_no_label(self):
         template = Template("{% load ads_tags %}{% ad_sponsor_label article %}")
