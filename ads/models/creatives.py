@@ -128,12 +128,12 @@ class Creative(models.Model):
         kind = self.kind
         if not self.is_network_unit and not self.size:
             errors["width"] = ERROR_SIZE_REQUIRED
-        if kind == self.Kind.IMAGE:
-            if not self.image:
-                errors["image"] = ERROR_IMAGE_REQUIRED
-            elif not self.alt_text.strip():
+        if kind == self.Kind.IMAGE and not self.image:
+            errors["image"] = ERROR_IMAGE_REQUIRED
+        if self.image and kind in (self.Kind.IMAGE, self.Kind.HOUSE):
+            if not self.alt_text.strip():
                 errors["alt_text"] = ERROR_ALT_REQUIRED
-            elif self.size and "width" not in errors:
+            if self.size:
                 self._check_image(errors)
         if kind in (self.Kind.HTML, self.Kind.SCRIPT) and not self.html.strip():
             errors["html"] = ERROR_HTML_REQUIRED

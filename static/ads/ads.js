@@ -48,9 +48,11 @@
   function flush() {
     flushTimer = null;
     if (!beaconUrl || (!pending.o.length && !pending.v.length)) { return; }
-    var body = JSON.stringify({ o: pending.o.slice(0, 20), v: pending.v.slice(0, 20) });
-    pending = { o: [], v: [] };
-    if (navigator.sendBeacon) { navigator.sendBeacon(beaconUrl, body); }
+    // The endpoint takes at most 20 ids of each kind per report.
+    while (pending.o.length || pending.v.length) {
+      var body = JSON.stringify({ o: pending.o.splice(0, 20), v: pending.v.splice(0, 20) });
+      if (navigator.sendBeacon) { navigator.sendBeacon(beaconUrl, body); }
+    }
   }
 
   function report(kind, placement) {

@@ -240,6 +240,13 @@ class AdManagerFormTests(TestCase):
         self.assertContains(response, "Upload a valid image")
         assert not Creative.objects.exists()
 
+    def test_changelists_link_to_the_report_and_the_ads_txt_tools(self):
+        placements = self.client.get(reverse("admin:ads_placement_changelist"))
+        self.assertContains(placements, 'href="/admin/ads/placement/report/"')
+        records = self.client.get(reverse("admin:ads_adstxtrecord_changelist"))
+        self.assertContains(records, 'href="/admin/ads/adstxtrecord/import/"')
+        self.assertContains(records, 'href="/ads.txt"')
+
     def test_image_needs_alt_text(self):
         data = creative_form(alt_text="", image=image_file("ad.png", size=(300, 250), fmt="PNG"))
         response = self.client.post(reverse("admin:ads_creative_add"), data)
