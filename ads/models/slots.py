@@ -1,5 +1,7 @@
 """Ad slots: named places on the site's pages, with their sizes and behaviour."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -7,6 +9,13 @@ from django.db.models import Q
 
 from ads import sizes as adsizes
 
+ERROR_GAM_PATH = (
+    "Write the ad unit path as /network code/unit/…, e.g. /1234567/news/leaderboard "
+    "(letters, digits and _ - . * \\ ! < : ( ) in each part, at most 100 characters each)."
+)
+ERROR_ADSENSE_SLOT = "An AdSense slot id is 10 digits."
+# Google Ad Manager: /<network code>/<ad unit code>/…, codes of up to 100 allowed characters.
+_GAM_PATH = re.compile(r"^/\d+(/[A-Za-z0-9_.*\\!<:()-]{1,100})+$")
 ERROR_CODE = "Use only letters, digits, - and _ in a slot code."
 
 
@@ -192,5 +201,11 @@ class AdSlot(models.Model):
                         f"{adsizes.format_sizes(stray)} is not one of the slot's sizes; "
                         "add it to the main or other sizes first."
                     )
+        if self.gam_ad_unit_path and not _GAM_PATH.match(self.gam_ad_unit_path):
+            errors["gam_ad_unit_path"] = ERROR_GAM_PATH
+        if self.adsense_slot_id and not (
+            self.adsense_slot_id.isdigit() and len(self.adsense_slot_id) == 10
+        ):
+            errors["adsense_slot_id"] = ERROR_ADSENSE_SLOT
         if errors:
             raise ValidationError(errors)

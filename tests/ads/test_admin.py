@@ -197,7 +197,8 @@ class AdManagerFormTests(TestCase):
         self.client.force_login(self.manager)
 
     def test_ad_manager_creates_a_slot_with_sizes_and_mapping(self):
-        response = self.client.post(reverse("admin:ads_adslot_add"), slot_form())
+        data = slot_form(gam_ad_unit_path="/1234567/news/top_leader", adsense_slot_id="1234567890")
+        response = self.client.post(reverse("admin:ads_adslot_add"), data)
         assert response.status_code == 302, response.context["adminform"].form.errors
         slot = AdSlot.objects.get(code="LEADER")
         assert slot.sizes == [(728, 90), (970, 250), (320, 50)]
@@ -208,6 +209,9 @@ class AdManagerFormTests(TestCase):
             ({"width": "500", "height": "90"}, "500x90 is not an IAB standard size"),
             ({"extra_sizes": "300 by 250"}, "Write sizes as width x height"),
             ({"sizes_mobile": "300x250"}, "300x250 is not one of the slot&#x27;s sizes"),
+            ({"gam_ad_unit_path": "news/leader"}, "Write the ad unit path as /network code"),
+            ({"gam_ad_unit_path": "/12ab/leader"}, "Write the ad unit path as /network code"),
+            ({"adsense_slot_id": "12345"}, "An AdSense slot id is 10 digits."),
         ]
         for overrides, message in cases:
             with self.subTest(overrides=overrides):
