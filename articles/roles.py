@@ -33,7 +33,17 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "section")
         | {"articles.publish_article", "articles.view_revision", "articles.view_auditentry"}
     ),
-    AD_MANAGER: (_crud("ads", "adslot") | _crud("ads", "creative") | {"articles.view_article"}),
+    AD_MANAGER: (
+        _crud("ads", "adslot")
+        | _crud("ads", "creative")
+        | _crud("ads", "placement")
+        | _crud("ads", "sponsorship")
+        | _crud("ads", "suppressionrule")
+        | _crud("ads", "adstxtrecord")
+        | _crud("ads", "adstxtvariable")
+        | {"ads.view_placementstat"}
+        | {"articles.view_article", "articles.view_section", "articles.view_tag"}
+    ),
 }
 
 

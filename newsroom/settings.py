@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After Django's CSP middleware, so it adjusts the policy before the header is built.
+    "ads.csp.AdsCspMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from ads.models import AdSlot, Creative
+from ads.models import AdSlot
 from articles import demo, roles, services
 from articles.models import Article, Author, Byline, Section
 
@@ -209,7 +209,7 @@ class Command(BaseCommand):
     def ad_slots(self):
         count = 0
         for code, name, description, width, height in AD_SLOTS:
-            slot, created = AdSlot.objects.get_or_create(
+            _, created = AdSlot.objects.get_or_create(
                 code=code,
                 defaults={
                     "name": name,
@@ -218,8 +218,6 @@ class Command(BaseCommand):
                     "height": height,
                 },
             )
-            if created:
-                Creative.objects.create(slot=slot, name=f"{code} placeholder")
             count += created
         self.note(count, "ad slots")
 
