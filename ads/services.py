@@ -7,10 +7,12 @@ suppression rules and sponsorship folded in), then the placements eligible for t
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from ads import adstxt
 from ads.models import (
     AdSlot,
     AdsTxtRecord,
@@ -205,10 +207,6 @@ def import_ads_txt(*, file, text) -> int:
 
     Raises ValidationError with one "Line N: …" message per bad line.
     """
-    from django.core.exceptions import ValidationError
-
-    from ads import adstxt
-
     errors = adstxt.validate(text)
     if errors:
         raise ValidationError(errors)

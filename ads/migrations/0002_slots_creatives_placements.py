@@ -269,7 +269,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='placement',
             name='sections',
-            field=models.ManyToManyField(blank=True, help_text='Only on articles and pages of these sections. Leave empty for all.', related_name='+', to='articles.section'),
+            field=models.ManyToManyField(blank=True, help_text='Only on articles of these sections. Leave empty for all.', related_name='+', to='articles.section'),
         ),
         migrations.AddField(
             model_name='placement',

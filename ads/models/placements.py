@@ -90,7 +90,7 @@ class Placement(models.Model):
         "articles.Section",
         blank=True,
         related_name="+",
-        help_text="Only on articles and pages of these sections. Leave empty for all.",
+        help_text="Only on articles of these sections. Leave empty for all.",
     )
     tags = models.ManyToManyField(
         "articles.Tag",
