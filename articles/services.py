@@ -337,6 +337,7 @@ def send_back(*, article: Article, by, note: str) -> Article:
 def publish_now(*, article: Article, by) -> Article:
     """Put an approved article live now (an article that was live before keeps its date)."""
     now = timezone.now()
+    article = Article.objects.get(pk=article.pk)  # the stored times, not a stale copy's
     published_at = article.published_at if article.first_published_at else None
     if published_at is None or published_at > now:
         published_at = now
