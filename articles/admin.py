@@ -138,6 +138,9 @@ class ArticleAdminForm(forms.ModelForm):
             "seo_description",
         ]
 
+    class Media:
+        css = {"all": ["articles/prose-editor-base.css"]}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -190,6 +191,14 @@ class SharePreviewTests(TestCase):
         assert response["X-Robots-Tag"].startswith("noindex")
         assert response["Cache-Control"] == "private, no-store"
         self.assertContains(response, 'content="noindex, nofollow"')
+
+    def test_writers_share_their_own_articles_only(self):
+        writer = UserFactory(username="wr", role="Writer")
+        own = ready_article(in_review=True, authors=[AuthorFactory(user=writer)])
+        assert services.create_preview_token(article=own, by=writer)
+        with self.assertRaises(PermissionDenied):
+            services.create_preview_token(article=self.article, by=writer)
+        assert PreviewToken.objects.count() == 1
 
     def test_tampered_link_is_404(self):
         signed = self.share()

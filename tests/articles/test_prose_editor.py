@@ -43,6 +43,14 @@ class ProseEditorTests(TestCase):
         for path in ["django_prose_editor/editor.js", "django_prose_editor/configurable.js"]:
             assert finders.find(path), path
 
+    def test_tiptap_base_styles_come_from_a_stylesheet_not_an_inline_style(self):
+        # Tiptap injects these as a <style> element, which `style-src 'self'` blocks.
+        self.client.force_login(self.editor)
+        response = self.client.get(change_url(self.article))
+        self.assertContains(response, "/static/articles/prose-editor-base.css")
+        with open(finders.find("articles/prose-editor-base.css")) as css:
+            assert "white-space: pre-wrap" in css.read()
+
     def test_the_server_still_sanitises_the_body(self):
         self.client.force_login(self.editor)
         body = (

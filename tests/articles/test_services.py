@@ -29,7 +29,7 @@ EXPECTED = {
         S.IN_REVIEW: {"withdraw", "send_back", "publish", "schedule"},
         S.SCHEDULED: {"cancel_schedule"},
         S.PUBLISHED: {"unpublish"},
-        S.UNPUBLISHED: {"publish", "schedule", "revert_to_draft"},
+        S.UNPUBLISHED: {"publish", "revert_to_draft"},
     },
     "ad_manager": {},
 }

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from ads.models import AdSlot
 from articles import demo, roles, services
-from articles.models import Article, Author, Byline, Section
+from articles.models import Article, Author, Section
 
 AD_SLOTS = [
     ("YYYYYYYYYY", "After article body", "Below the last paragraph of every article.", 728, 90),
@@ -124,9 +124,9 @@ class Command(BaseCommand):
             article=article,
             status=Article.Status.PUBLISHED,
             published_at=datetime.fromisoformat(seed["published_at"]),
+            authors=[authors[seed["author"]]],
+            tags=seed["tags"],
         )
-        Byline.objects.create(article=article, author=authors[seed["author"]], position=0)
-        article.tags.set(seed["tags"])
         self.note(1, "seed article")
 
     def filler(self, sections, authors):
@@ -165,10 +165,9 @@ class Command(BaseCommand):
                 article=article,
                 status=Article.Status.PUBLISHED,
                 published_at=latest - timedelta(hours=7 * (i + 1)),
+                authors=byline_authors,
+                tags=tags,
             )
-            for position, author in enumerate(byline_authors):
-                Byline.objects.create(article=article, author=author, position=position)
-            article.tags.set(tags)
             count += 1
         self.note(count, "generated articles")
         self.work_in_progress(sections, authors)
@@ -190,7 +189,7 @@ class Command(BaseCommand):
             slug = slugify(headline)
             if Article.objects.filter(slug=slug).exists():
                 continue
-            article = services.import_article(
+            services.import_article(
                 article=Article(
                     headline=headline,
                     slug=slug,
@@ -200,9 +199,9 @@ class Command(BaseCommand):
                 ),
                 status=status,
                 published_at=published_at,
+                authors=[authors["amara-okafor"]],
+                tags=["artificial intelligence"],
             )
-            Byline.objects.create(article=article, author=authors["amara-okafor"], position=0)
-            article.tags.set(["artificial intelligence"])
             count += 1
         self.note(count, "unpublished articles")
 
