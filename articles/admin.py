@@ -1,11 +1,73 @@
+"""The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md."""
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import (
+    Http404,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.html import format_html
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag as TaggitTag
 
-from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+from articles import services
+from articles.models import (
+    Article,
+    AuditEntry,
+    Author,
+    Byline,
+    PreviewToken,
+    Revision,
+    Section,
+    Tag,
+    TaggedArticle,
+)
+from articles.sanitizer import clean_html
+from articles.views import render_preview
 
 # We file articles under our own Tag model; taggit's default one is unused.
 admin.site.unregister(TaggitTag)
+
+# Form keys that only services may change: a POST carrying one of them is forged.
+FORGED_KEYS = {
+    "status",
+    "published_at",
+    "published_at_0",
+    "published_at_1",
+    "unpublish_at",
+    "unpublish_at_0",
+    "unpublish_at_1",
+    "first_published_at",
+    "created_by",
+    "version",
+}
+FORGED_FIELD = "Status, publish times and versions change only through the workflow buttons."
+STALE_FORM = "This form is missing the version it was loaded at. Reload the article."
+# Fields the conflict page compares (what the other person saved against what you typed).
+CONFLICT_FIELDS = [
+    "headline",
+    "slug",
+    "standfirst",
+    "body",
+    "section",
+    "lead_image_alt",
+    "lead_image_caption",
+    "lead_image_credit",
+    "seo_title",
+    "seo_description",
+]
 
 
 class BylineInline(admin.TabularInline):
@@ -29,18 +91,162 @@ class TaggedArticleInline(admin.TabularInline):
     verbose_name_plural = "Tags"
 
 
+# The body editor offers what the body allowlist keeps (articles/sanitizer.py).
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "HardBreak": True,
+    "History": True,
+}
+# The editor loads its ES modules through an inline import map, which `script-src 'self'`
+# blocks; the article form alone allows scripts carrying this response's nonce (the admin
+# renders form media with `{% csp_nonce_attr media %}`). Public pages keep the strict policy.
+ARTICLE_FORM_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE]}
+
+
+class ArticleAdminForm(forms.ModelForm):
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    body = ProseEditorFormField(
+        extensions=BODY_EDITOR_EXTENSIONS,
+        sanitize=clean_html,
+        required=False,
+        widget=AdminProseEditorWidget,
+        help_text=Article._meta.get_field("body").help_text,
+    )
+
+    class Meta:
+        model = Article
+        # The admin's fieldsets choose the fields; status and times are read-only there.
+        fields = [
+            "headline",
+            "slug",
+            "standfirst",
+            "body",
+            "section",
+            "lead_image",
+            "lead_image_alt",
+            "lead_image_caption",
+            "lead_image_credit",
+            "ads_disabled",
+            "seo_title",
+            "seo_description",
+        ]
+
+    class Media:
+        css = {"all": ["articles/prose-editor-base.css"]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+
+class ScheduleForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        label="Publish at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    unpublish_at = forms.DateTimeField(
+        label="Unpublish at (optional)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class SendBackForm(forms.Form):
+    note = forms.CharField(label="Note for the writers", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# Transitions that need input first ask for it on an intermediate page.
+INPUT_FORMS = {"schedule": ScheduleForm, "send_back": SendBackForm}
+
+
+def _transition_action(action):
+    def run(modeladmin, request, queryset):
+        kwargs = {}
+        if action in INPUT_FORMS:
+            form = INPUT_FORMS[action](request.POST if "apply" in request.POST else None)
+            if not form.is_valid():
+                context = {
+                    **modeladmin.admin_site.each_context(request),
+                    "opts": modeladmin.opts,
+                    "title": f"{label}: {queryset.count()} article(s)",
+                    "form": form,
+                    "articles": queryset,
+                    "action": f"transition_{action}",
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                }
+                return TemplateResponse(request, "articles/action_input.html", context)
+            kwargs = {
+                "schedule": lambda d: {
+                    "publish_at": d["publish_at"],
+                    "unpublish_at": d["unpublish_at"],
+                },
+                "send_back": lambda d: {"note": d["note"]},
+            }[action](form.cleaned_data)
+        done, refused = 0, []
+        for article in queryset:
+            try:
+                services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
+                done += 1
+            except (PermissionDenied, ValidationError) as exc:
+                refused.append(f"{article}: {' '.join(_messages(exc))}")
+        if done:
+            modeladmin.message_user(request, f"{label}: {done} article(s).", messages.SUCCESS)
+        for message in refused:
+            modeladmin.message_user(request, message, messages.ERROR)
+        return None
+
+    label = services.TRANSITIONS[action].label
+    run.__name__ = f"transition_{action}"
+    return admin.action(description=f"{label} (selected articles)")(run)
+
+
+def _messages(exc):
+    if isinstance(exc, ValidationError):
+        return exc.messages
+    return [str(exc) or "Not allowed."]
+
+
+# Every transition a person takes is also a list action (the scheduler's are not).
+LIST_ACTIONS = list(services.TRANSITION_FUNCTIONS)
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "status", "section", "byline_names", "published_at", "updated_at"]
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = [
+        "headline",
+        "status",
+        "section",
+        "byline_names",
+        "published_at",
+        "updated_at",
+    ]
     list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled"]
     search_fields = ["headline", "standfirst", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
     inlines = [BylineInline, TaggedArticleInline]
-    readonly_fields = ["first_published_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "unpublish_at",
+        "first_published_at",
+        "created_at",
+        "updated_at",
+        "version",
+    ]
+    actions = [_transition_action(action) for action in LIST_ACTIONS]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "body", "section"]}),
+        (None, {"fields": ["headline", "slug", "standfirst", "body", "section", "loaded_version"]}),
         (
             "Lead image",
             {
@@ -54,15 +260,428 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
         ("Publishing", {"fields": ["status", "published_at", "unpublish_at", "ads_disabled"]}),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
-        ("History", {"fields": ["first_published_at", "created_at", "updated_at"]}),
+        ("History", {"fields": ["first_published_at", "created_at", "updated_at", "version"]}),
     ]
 
+    # --- permissions -------------------------------------------------------------------------
+
     def get_queryset(self, request):
-        return super().get_queryset(request).with_bylines()
+        queryset = super().get_queryset(request).with_bylines()
+        if not request.user.has_perm("articles.change_article"):
+            # Ad managers (view only) see what readers see.
+            queryset = queryset.published()
+        return queryset
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or services.can_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not (
+            obj.first_published_at
+            or obj.status in (Article.Status.PUBLISHED, Article.Status.UNPUBLISHED)
+        )
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # Bulk delete would bypass the "never delete what was published" rule.
+        actions.pop("delete_selected", None)
+        if not services.is_editor(request.user):
+            for action in LIST_ACTIONS:
+                if services.TRANSITIONS[action].who == services.EDITOR:
+                    actions.pop(f"transition_{action}", None)
+        return actions
+
+    def may_see_workflow(self, request, article):
+        """Preview, history and share links: editors, and the article's own writers."""
+        user = request.user
+        return user.has_perm("articles.change_article") and (
+            services.is_editor(user) or services.is_owner(user, article)
+        )
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            forged = FORGED_KEYS & set(request.POST)
+            if forged:
+                return HttpResponseForbidden(FORGED_FIELD)
+            if "_conflict_fields" in request.POST:
+                request.POST = self.resolve_conflict(request.POST)
+        extra_context = extra_context or {}
+        if object_id and request.method == "GET":
+            article = self.get_object(request, object_id)
+            if article is not None:
+                extra_context.update(self.workflow_context(request, article))
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        except services.EditConflict as conflict:
+            return self.conflict_response(request, conflict.current)
+        response._csp_config = ARTICLE_FORM_CSP
+        return response
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.save()
+            return
+        loaded = form.cleaned_data.get("loaded_version")
+        if loaded is None:
+            raise PermissionDenied(STALE_FORM)
+        request._article_old_slug = (
+            Article.objects.filter(pk=obj.pk).values_list("slug", flat=True).first()
+        )
+        obj.version = services.claim_version(article=obj, loaded_version=loaded)
+        obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.record_edit(
+            article=form.instance,
+            by=request.user,
+            old_slug=getattr(request, "_article_old_slug", None),
+            reason="Edited" if change else "Created",
+        )
+
+    def get_deleted_objects(self, objs, request):
+        # A draft that never went live goes with its own history and links; the logs stay
+        # read-only everywhere else (has_delete_permission refuses anything ever published).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        own_rows = {
+            opts.verbose_name for opts in (Revision._meta, AuditEntry._meta, PreviewToken._meta)
+        }
+        return deleted, counts, perms_needed - own_rows, protected
+
+    def delete_model(self, request, obj):
+        services.delete_article(article=obj, by=request.user)
+
+    # --- change form extras ------------------------------------------------------------------
+
+    def workflow_context(self, request, article):
+        user = request.user
+        lock = None
+        if self.has_change_permission(request, article):
+            lock = services.touch_edit_lock(article=article, user=user)
+        actions = services.allowed_actions(user, article)
+        sent_back = article.audit_entries.filter(action="send_back").first()
+        return {
+            "edit_lock": lock,
+            "can_take_over": lock is not None and services.is_editor(user),
+            "transitions": [(a, services.TRANSITIONS[a].label) for a in actions],
+            "schedule_form": ScheduleForm(prefix="schedule"),
+            "prepublish_problems": services.prepublish_problems(article),
+            "may_see_workflow": self.may_see_workflow(request, article),
+            "preview_tokens": [t for t in article.preview_tokens.all() if t.is_active],
+            "sent_back": sent_back if article.status == Article.Status.DRAFT else None,
+        }
+
+    def resolve_conflict(self, post):
+        """Apply the per-field choices from the conflict page to the resubmitted form data."""
+        data = post.copy()
+        for field in post.get("_conflict_fields", "").split(","):
+            if field not in CONFLICT_FIELDS:
+                continue
+            choice = post.get(f"_resolve_{field}", "yours")
+            value = post.get(f"_theirs_{field}" if choice == "theirs" else f"_yours_{field}", "")
+            data[field] = value
+        return data
+
+    def conflict_response(self, request, current):
+        base_revision = (
+            current.revisions.filter(data__version=_int(request.POST.get("loaded_version")))
+            .order_by("-number")
+            .first()
+        )
+        base = base_revision.data if base_revision else {}
+        rows = []
+        for field in CONFLICT_FIELDS:
+            theirs = str(current.section_id if field == "section" else getattr(current, field))
+            yours = request.POST.get(field, "")
+            compare = clean_html(yours) if field == "body" else yours
+            if compare == theirs:
+                continue
+            mine_changed = base.get(field) is None or str(base.get(field)) != compare
+            theirs_changed = base.get(field) is None or str(base.get(field)) != theirs
+            rows.append(
+                {
+                    "field": field,
+                    "label": Article._meta.get_field(field).verbose_name,
+                    "theirs": theirs,
+                    "yours": yours,
+                    "default": "theirs" if theirs_changed and not mine_changed else "yours",
+                    "both": mine_changed and theirs_changed,
+                }
+            )
+        conflicting = {row["field"] for row in rows}
+        hidden = [
+            (key, value)
+            for key, values in request.POST.lists()
+            for value in values
+            if key not in conflicting
+            and key not in {"loaded_version", "csrfmiddlewaretoken", "_conflict_fields"}
+            and not key.startswith(("_resolve_", "_yours_", "_theirs_"))
+        ]
+        last_edit = current.revisions.order_by("-number").first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": current,
+            "rows": rows,
+            "hidden": hidden,
+            "conflict_fields": ",".join(row["field"] for row in rows),
+            "last_edit": last_edit,
+            "title": "Someone else saved this article",
+        }
+        return TemplateResponse(request, "articles/conflict.html", context, status=409)
+
+    # --- extra admin pages -------------------------------------------------------------------
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        return [
+            path("dashboard/", wrap(self.dashboard_view), name="articles_article_dashboard"),
+            path(
+                "<int:pk>/transition/<str:action>/",
+                wrap(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path(
+                "<int:pk>/revisions/", wrap(self.revisions_view), name="articles_article_revisions"
+            ),
+            path(
+                "<int:pk>/revisions/diff/",
+                wrap(self.diff_view),
+                name="articles_article_diff",
+            ),
+            path(
+                "<int:pk>/revisions/<int:number>/restore/",
+                wrap(self.restore_view),
+                name="articles_article_restore",
+            ),
+            path("<int:pk>/preview/", wrap(self.preview_view), name="articles_article_preview"),
+            path(
+                "<int:pk>/share-preview/",
+                wrap(self.share_preview_view),
+                name="articles_article_share_preview",
+            ),
+            path(
+                "<int:pk>/share-preview/<int:token_id>/revoke/",
+                wrap(self.revoke_preview_view),
+                name="articles_article_revoke_preview",
+            ),
+            path(
+                "<int:pk>/take-over/",
+                wrap(self.take_over_view),
+                name="articles_article_take_over",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _article(self, request, pk, *, workflow=True):
+        article = get_object_or_404(Article.objects.with_bylines(), pk=pk)
+        if workflow and not self.may_see_workflow(request, article):
+            raise PermissionDenied
+        return article
+
+    def _change_url(self, article):
+        return reverse("admin:articles_article_change", args=[article.pk])
+
+    def transition_view(self, request, pk, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in services.TRANSITION_FUNCTIONS:
+            raise Http404("No such transition.")
+        article = self._article(request, pk, workflow=False)
+        if action not in services.allowed_actions(request.user, article):
+            raise PermissionDenied(services.EDITORS_ONLY)
+        kwargs = {}
+        if action in ("send_back", "unpublish"):
+            kwargs["note"] = request.POST.get("note", "")
+        if action == "schedule":
+            form = ScheduleForm(request.POST, prefix="schedule")
+            if not form.is_valid():
+                self.message_user(request, services.PUBLISH_AT_REQUIRED, messages.ERROR)
+                return HttpResponseRedirect(self._change_url(article))
+            kwargs["publish_at"] = form.cleaned_data["publish_at"]
+            kwargs["unpublish_at"] = form.cleaned_data["unpublish_at"]
+        try:
+            services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            label = services.TRANSITIONS[action].label
+            self.message_user(request, f"{label}: done.", messages.SUCCESS)
+        if self.has_change_permission(request, article) or self.has_view_permission(
+            request, article
+        ):
+            return HttpResponseRedirect(self._change_url(article))
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+
+    def revisions_view(self, request, pk):
+        article = self._article(request, pk)
+        revisions = list(article.revisions.select_related("created_by"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "title": f"History: {article}",
+            "revisions": revisions,
+            "audit_entries": article.audit_entries.select_related("user"),
+            "can_restore": services.is_editor(request.user),
+        }
+        return TemplateResponse(request, "articles/history.html", context)
+
+    def diff_view(self, request, pk):
+        article = self._article(request, pk)
+        numbers = [_int(request.GET.get("a")), _int(request.GET.get("b"))]
+        found = {r.number: r for r in article.revisions.filter(number__in=numbers)}
+        if len(found) != len(set(numbers)) or None in numbers:
+            raise Http404("No such revisions.")
+        old, new = found[min(numbers)], found[max(numbers)]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "title": f"Changes between revisions {old.number} and {new.number}",
+            "old": old,
+            "new": new,
+            "rows": services.diff(old.data, new.data),
+            "can_restore": services.is_editor(request.user),
+        }
+        return TemplateResponse(request, "articles/diff.html", context)
+
+    def restore_view(self, request, pk, number):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, pk)
+        revision = get_object_or_404(Revision, article=article, number=number)
+        try:
+            services.restore_revision(revision=revision, by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
+        self.message_user(
+            request, f"Restored revision {number} as a new draft revision.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(self._change_url(article))
+
+    def preview_view(self, request, pk):
+        article = get_object_or_404(Article.objects.for_detail(), pk=pk)
+        if not self.may_see_workflow(request, article):
+            raise PermissionDenied
+        if request.method == "POST":
+            # The unsaved form: apply it to the loaded article in memory, never save.
+            form_class = self.get_form(request, article)
+            form = form_class(request.POST, request.FILES, instance=article)
+            form.is_valid()
+            article = form.instance
+            article.body = clean_html(article.body)
+        return render_preview(request, article)
+
+    def share_preview_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, pk)
+        token = services.create_preview_token(article=article, by=request.user)
+        url = request.build_absolute_uri(reverse("articles:shared-preview", args=[token]))
+        self.message_user(
+            request,
+            format_html(
+                "Share preview link (valid 48 hours unless revoked): <a href='{}'>{}</a>", url, url
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(article))
+
+    def revoke_preview_view(self, request, pk, token_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, pk)
+        token = get_object_or_404(PreviewToken, pk=token_id, article=article)
+        services.revoke_preview_token(token=token, by=request.user)
+        self.message_user(request, "The share preview link no longer works.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(article))
+
+    def take_over_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, pk)
+        services.take_over_edit_lock(article=article, by=request.user)
+        return HttpResponseRedirect(self._change_url(article))
+
+    def dashboard_view(self, request):
+        if not request.user.has_perm("articles.change_article"):
+            raise PermissionDenied
+        now = timezone.now()
+        articles = Article.objects.select_related("section")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Newsroom dashboard",
+            "now": now,
+            "my_drafts": articles.drafts().owned_by(request.user).order_by("-updated_at")[:20],
+            "in_review": articles.in_review().order_by("updated_at")[:20],
+            "scheduled": articles.scheduled().order_by("published_at")[:20],
+            "overdue": articles.overdue(now).order_by("published_at"),
+            "recent": articles.recently_published()[:10],
+        }
+        return TemplateResponse(request, "articles/dashboard.html", context)
 
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log: nobody adds or edits rows by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "article", "action", "from_status", "to_status", "user", "note"]
+    list_filter = ["action", "to_status"]
+    search_fields = ["article__headline", "note", "user__username"]
+    list_select_related = ["article", "user"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["article", "number", "reason", "created_by", "created_at"]
+    search_fields = ["article__headline"]
+    list_select_related = ["article", "created_by"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if services.is_editor(request.user):
+            return queryset
+        return queryset.filter(article__in=Article.objects.owned_by(request.user))
 
 
 @admin.register(Author)

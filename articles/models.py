@@ -125,6 +125,32 @@ class ArticleQuerySet(models.QuerySet):
         """Articles approved to go live at their publish time."""
         return self.filter(status=Article.Status.SCHEDULED)
 
+    def due_to_publish(self, now=None):
+        """Scheduled articles whose publish time has come (the scheduler flips them)."""
+        return self.scheduled().filter(published_at__lte=now or timezone.now())
+
+    def due_to_unpublish(self, now=None):
+        """Live or scheduled articles whose unpublish time has come."""
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            unpublish_at__lte=now or timezone.now(),
+        )
+
+    def overdue(self, now=None):
+        """Articles whose scheduled flip is late: the scheduler has not run since it was due."""
+        now = now or timezone.now()
+        return self.filter(pk__in=self.due_to_publish(now).values("pk")) | self.filter(
+            pk__in=self.due_to_unpublish(now).values("pk")
+        )
+
+    def recently_published(self):
+        """Live articles, newest first."""
+        return self.published().order_by("-published_at", "-pk")
+
+    def owned_by(self, user):
+        """Articles the user created or has a byline on."""
+        return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
+
     def with_bylines(self):
         """Prefetch ordered bylines with their authors (one query for any number)."""
         return self.prefetch_related(
@@ -226,11 +252,26 @@ class Article(models.Model):
     ads_disabled = models.BooleanField(
         "no ads", default=False, help_text="Show no advertisements on this article."
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The account that created the article; its writer may edit the draft.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up by one on every save; a save made from an older version is refused.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
             models.Index(
@@ -316,3 +357,99 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+
+class Revision(models.Model):
+    """A snapshot of an article's editorial fields after a save or a transition. Append-only."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    data = models.JSONField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of {self.article}"
+
+
+class AuditEntry(models.Model):
+    """Who moved which article from which status to which, when, and why."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="audit_entries")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the scheduler made the change.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [models.Index(fields=["article", "-created_at"], name="audit_article_idx")]
+
+    def __str__(self):
+        return f"{self.action}: {self.article}"
+
+
+class OldSlug(models.Model):
+    """A slug a published article used to have; its old address redirects to the new one."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.slug
+
+
+class PreviewToken(models.Model):
+    """A share-preview link for one article: works without an account until it expires."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_tokens")
+    key = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Preview link for {self.article}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EditLock(models.Model):
+    """Who has an article's change form open (a warning for others, never a hard lock)."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="edit_lock")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user} editing {self.article}"

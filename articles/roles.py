@@ -22,7 +22,7 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "byline")
         | _crud("articles", "taggedarticle")
         | _crud("articles", "tag", ("add", "view"))
-        | {"articles.view_author", "articles.view_section"}
+        | {"articles.view_author", "articles.view_section", "articles.view_revision"}
     ),
     EDITOR: (
         _crud("articles", "article")
@@ -31,8 +31,19 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "tag")
         | _crud("articles", "author")
         | _crud("articles", "section")
+        | {"articles.publish_article", "articles.view_revision", "articles.view_auditentry"}
     ),
-    AD_MANAGER: (_crud("ads", "adslot") | _crud("ads", "creative") | {"articles.view_article"}),
+    AD_MANAGER: (
+        _crud("ads", "adslot")
+        | _crud("ads", "creative")
+        | _crud("ads", "placement")
+        | _crud("ads", "sponsorship")
+        | _crud("ads", "suppressionrule")
+        | _crud("ads", "adstxtrecord")
+        | _crud("ads", "adstxtvariable")
+        | {"ads.view_placementstat"}
+        | {"articles.view_article", "articles.view_section", "articles.view_tag"}
+    ),
 }
 
 

@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from articles.models import Article, Author, Section, Tag
+from articles import services
+from articles.models import Article, Author, OldSlug, Section, Tag
 
 PAGE_SIZE = 20
 
@@ -29,7 +30,9 @@ def home(request):
 
 
 def article_detail(request, year, month, day, slug):
-    article = get_object_or_404(Article.objects.for_detail().with_visibility(), slug=slug)
+    article = Article.objects.for_detail().with_visibility().filter(slug=slug).first()
+    if article is None:
+        return _old_slug_redirect(slug)
     is_preview = not article.is_public
     if is_preview and not request.user.has_perm("articles.change_article"):
         raise Http404("No such article.")
@@ -42,6 +45,33 @@ def article_detail(request, year, month, day, slug):
     if is_preview:
         add_never_cache_headers(response)
     return response
+
+
+def _old_slug_redirect(slug):
+    """A published article's old address answers 301 to its current one."""
+    old = OldSlug.objects.filter(slug=slug).select_related("article").first()
+    if old is None or not Article.objects.published().filter(pk=old.article_id).exists():
+        raise Http404("No such article.")
+    return redirect(old.article, permanent=True)
+
+
+def render_preview(request, article):
+    """The public article page for an article that readers may not see (yet)."""
+    response = render(
+        request, "articles/article_detail.html", {"article": article, "is_preview": True}
+    )
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def shared_preview(request, token):
+    """A share-preview link: one article, no account needed, until it expires or is revoked."""
+    article = services.article_for_preview_token(token)
+    if article is None:
+        raise Http404("This preview link has expired or was revoked.")
+    return render_preview(request, article)
 
 
 def _listing(request, template, obj, articles):

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "taggit",
+    "django_prose_editor",
     "articles",
     "ads",
 ]
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After Django's CSP middleware, so it adjusts the policy before the header is built.
+    "ads.csp.AdsCspMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

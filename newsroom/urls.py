@@ -3,12 +3,17 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from ads import views as ads_views
+
 admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} newsroom"
 admin.site.site_title = settings.NEWSROOM_SITE_NAME
 admin.site.index_title = "Newsroom"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ads/", include("ads.urls")),
+    path("ads.txt", ads_views.ads_txt, name="ads-txt"),
+    path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
     path("", include("articles.urls")),
 ]
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from ads.models import AdSlot, Creative
+from ads.models import AdSlot, Creative, Placement, Priority
 from articles.models import Article, Author, Byline, Section
 
 
@@ -111,8 +111,59 @@ class AdSlotFactory(factory.django.DjangoModelFactory):
 
 
 class CreativeFactory(factory.django.DjangoModelFactory):
+    """A 300x250 house ad unless a trait says otherwise."""
+
     class Meta:
         model = Creative
 
+    name = factory.Sequence(lambda n: f"Creative {n}")
+    kind = Creative.Kind.HOUSE
+    width = 300
+    height = 250
+    html = "<p>Read our newsletter</p>"
+    click_url = "https://newsroom.example/newsletter"
+
+    class Params:
+        with_image = factory.Trait(
+            kind=Creative.Kind.IMAGE,
+            html="",
+            alt_text="Advertiser banner",
+            image=factory.LazyAttribute(
+                lambda c: image_file("ad.png", size=(c.width, c.height), fmt="PNG")
+            ),
+        )
+        script = factory.Trait(
+            kind=Creative.Kind.SCRIPT,
+            html='<script src="https://ads.example/tag.js"></script>',
+        )
+        gam = factory.Trait(kind=Creative.Kind.GAM, html="", width=None, height=None)
+        adsense = factory.Trait(
+            kind=Creative.Kind.ADSENSE,
+            html="",
+            width=None,
+            height=None,
+            adsense_client_id="ca-pub-1234567890123456",
+        )
+
+
+class PlacementFactory(factory.django.DjangoModelFactory):
+    """A live standard placement of a 300x250 house creative in a 300x250 slot."""
+
+    class Meta:
+        model = Placement
+
     slot = factory.SubFactory(AdSlotFactory)
-    name = "Placeholder creative"
+    creative = factory.SubFactory(CreativeFactory)
+    priority = Priority.STANDARD
+    weight = 10
+
+    class Params:
+        sponsorship = factory.Trait(priority=Priority.SPONSORSHIP)
+        house = factory.Trait(priority=Priority.HOUSE)
+        scheduled = factory.Trait(
+            starts_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+        )
+        expired = factory.Trait(
+            starts_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=2)),
+            ends_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+        )

@@ -1,24 +1,149 @@
+import json
 import logging
 
 from django import template
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from ads.services import slots_for_request
+from ads import csp, insertion
+from ads.models import Creative, EmptyBehaviour, Position
+from ads.services import order_for_display, page_ads_for_request
 
 logger = logging.getLogger(__name__)
 register = template.Library()
 
 
-@register.inclusion_tag("ads/_slot.html", takes_context=True)
-def ad_slot(context, code, article=None):
-    """Render slot `code`: its label and live creative, or the placeholder.
+def _reserved_style(slot) -> str:
+    """CSS custom properties: the main size, then width and min-height per breakpoint."""
+    parts = [f"--ad-width: {slot.width}px; --ad-height: {slot.height}px"]
+    for name, _, sizes in slot.size_mapping:
+        width = max(w for w, _ in sizes)
+        height = max(h for _, h in sizes)
+        parts.append(f"--ad-w-{name}: {width}px; --ad-h-{name}: {height}px")
+    return "; ".join(parts)
 
-    Renders nothing for an inactive or unknown slot, or on an article with ads disabled.
-    """
-    article = article or context.get("article")
+
+def _gam_config(slot, page, article):
+    mapping = [
+        [[min_width, 0], [list(s) for s in sizes]]
+        for _, min_width, sizes in reversed(slot.size_mapping)
+    ]
+    targeting = {"page": page.page_type}
+    if article is not None:
+        targeting["section"] = article.section.slug if article.section_id else ""
+    return {
+        "path": slot.gam_ad_unit_path,
+        "sizes": [list(s) for s in slot.sizes],
+        "mapping": mapping,
+        "targeting": targeting,
+    }
+
+
+def render_slot(context, code, article=None, page_type=None) -> str:
+    """The HTML of slot `code` on this page ("" when it shows nothing)."""
+    article = article if article is not None else context.get("article")
     if article is not None and getattr(article, "ads_disabled", False):
-        return {"slot": None}
-    slots = slots_for_request(context.get("request"))
-    slot = slots.get(code)
+        return ""
+    page = page_ads_for_request(
+        request=context.get("request"), article=article, page_type=page_type
+    )
+    slot = page.slots.get(code)
     if slot is None:
         logger.warning("Template asked for unknown ad slot %r", code)
-    return {"slot": slot if slot is not None and slot.is_active else None}
+        return ""
+    if not slot.is_active or getattr(slot, "is_suppressed", False):
+        return ""
+    placements, empty = page.for_slot(slot)
+    if not placements and empty == EmptyBehaviour.COLLAPSE:
+        return ""
+    placements = order_for_display(placements, page.now)
+    _note_csp(context.get("request"), placements)
+    live_first = bool(placements) and placements[0].is_live(page.now)
+    return render_to_string(
+        "ads/_slot.html",
+        {
+            "slot": slot,
+            "style": _reserved_style(slot),
+            "first": placements[0] if live_first else None,
+            "others": placements[1:] if live_first else placements,
+            "show_placeholder": empty != EmptyBehaviour.COLLAPSE,
+            "gam": json.dumps(_gam_config(slot, page, article))
+            if any(p.creative.kind == Creative.Kind.GAM for p in placements)
+            else "",
+        },
+    )
+
+
+def _note_csp(request, placements):
+    kinds = {p.creative.kind for p in placements}
+    scripts = set()
+    for placement in placements:
+        if placement.creative.kind == Creative.Kind.SCRIPT:
+            scripts |= csp.script_sources(placement.creative.html)
+    network = bool(kinds & {Creative.Kind.GAM, Creative.Kind.ADSENSE})
+    csp.note(request, scripts=scripts, network=network)
+
+
+@register.simple_tag(takes_context=True)
+def ads_script(context):
+    """The ads script, at the end of the page: with the request's CSP nonce on pages whose
+    slots carry ad network units (they need it to load GPT under a strict CSP), without one
+    everywhere else so that those pages stay cacheable byte for byte."""
+    request = context.get("request")
+    needs = getattr(request, csp.REQUEST_ATTR, None) or {}
+    nonce = getattr(request, "_csp_nonce", None) if needs.get("network") else None
+    src = static("ads/ads.js")
+    if nonce is not None:
+        return format_html('<script src="{}" defer nonce="{}"></script>', src, nonce)
+    return format_html('<script src="{}" defer></script>', src)
+
+
+@register.simple_tag(takes_context=True)
+def ad_slot(context, code, article=None, page_type=None):
+    """Render slot `code`: its label and creative, or the placeholder.
+
+    Renders nothing for an inactive, suppressed or unknown slot, or on an article with ads
+    disabled.
+    """
+    return mark_safe(render_slot(context, code, article=article, page_type=page_type))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def ad_article_body(context, article):
+    """The article body with its in-article slots inserted after the right paragraphs."""
+    body = article.body or ""
+    if getattr(article, "ads_disabled", False):
+        return mark_safe(body)  # noqa: S308 (sanitised on every save)
+    page = page_ads_for_request(request=context.get("request"), article=article)
+    rendered = {
+        slot.code: html
+        for slot in page.slots.values()
+        if slot.position == Position.IN_ARTICLE
+        and (html := render_slot(context, slot.code, article=article))
+    }
+    slots = [page.slots[code] for code in rendered]
+    placed, fallback = insertion.plan(body, slots)
+    html = insertion.insert(body, placed, lambda slot: rendered[slot.code])
+    html += "".join(rendered[slot.code] for slot in fallback)
+    return mark_safe(html)  # noqa: S308 (body sanitised on save; slots built by templates)
+
+
+@register.simple_tag(takes_context=True)
+def ad_sponsor_label(context, article):
+    """“Sponsored by …” above a sponsored article."""
+    page = page_ads_for_request(request=context.get("request"), article=article)
+    if not page.sponsor_name:
+        return ""
+    return format_html(
+        '<p class="sponsor-label">{} <strong>{}</strong></p>',
+        page.sponsor_label,
+        page.sponsor_name,
+    )
+
+
+@register.filter
+def epoch_ms(value):
+    """A datetime as milliseconds since 1970 (empty for None), for the rotation script."""
+    return "" if value is None else int(value.timestamp() * 1000)

@@ -4,7 +4,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from ads.models import AdSlot
-from articles.models import Article, Author
+from articles.models import Article, Author, Tag
 from tests.factories import (
     AdSlotFactory,
     ArticleFactory,
@@ -16,34 +16,31 @@ from tests.factories import (
 )
 
 
-def article_form(section, author, **overrides):
+def article_form(section, author, tag=None, **overrides):
     """A complete POST for the article add/change form, with one byline and one tag."""
+    tag = tag or Tag.objects.get_or_create(name="Admin", slug="admin")[0]
     data = {
         "headline": "Admin-written story",
         "slug": "admin-written-story",
         "standfirst": "Written in the admin.",
         "body": '<p>Safe text</p><script>alert("x")</script>',
         "section": section.pk,
-        "status": Article.Status.PUBLISHED,
-        "published_at_0": "2025-08-10",
-        "published_at_1": "09:00:00",
-        "unpublish_at_0": "",
-        "unpublish_at_1": "",
         "lead_image_alt": "",
         "lead_image_caption": "",
         "lead_image_credit": "",
         "seo_title": "",
-        "seo_description": "",
+        "seo_description": "A story written in the admin, long enough to be a real search snippet.",
         "bylines-TOTAL_FORMS": "1",
         "bylines-INITIAL_FORMS": "0",
         "bylines-MIN_NUM_FORMS": "1",
         "bylines-MAX_NUM_FORMS": "1000",
         "bylines-0-position": "0",
         "bylines-0-author": author.pk,
-        "tagged_items-TOTAL_FORMS": "0",
+        "tagged_items-TOTAL_FORMS": "1",
         "tagged_items-INITIAL_FORMS": "0",
         "tagged_items-MIN_NUM_FORMS": "0",
         "tagged_items-MAX_NUM_FORMS": "1000",
+        "tagged_items-0-tag": tag.pk,
     }
     data.update(overrides)
     return data
@@ -104,6 +101,12 @@ class EditorPublishesInTheAdminTests(TestCase):
         response = self.client.post(reverse("admin:articles_article_add"), data)
         assert response.status_code == 302, response.context["adminform"].form.errors
         article = Article.objects.get(slug="admin-written-story")
+        assert article.status == Article.Status.DRAFT and article.created_by == self.editor
+        for action in ["submit", "publish"]:
+            url = reverse("admin:articles_article_transition", args=[article.pk, action])
+            assert self.client.post(url).status_code == 302
+        article.refresh_from_db()
+        assert article.status == Article.Status.PUBLISHED
         assert "<script" not in article.body and "<p>Safe text</p>" in article.body
         assert article.lead_image.name.startswith("lead-images/")
         assert "lead" not in article.lead_image.name.rsplit("/", 1)[-1]

@@ -91,3 +91,16 @@ class SeedIdempotenceTests(TestCase):
         assert writer.groups.get().name == "Writer" and writer.author.slug == "amara-okafor"
         assert User.objects.get(username="admanager").has_perm("ads.change_adslot")
         assert not User.objects.get(username="admanager").has_perm("articles.change_article")
+
+
+class SeedThroughServicesTests(TestCase):
+    def test_demo_articles_are_loaded_with_a_full_revision_and_an_audit_entry(self):
+        from articles.models import AuditEntry, Revision
+
+        seed()
+        article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+        revision = Revision.objects.get(article=article)
+        assert revision.data["tags"] == demo.SEED_ARTICLE["tags"]
+        assert revision.data["bylines"][0]["author"] == article.bylines.get().author_id
+        assert AuditEntry.objects.get(article=article).action == "import"
+        assert Revision.objects.count() == AuditEntry.objects.count() == Article.objects.count()

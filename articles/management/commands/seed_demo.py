@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from ads.models import AdSlot, Creative
-from articles import demo, roles
-from articles.models import Article, Author, Byline, Section
+from ads.models import AdSlot
+from articles import demo, roles, services
+from articles.models import Article, Author, Section
 
 AD_SLOTS = [
     ("YYYYYYYYYY", "After article body", "Below the last paragraph of every article.", 728, 90),
@@ -112,8 +112,6 @@ class Command(BaseCommand):
             slug=seed["slug"],
             body="".join(f"<p>{p}</p>" for p in seed["paragraphs"]),
             section=sections[seed["section"]],
-            status=Article.Status.PUBLISHED,
-            published_at=datetime.fromisoformat(seed["published_at"]),
             lead_image_alt=seed["image_alt"],
             lead_image_caption=seed["headline"],
             lead_image_credit="Newsroom illustration",
@@ -121,9 +119,14 @@ class Command(BaseCommand):
         article.lead_image.save(
             "seed-article.jpg", demo_image("WAIC · Shanghai", "#1f3b57"), save=False
         )
-        article.save()
-        Byline.objects.create(article=article, author=authors[seed["author"]], position=0)
-        article.tags.set(seed["tags"])
+        # Demo content arrives already published: the documented data-loading path.
+        services.import_article(
+            article=article,
+            status=Article.Status.PUBLISHED,
+            published_at=datetime.fromisoformat(seed["published_at"]),
+            authors=[authors[seed["author"]]],
+            tags=seed["tags"],
+        )
         self.note(1, "seed article")
 
     def filler(self, sections, authors):
@@ -150,8 +153,6 @@ class Command(BaseCommand):
                 standfirst=paragraphs[0],
                 body="".join(f"<p>{p}</p>" for p in paragraphs),
                 section=sections[section_slug],
-                status=Article.Status.PUBLISHED,
-                published_at=latest - timedelta(hours=7 * (i + 1)),
             )
             if i % 4 == 0:
                 article.lead_image_alt = f"Illustration for “{headline}”"
@@ -160,10 +161,13 @@ class Command(BaseCommand):
                     demo_image(headline, IMAGE_COLOURS[i % len(IMAGE_COLOURS)]),
                     save=False,
                 )
-            article.save()
-            for position, author in enumerate(byline_authors):
-                Byline.objects.create(article=article, author=author, position=position)
-            article.tags.set(tags)
+            services.import_article(
+                article=article,
+                status=Article.Status.PUBLISHED,
+                published_at=latest - timedelta(hours=7 * (i + 1)),
+                authors=byline_authors,
+                tags=tags,
+            )
             count += 1
         self.note(count, "generated articles")
         self.work_in_progress(sections, authors)
@@ -185,24 +189,26 @@ class Command(BaseCommand):
             slug = slugify(headline)
             if Article.objects.filter(slug=slug).exists():
                 continue
-            article = Article.objects.create(
-                headline=headline,
-                slug=slug,
-                standfirst="Not public yet: only the newsroom can see this.",
-                body="<p>Work in progress.</p>",
-                section=sections["technology"],
+            services.import_article(
+                article=Article(
+                    headline=headline,
+                    slug=slug,
+                    standfirst="Not public yet: only the newsroom can see this.",
+                    body="<p>Work in progress.</p>",
+                    section=sections["technology"],
+                ),
                 status=status,
                 published_at=published_at,
+                authors=[authors["amara-okafor"]],
+                tags=["artificial intelligence"],
             )
-            Byline.objects.create(article=article, author=authors["amara-okafor"], position=0)
-            article.tags.set(["artificial intelligence"])
             count += 1
         self.note(count, "unpublished articles")
 
     def ad_slots(self):
         count = 0
         for code, name, description, width, height in AD_SLOTS:
-            slot, created = AdSlot.objects.get_or_create(
+            _, created = AdSlot.objects.get_or_create(
                 code=code,
                 defaults={
                     "name": name,
@@ -211,8 +217,6 @@ class Command(BaseCommand):
                     "height": height,
                 },
             )
-            if created:
-                Creative.objects.create(slot=slot, name=f"{code} placeholder")
             count += created
         self.note(count, "ad slots")
 

@@ -1,0 +1,110 @@
+"""Click redirects, viewability beacons and ads.txt."""
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from ads import adstxt, services
+from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Placement
+
+MAX_BEACON_BYTES = 1024
+MAX_BEACON_IDS = 20
+BEACON_KEYS = {"o", "v"}  # offered, viewed
+
+
+@require_GET
+def click(request, placement_id):
+    """Count a click and send the reader to the creative's stored address (never one from us)."""
+    placement = get_object_or_404(
+        Placement.objects.select_related("creative"), pk=placement_id, creative__is_active=True
+    )
+    url = placement.creative.click_url
+    if not url.lower().startswith(("http://", "https://")):
+        return HttpResponse(
+            "This advertisement has no link.", status=404, content_type="text/plain"
+        )
+    if _within_rate([placement.pk], kind="click"):
+        services.record_click(placement=placement)
+    response = HttpResponseRedirect(url)
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _parse_beacon(body: bytes):
+    """{"o": [ids], "v": [ids]} → (offered ids, viewed ids); ValueError for anything else."""
+    data = json.loads(body.decode("utf-8"))
+    if not isinstance(data, dict) or not data or set(data) - BEACON_KEYS:
+        raise ValueError("unexpected shape")
+    lists = []
+    for key in ("o", "v"):
+        ids = data.get(key, [])
+        if not isinstance(ids, list) or len(ids) > MAX_BEACON_IDS:
+            raise ValueError("bad list")
+        if not all(type(i) is int and 0 < i < 2**31 for i in ids):
+            raise ValueError("bad id")
+        lists.append(set(ids))
+    return lists
+
+
+def _within_rate(placement_ids, kind="beacon") -> list[int]:
+    """Drop ids that have had too many reports this minute (a flood, not readers)."""
+    limit = getattr(settings, "ADS_BEACON_LIMIT_PER_MINUTE", 6000)
+    allowed = []
+    for pk in placement_ids:
+        key = f"ads:{kind}:{pk}"
+        cache.add(key, 0, timeout=60)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1
+        if count <= limit:
+            allowed.append(pk)
+    return allowed
+
+
+@csrf_exempt  # readers' browsers send it with sendBeacon; it changes only anonymous counters
+@require_POST
+def beacon(request):
+    """Record offers and viewable impressions: counts per placement per day, nothing else."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BEACON_BYTES:
+        return HttpResponseBadRequest("Too large.", content_type="text/plain")
+    if len(request.body) > MAX_BEACON_BYTES:
+        return HttpResponseBadRequest("Too large.", content_type="text/plain")
+    try:
+        offered, viewed = _parse_beacon(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponseBadRequest("Bad beacon.", content_type="text/plain")
+    known = set(Placement.objects.filter(pk__in=offered | viewed).values_list("pk", flat=True))
+    allowed = set(_within_rate(sorted(known)))
+    services.record_beacon(offered=offered & allowed, viewed=viewed & allowed)
+    response = HttpResponse(status=204)
+    add_never_cache_headers(response)
+    return response
+
+
+def _ads_txt(file):
+    records = AdsTxtRecord.objects.filter(file=file)
+    variables = AdsTxtVariable.objects.filter(file=file)
+    response = HttpResponse(
+        adstxt.render(records, variables), content_type="text/plain; charset=utf-8"
+    )
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@require_GET
+def ads_txt(request):
+    return _ads_txt(AdsTxtFile.ADS)
+
+
+@require_GET
+def app_ads_txt(request):
+    return _ads_txt(AdsTxtFile.APP_ADS)
