@@ -94,9 +94,3 @@ def test_reader_pages_through_the_front_page_forward_and_back(seeded, page, watc
     expect(pagination).to_contain_text(f"Page 2 of {pages}")
     assert headlines(page) == seen[1]
     watch.assert_clean()
-
-
-def test_admin_login_page_loads_cleanly(page, watch):
-    page.goto("/admin/login/")
-    expect(page.get_by_label("Username")).to_be_visible()
-    watch.assert_clean()
