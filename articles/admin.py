@@ -83,12 +83,19 @@ class BylineInline(admin.TabularInline):
         # Every article needs at least one author: refuse a form with no byline.
         return super().get_formset(request, obj, validate_min=True, **kwargs)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "article")
+
 
 class TaggedArticleInline(admin.TabularInline):
     model = TaggedArticle
     autocomplete_fields = ["tag"]
     extra = 0
     verbose_name_plural = "Tags"
+
+    def get_queryset(self, request):
+        # Each row's label names its tag and article: load them with the rows.
+        return super().get_queryset(request).select_related("tag", "content_object")
 
 
 # The body editor offers what the body allowlist keeps (articles/sanitizer.py).
@@ -139,7 +146,7 @@ class ArticleAdminForm(forms.ModelForm):
         ]
 
     class Media:
-        css = {"all": ["articles/prose-editor-base.css"]}
+        css = {"all": ["articles/prose-editor-base.css", "articles/admin.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -109,6 +109,10 @@ SEED_ARTICLE = {
         "AI technology",
     ],
     "author": "newsroom-staff",
+    "seo_description": (
+        "China's Premier Li Qiang calls for global cooperation on AI governance at WAIC in "
+        "Shanghai, days after the U.S. moved to cut AI regulation."
+    ),
     "image_alt": "A conference hall stage with a large screen about artificial intelligence",
 }
 

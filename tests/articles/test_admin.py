@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ads.models import AdSlot
@@ -234,3 +236,21 @@ class AuthorAdminTests(TestCase):
         )
         names = [result["text"] for result in response.json()["results"]]
         assert names == ["Busy Writer"]
+
+
+class ChangeFormBudgetTests(TestCase):
+    """The change form loads inline rows with their tags and authors, not one by one."""
+
+    def count(self, url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert self.client.get(url).status_code == 200
+        return len(ctx)
+
+    def test_each_extra_tag_costs_at_most_its_autocomplete_lookup(self):
+        self.client.force_login(UserFactory(username="ed3", role="Editor"))
+        one = ArticleFactory(tags=["solo"])
+        thirty = ArticleFactory(tags=[f"tag {i}" for i in range(30)])
+        change = "admin:articles_article_change"
+        base = self.count(reverse(change, args=[one.pk]))
+        # Django's autocomplete widget looks up each selected tag's label: one query per row.
+        assert self.count(reverse(change, args=[thirty.pk])) <= base + 29

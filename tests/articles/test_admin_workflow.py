@@ -304,3 +304,26 @@ class ListActionsWithInputTests(TestCase):
         assert not AuditEntry.objects.exists()
         self.post("transition_send_back", apply="1", note="Both need a photo.")
         assert [e.note for e in AuditEntry.objects.all()] == ["Both need a photo."] * 2
+
+
+class DashboardTests(TestCase):
+    def test_writer_dashboard_lists_their_drafts_and_the_review_queue(self):
+        writer = UserFactory(username="wr", role="Writer")
+        mine = AuthorFactory(user=writer)
+        ready_article(draft=True, headline="My own draft", authors=[mine])
+        ready_article(draft=True, headline="Someone else's draft")
+        ready_article(in_review=True, headline="Waiting story")
+        ready_article(scheduled=True, headline="Tomorrow story")
+        ready_article(headline="Live story")
+        self.client.force_login(writer)
+        response = self.client.get(reverse("admin:articles_article_dashboard"))
+        context = response.context
+        assert [a.headline for a in context["my_drafts"]] == ["My own draft"]
+        assert [a.headline for a in context["in_review"]] == ["Waiting story"]
+        assert [a.headline for a in context["scheduled"]] == ["Tomorrow story"]
+        assert [a.headline for a in context["recent"]] == ["Live story"]
+        self.assertNotContains(response, "Someone else&#x27;s draft")
+
+    def test_ad_managers_have_no_dashboard(self):
+        self.client.force_login(UserFactory(username="ads", role="Ad manager"))
+        assert self.client.get(reverse("admin:articles_article_dashboard")).status_code == 403

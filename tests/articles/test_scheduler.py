@@ -140,3 +140,26 @@ class ConcurrentSchedulerTests(TransactionTestCase):
             assert Article.objects.get(pk=article.pk).status == S.PUBLISHED
             assert article.audit_entries.count() == 1
             assert article.revisions.count() == 1
+
+
+class SchedulerLoopTests(TestCase):
+    def test_without_once_it_keeps_running_every_interval(self):
+        sleeps = []
+
+        def sleep(seconds):
+            sleeps.append(seconds)
+            if len(sleeps) == 1:
+                ready_article(due=True)  # becomes due while the worker sleeps
+                return
+            raise KeyboardInterrupt
+
+        with (
+            mock.patch("articles.management.commands.run_scheduler.time.sleep", sleep),
+            mock.patch("articles.management.commands.run_scheduler.close_old_connections"),
+            pytest.raises(KeyboardInterrupt),
+        ):
+            out = StringIO()
+            call_command("run_scheduler", "--interval", "5", stdout=out)
+        assert sleeps == [5.0, 5.0]
+        assert "Published 1, unpublished 0." in out.getvalue()
+        assert Article.objects.published().count() == 1

@@ -115,6 +115,7 @@ class Command(BaseCommand):
             lead_image_alt=seed["image_alt"],
             lead_image_caption=seed["headline"],
             lead_image_credit="Newsroom illustration",
+            seo_description=seed["seo_description"],
         )
         article.lead_image.save(
             "seed-article.jpg", demo_image("WAIC · Shanghai", "#1f3b57"), save=False
