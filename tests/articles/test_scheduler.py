@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, AuditEntry
+from articles.services import workflow
 from tests.articles.test_services import ready_article
 from tests.factories import AuthorFactory, UserFactory
 
@@ -49,7 +50,7 @@ class SchedulerTests(TestCase):
 
     def test_a_run_killed_half_way_loses_nothing(self):
         first, second = ready_article(due=True), ready_article(due=True)
-        real_apply, calls = services._apply, []
+        real_apply, calls = workflow._apply, []
 
         def dies_on_the_second(article, *args, **kwargs):
             calls.append(article.pk)
@@ -57,7 +58,7 @@ class SchedulerTests(TestCase):
                 raise KeyboardInterrupt
             return real_apply(article, *args, **kwargs)
 
-        with mock.patch.object(services, "_apply", dies_on_the_second):
+        with mock.patch.object(workflow, "_apply", dies_on_the_second):
             with pytest.raises(KeyboardInterrupt):
                 services.run_due()
         statuses = {a.pk: a.status for a in Article.objects.filter(pk__in=[first.pk, second.pk])}

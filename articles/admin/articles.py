@@ -1,11 +1,8 @@
-"""The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md."""
+"""Stories: the article admin with its workflow buttons, history, previews and dashboard."""
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import (
     Http404,
     HttpResponseForbidden,
@@ -16,212 +13,29 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.csp import CSP
 from django.utils.html import format_html
-from django_prose_editor.fields import ProseEditorFormField
-from django_prose_editor.widgets import AdminProseEditorWidget
-from taggit.models import Tag as TaggitTag
 
 from articles import services
+from articles.admin.actions import LIST_ACTIONS, _transition_action
+from articles.admin.forms import (
+    ARTICLE_FORM_CSP,
+    CONFLICT_FIELDS,
+    FORGED_FIELD,
+    FORGED_KEYS,
+    STALE_FORM,
+    ArticleAdminForm,
+    BylineInline,
+    ScheduleForm,
+    TaggedArticleInline,
+)
 from articles.models import (
     Article,
     AuditEntry,
-    Author,
-    Byline,
     PreviewToken,
     Revision,
-    Section,
-    Tag,
-    TaggedArticle,
 )
 from articles.sanitizer import clean_html
 from articles.views import render_preview
-
-# We file articles under our own Tag model; taggit's default one is unused.
-admin.site.unregister(TaggitTag)
-
-# Form keys that only services may change: a POST carrying one of them is forged.
-FORGED_KEYS = {
-    "status",
-    "published_at",
-    "published_at_0",
-    "published_at_1",
-    "unpublish_at",
-    "unpublish_at_0",
-    "unpublish_at_1",
-    "first_published_at",
-    "created_by",
-    "version",
-}
-FORGED_FIELD = "Status, publish times and versions change only through the workflow buttons."
-STALE_FORM = "This form is missing the version it was loaded at. Reload the article."
-# Fields the conflict page compares (what the other person saved against what you typed).
-CONFLICT_FIELDS = [
-    "headline",
-    "slug",
-    "standfirst",
-    "body",
-    "section",
-    "lead_image_alt",
-    "lead_image_caption",
-    "lead_image_credit",
-    "seo_title",
-    "seo_description",
-]
-
-
-class BylineInline(admin.TabularInline):
-    model = Byline
-    autocomplete_fields = ["author"]
-    fields = ["position", "author"]
-    extra = 0
-    min_num = 1
-    verbose_name = "byline"
-    verbose_name_plural = "Bylines (in order)"
-
-    def get_formset(self, request, obj=None, **kwargs):
-        # Every article needs at least one author: refuse a form with no byline.
-        return super().get_formset(request, obj, validate_min=True, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author", "article")
-
-
-class TaggedArticleInline(admin.TabularInline):
-    model = TaggedArticle
-    autocomplete_fields = ["tag"]
-    extra = 0
-    verbose_name_plural = "Tags"
-
-    def get_queryset(self, request):
-        # Each row's label names its tag and article: load them with the rows.
-        return super().get_queryset(request).select_related("tag", "content_object")
-
-
-# The body editor offers what the body allowlist keeps (articles/sanitizer.py).
-BODY_EDITOR_EXTENSIONS = {
-    "Bold": True,
-    "Italic": True,
-    "Heading": {"levels": [2, 3, 4]},
-    "BulletList": True,
-    "OrderedList": True,
-    "ListItem": True,
-    "Blockquote": True,
-    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-    "HardBreak": True,
-    "History": True,
-}
-# The editor loads its ES modules through an inline import map, which `script-src 'self'`
-# blocks; the article form alone allows scripts carrying this response's nonce (the admin
-# renders form media with `{% csp_nonce_attr media %}`). Public pages keep the strict policy.
-ARTICLE_FORM_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE]}
-
-
-class ArticleAdminForm(forms.ModelForm):
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    body = ProseEditorFormField(
-        extensions=BODY_EDITOR_EXTENSIONS,
-        sanitize=clean_html,
-        required=False,
-        widget=AdminProseEditorWidget,
-        help_text=Article._meta.get_field("body").help_text,
-    )
-
-    class Meta:
-        model = Article
-        # The admin's fieldsets choose the fields; status and times are read-only there.
-        fields = [
-            "headline",
-            "slug",
-            "standfirst",
-            "body",
-            "section",
-            "lead_image",
-            "lead_image_alt",
-            "lead_image_caption",
-            "lead_image_credit",
-            "ads_disabled",
-            "seo_title",
-            "seo_description",
-        ]
-
-    class Media:
-        css = {"all": ["articles/prose-editor-base.css", "articles/admin.css"]}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
-
-
-class ScheduleForm(forms.Form):
-    publish_at = forms.DateTimeField(
-        label="Publish at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    unpublish_at = forms.DateTimeField(
-        label="Unpublish at (optional)",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-
-
-class SendBackForm(forms.Form):
-    note = forms.CharField(label="Note for the writers", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-# Transitions that need input first ask for it on an intermediate page.
-INPUT_FORMS = {"schedule": ScheduleForm, "send_back": SendBackForm}
-
-
-def _transition_action(action):
-    def run(modeladmin, request, queryset):
-        kwargs = {}
-        if action in INPUT_FORMS:
-            form = INPUT_FORMS[action](request.POST if "apply" in request.POST else None)
-            if not form.is_valid():
-                context = {
-                    **modeladmin.admin_site.each_context(request),
-                    "opts": modeladmin.opts,
-                    "title": f"{label}: {queryset.count()} article(s)",
-                    "form": form,
-                    "articles": queryset,
-                    "action": f"transition_{action}",
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                }
-                return TemplateResponse(request, "articles/action_input.html", context)
-            kwargs = {
-                "schedule": lambda d: {
-                    "publish_at": d["publish_at"],
-                    "unpublish_at": d["unpublish_at"],
-                },
-                "send_back": lambda d: {"note": d["note"]},
-            }[action](form.cleaned_data)
-        done, refused = 0, []
-        for article in queryset:
-            try:
-                services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                refused.append(f"{article}: {' '.join(_messages(exc))}")
-        if done:
-            modeladmin.message_user(request, f"{label}: {done} article(s).", messages.SUCCESS)
-        for message in refused:
-            modeladmin.message_user(request, message, messages.ERROR)
-        return None
-
-    label = services.TRANSITIONS[action].label
-    run.__name__ = f"transition_{action}"
-    return admin.action(description=f"{label} (selected articles)")(run)
-
-
-def _messages(exc):
-    if isinstance(exc, ValidationError):
-        return exc.messages
-    return [str(exc) or "Not allowed."]
-
-
-# Every transition a person takes is also a list action (the scheduler's are not).
-LIST_ACTIONS = list(services.TRANSITION_FUNCTIONS)
 
 
 @admin.register(Article)
@@ -651,100 +465,3 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A log: nobody adds or edits rows by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "article", "action", "from_status", "to_status", "user", "note"]
-    list_filter = ["action", "to_status"]
-    search_fields = ["article__headline", "note", "user__username"]
-    list_select_related = ["article", "user"]
-    date_hierarchy = "created_at"
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Revision)
-class RevisionAdmin(ReadOnlyAdmin):
-    list_display = ["article", "number", "reason", "created_by", "created_at"]
-    search_fields = ["article__headline"]
-    list_select_related = ["article", "created_by"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if services.is_editor(request.user):
-            return queryset
-        return queryset.filter(article__in=Article.objects.owned_by(request.user))
-
-
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "user", "is_active", "byline_count"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["user"]
-    actions = ["deactivate"]
-
-    def get_queryset(self, request):
-        # Meta.ordering is dropped from GROUP BY queries: order explicitly.
-        return (
-            super().get_queryset(request).annotate(byline_count=Count("bylines")).order_by("name")
-        )
-
-    def get_search_results(self, request, queryset, search_term):
-        # The byline autocomplete offers active authors only.
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if request.path.endswith("/autocomplete/"):
-            queryset = queryset.filter(is_active=True)
-        return queryset, may_have_duplicates
-
-    @admin.display(description="Bylines", ordering="byline_count")
-    def byline_count(self, obj):
-        return obj.byline_count
-
-    @admin.action(description="Deactivate selected authors (keeps their bylines)")
-    def deactivate(self, request, queryset):
-        count = queryset.update(is_active=False)
-        self.message_user(request, f"Deactivated {count} author(s).", messages.SUCCESS)
-
-
-@admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
-    list_editable = ["position"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(article_count=Count("tagged_articles"))
-            .order_by("name")
-        )
-
-    @admin.display(description="Articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
