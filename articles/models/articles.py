@@ -1,4 +1,4 @@
-"""Articles, the people who write them and the sections and tags that file them."""
+"""Articles, their publication rule (`ArticleQuerySet.published()`) and their bylines."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,89 +7,11 @@ from django.db.models import ExpressionWrapper, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import ItemBase, TagBase
 
 from articles.images import ReencodedImageField
+from articles.models.people import Author
+from articles.models.taxonomy import Section, TaggedArticle
 from articles.sanitizer import clean_html
-
-
-class Author(models.Model):
-    """A person who can appear in an article's byline."""
-
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
-    bio = models.TextField(blank=True, help_text="Shown on the author's page.")
-    photo = ReencodedImageField(upload_to="authors/", blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="author",
-        help_text="The newsroom account of this author, if they have one.",
-    )
-    is_active = models.BooleanField(
-        "active",
-        default=True,
-        help_text="Inactive authors keep their bylines but cannot be added to new ones. "
-        "Authors with bylines are deactivated, never deleted.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
-
-
-class Section(models.Model):
-    """A part of the paper (Politics, Technology …); every article has one primary section."""
-
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True, help_text="Shown on the section page.")
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Sections are listed in the navigation in this order."
-    )
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
-
-
-class Tag(TagBase):
-    """A topic label. Case-insensitive: "AI Ethics" and "ai ethics" are the same tag."""
-
-    description = models.TextField(blank=True, help_text="Shown on the tag page.")
-
-    class Meta:
-        ordering = ["name"]
-
-    def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
-
-
-class TaggedArticle(ItemBase):
-    """One tag on one article."""
-
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
-    content_object = models.ForeignKey(
-        "Article", on_delete=models.CASCADE, related_name="tagged_items"
-    )
-
-    class Meta:
-        verbose_name = "tag"
-        constraints = [
-            models.UniqueConstraint(fields=["tag", "content_object"], name="tagged_article_unique"),
-        ]
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -357,99 +279,3 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
-
-
-class Revision(models.Model):
-    """A snapshot of an article's editorial fields after a save or a transition. Append-only."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
-    data = models.JSONField()
-    reason = models.CharField(max_length=200)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["article", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
-        ]
-
-    def __str__(self):
-        return f"Revision {self.number} of {self.article}"
-
-
-class AuditEntry(models.Model):
-    """Who moved which article from which status to which, when, and why."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="audit_entries")
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Empty when the scheduler made the change.",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
-        indexes = [models.Index(fields=["article", "-created_at"], name="audit_article_idx")]
-
-    def __str__(self):
-        return f"{self.action}: {self.article}"
-
-
-class OldSlug(models.Model):
-    """A slug a published article used to have; its old address redirects to the new one."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
-    slug = models.SlugField(max_length=200, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return self.slug
-
-
-class PreviewToken(models.Model):
-    """A share-preview link for one article: works without an account until it expires."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_tokens")
-    key = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"Preview link for {self.article}"
-
-    @property
-    def is_active(self):
-        return self.revoked_at is None and self.expires_at > timezone.now()
-
-
-class EditLock(models.Model):
-    """Who has an article's change form open (a warning for others, never a hard lock)."""
-
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="edit_lock")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    since = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"{self.user} editing {self.article}"

@@ -1,0 +1,52 @@
+"""Sections and tags: how articles are filed."""
+
+from django.db import models
+from django.urls import reverse
+from taggit.models import ItemBase, TagBase
+
+
+class Section(models.Model):
+    """A part of the paper (Politics, Technology …); every article has one primary section."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="Shown on the section page.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections are listed in the navigation in this order."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Tag(TagBase):
+    """A topic label. Case-insensitive: "AI Ethics" and "ai ethics" are the same tag."""
+
+    description = models.TextField(blank=True, help_text="Shown on the tag page.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class TaggedArticle(ItemBase):
+    """One tag on one article."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        verbose_name = "tag"
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "content_object"], name="tagged_article_unique"),
+        ]
