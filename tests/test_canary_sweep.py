@@ -1,0 +1,44 @@
+"""No non-public article shows on any public surface (see tests/canary.py)."""
+
+import re
+
+from django.test import TestCase
+
+from tests.canary import CANARY, PUBLIC_HEADLINE, make_canaries, public_urls
+
+ALTERNATE = re.compile(r'<link rel="alternate"[^>]*href="([^"]+)"')
+
+
+class CanarySweepTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.public, cls.hidden = make_canaries()
+
+    def fetch(self, url):
+        response = self.client.get(url, follow=True)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return response, body.decode(errors="replace")
+
+    def test_no_canary_on_any_public_surface(self):
+        seen = set()
+        queue = public_urls(self.public)
+        while queue:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            with self.subTest(url=url):
+                response, body = self.fetch(url)
+                assert response.status_code == 200, (url, response.status_code)
+                assert CANARY not in body
+                assert all(CANARY not in value for value in response.headers.values())
+                # Follow the page's feeds and other alternates on our own site.
+                queue += [link for link in ALTERNATE.findall(body) if link.startswith("/")]
+        assert len(seen) >= len(public_urls(self.public))
+
+    def test_the_public_twin_is_on_the_listings(self):
+        """The sweep would pass on empty pages: show it sees what is public."""
+        for url in public_urls(self.public)[:5]:
+            with self.subTest(url=url):
+                _, body = self.fetch(url)
+                assert PUBLIC_HEADLINE in body
