@@ -3,7 +3,6 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from articles import services
@@ -36,7 +35,7 @@ def article_detail(request, year, month, day, slug):
     is_preview = not article.is_public
     if is_preview and not request.user.has_perm("articles.change_article"):
         raise Http404("No such article.")
-    local = timezone.localtime(article.published_at or article.created_at)
+    local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
     response = render(

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "articles.middleware.publication_time_zone",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "articles.publication.site_context",
             ],
         },
     },
@@ -190,7 +192,10 @@ else:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
 
+# Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000")
+NEWSROOM_LANGUAGE = os.environ.get("NEWSROOM_LANGUAGE", "en")
 
 LOGGING = {
     "version": 1,

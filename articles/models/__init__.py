@@ -2,13 +2,14 @@
 
 `articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
 `taxonomy` (sections, tags), `history` (revisions, audit log, old slugs) and `collaboration`
-(share previews, edit locks).
+(share previews, edit locks), `publication` (the publication's own settings).
 """
 
 from articles.models.articles import Article, ArticleQuerySet, ArticleStatus, Byline
 from articles.models.collaboration import EditLock, PreviewToken
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
+from articles.models.publication import Publication
 from articles.models.taxonomy import Section, Tag, TaggedArticle
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "EditLock",
     "OldSlug",
     "PreviewToken",
+    "Publication",
     "Revision",
     "Section",
     "Tag",

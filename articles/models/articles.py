@@ -227,7 +227,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        local = timezone.localtime(self.published_at or self.created_at or timezone.now())
+        local = self.permalink_date
         return reverse(
             "articles:detail",
             kwargs={
@@ -237,6 +237,12 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def permalink_date(self):
+        """The date in the article's address, in the server's TIME_ZONE (never the reader's)."""
+        moment = self.published_at or self.created_at or timezone.now()
+        return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
     @property
     def ordered_tags(self):

@@ -1,5 +1,6 @@
 from django import template
 
+from articles import publication
 from articles.models import Section
 
 register = template.Library()
@@ -9,3 +10,9 @@ register = template.Library()
 def section_nav():
     """The site's sections, in navigation order."""
     return {"sections": Section.objects.only("name", "slug")}
+
+
+@register.filter
+def absolute(path):
+    """`path` on the publication's canonical base URL (never the request's host)."""
+    return publication.absolute_url(str(path))
