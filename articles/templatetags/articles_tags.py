@@ -1,6 +1,6 @@
 from django import template
 
-from articles import publication
+from articles import publication, seo
 from articles.models import Section
 
 register = template.Library()
@@ -16,3 +16,16 @@ def section_nav():
 def absolute(path):
     """`path` on the publication's canonical base URL (never the request's host)."""
     return publication.absolute_url(str(path))
+
+
+@register.filter
+def jsonld(data):
+    """A JSON-LD <script>; nothing in `data` can close it (json_script escaping)."""
+    return seo.jsonld_script(data)
+
+
+@register.inclusion_tag("includes/_seo_head.html", takes_context=True)
+def seo_head(context):
+    """Canonical link, social cards, feeds and JSON-LD of the page (`head` from its view)."""
+    head = context.get("head") or seo.Head(feeds=seo.site_feeds(publication.get_publication()))
+    return {"head": head}
