@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ads import views as ads_views
+from articles import sitemaps
 
 admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} newsroom"
 admin.site.site_title = settings.NEWSROOM_SITE_NAME
@@ -14,6 +15,10 @@ urlpatterns = [
     path("ads/", include("ads.urls")),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("", include("articles.urls")),
 ]
 
