@@ -107,10 +107,9 @@ def add_media_content(handler, image):
         attrs["fileSize"] = str(image["size"])
     if image.get("width") and image.get("height"):
         attrs.update(width=str(image["width"]), height=str(image["height"]))
-    handler.startElement("media:content", attrs)
-    if image.get("alt"):
-        handler.addQuickElement("media:description", xml_text(image["alt"]), {"type": "plain"})
-    handler.endElement("media:content")
+    # No <media:description> for the alt text: feedparser (and readers built on it) would
+    # take it for the article's content.
+    handler.addQuickElement("media:content", "", attrs)
 
 
 class NewsFeed(Feed):
