@@ -194,7 +194,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@local
 
 # Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
-NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000")
+# The canonical address; without one, production uses https:// and its first allowed host.
+_first_host = next((h for h in ALLOWED_HOSTS if not h.startswith((".", "*"))), "")
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL") or (
+    f"https://{_first_host}" if _first_host and not DEBUG else "http://127.0.0.1:8000"
+)
 NEWSROOM_LANGUAGE = os.environ.get("NEWSROOM_LANGUAGE", "en")
 
 LOGGING = {

@@ -1,5 +1,7 @@
 """Publication settings: defaults, the admin form, the cached accessor and absolute URLs."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -71,12 +73,16 @@ class PublicationDefaultsTests(TestCase):
         assert get_publication().name == "Second"
 
     def test_time_zone_moves_datelines_not_addresses(self):
-        article = ArticleFactory(headline="Late night story")
-        url = article.get_absolute_url()
-        save_publication(publication=Publication(time_zone="Pacific/Kiritimati"))  # UTC+14
-        response = self.client.get(url)
+        noon_utc = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+        article = ArticleFactory(published_at=noon_utc)
+        assert article.get_absolute_url().startswith("/2026/03/01/")
+        with self.captureOnCommitCallbacks(execute=True):
+            save_publication(publication=Publication(time_zone="Pacific/Kiritimati"))  # UTC+14
+        response = self.client.get(article.get_absolute_url())
         assert response.status_code == 200
-        assert article.get_absolute_url() == url
+        html = response.content.decode()
+        assert 'datetime="2026-03-02T02:00:00+14:00">March 2, 2026</time>' in html
+        assert article.get_absolute_url().startswith("/2026/03/01/")  # addresses never move
 
 
 class PublicationAdminTests(TestCase):
