@@ -2,11 +2,11 @@
 
 `articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
 `taxonomy` (sections, tags), `history` (revisions, audit log, old slugs) and `collaboration`
-(share previews, edit locks).
+(share previews, edit locks, autosaves).
 """
 
 from articles.models.articles import Article, ArticleQuerySet, ArticleStatus, Byline
-from articles.models.collaboration import EditLock, PreviewToken
+from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
 from articles.models.taxonomy import Section, Tag, TaggedArticle
@@ -16,6 +16,7 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleStatus",
     "AuditEntry",
+    "Autosave",
     "Author",
     "Byline",
     "EditLock",
