@@ -188,6 +188,9 @@ class ArticleAdminForm(forms.ModelForm):
                 self.fields[name].widget.attrs["class"] = "vLargeTextField desk-wide"
         if "headline" in self.fields:
             self.fields["headline"].widget.attrs["spellcheck"] = "true"
+        if "lead_image" in self.fields:
+            # The admin renders a file input under a <legend>, which is no label for it.
+            self.fields["lead_image"].widget.attrs.setdefault("aria-label", "Lead image file")
 
     def clean(self):
         cleaned = super().clean()

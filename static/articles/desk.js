@@ -292,9 +292,16 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 
   // --- the body editor: spell-check on ------------------------------------------------------
-  const spellcheck = () => form.querySelectorAll(".ProseMirror").forEach((el) => {
+  const bodyLabel = form.querySelector("label[for=id_body]");
+  if (bodyLabel) bodyLabel.id = "id_body_label";
+  const spellcheck = () => form.querySelectorAll('.ProseMirror[contenteditable="true"]').forEach((el) => {
     if (el.getAttribute("spellcheck") !== "true") el.setAttribute("spellcheck", "true");
+    // The editor is a textbox: give it the body field's label (and help) for screen readers.
+    if (bodyLabel && !el.hasAttribute("aria-labelledby")) {
+      el.setAttribute("aria-labelledby", bodyLabel.id);
+      el.setAttribute("aria-describedby", "id_body_helptext");
+    }
   });
   document.addEventListener("prose-editor:ready", spellcheck);
-  new MutationObserver(spellcheck).observe(form, { childList: true, subtree: true, attributes: true, attributeFilter: ["spellcheck"] });
+  new MutationObserver(spellcheck).observe(form, { childList: true, subtree: true, attributes: true, attributeFilter: ["spellcheck", "aria-labelledby"] });
 });
