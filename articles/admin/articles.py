@@ -70,7 +70,8 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
     # fields and widgets the form has.
     fieldsets = [
         (None, {"fields": ["headline", "standfirst", "body"], "classes": ["desk-main"]}),
-        ("Publishing", {"fields": ["status", "published_at", "unpublish_at", "ads_disabled"]}),
+        # The status is in the workflow panel's heading above.
+        ("Publishing", {"fields": ["published_at", "unpublish_at", "ads_disabled"]}),
         ("Filing", {"fields": ["section", "byline_list", "tag_list"]}),
         (
             "Lead image",

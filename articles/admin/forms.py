@@ -71,15 +71,13 @@ ARTICLE_FORM_CSP = {
 # Live counters: (what is counted against, the recommended length).
 COUNTED_FIELDS = {"headline": 90, "seo_title": 60, "seo_description": 160}
 TAGS_HELP = (
-    "Type or paste tags separated by commas or new lines; existing tags are suggested as you "
-    "type, and a new one is created when you save (editors and writers may create tags). Put a "
-    'tag that contains a comma in "double quotes". In the list, Delete removes the focused '
-    "tag and Alt+arrow keys move it."
+    "Type or paste tags, separated by commas or new lines; existing tags are suggested, new "
+    'ones are created on save (writers and editors may). "Quote, a tag" with a comma. '
+    "On a focused tag: Delete removes it, Alt+arrows move it."
 )
 BYLINES_HELP = (
-    "Authors in the order the byline shows them. Add with the select; move with the arrow "
-    "buttons, by dragging, or with Alt+Up/Down on a focused author. Inactive authors cannot "
-    "be added."
+    "In byline order. Move with the arrows, by dragging, or Alt+Up/Down. "
+    "Inactive authors cannot be added."
 )
 
 

@@ -228,7 +228,7 @@ document.addEventListener("DOMContentLoaded", () => {
   let dirty = false; let paused = false; let saving = false;
   form.addEventListener("input", () => { dirty = true; if (paused === "invalid") paused = false; });
   form.addEventListener("change", () => { dirty = true; if (paused === "invalid") paused = false; });
-  if (form.querySelector(".errornote, .errorlist")) { paused = "invalid"; say(autosaveStatus, "Autosave is paused until the marked fields are fixed."); }
+  if (form.querySelector(".form-row.errors, .errorlist.nonfield")) { paused = "invalid"; say(autosaveStatus, "Autosave is paused until the marked fields are fixed."); }
   const payload = () => {
     const data = new FormData(form);
     data.delete("lead_image");
