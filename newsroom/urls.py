@@ -5,10 +5,10 @@ from django.urls import include, path
 
 from ads import views as ads_views
 from articles import sitemaps
+from articles.admin.site import name_admin_site
 
-admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} newsroom"
-admin.site.site_title = settings.NEWSROOM_SITE_NAME
-admin.site.index_title = "Newsroom"
+name_admin_site()
+handler403 = "articles.admin.site.permission_denied"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,7 +5,6 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     Http404,
-    HttpResponseForbidden,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
@@ -17,6 +16,8 @@ from django.utils.html import format_html
 
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
+from articles.admin.conflicts import body_text, word_diff
+from articles.admin.desk import DeskViewsMixin
 from articles.admin.forms import (
     ARTICLE_FORM_CSP,
     CONFLICT_FIELDS,
@@ -24,22 +25,21 @@ from articles.admin.forms import (
     FORGED_KEYS,
     STALE_FORM,
     ArticleAdminForm,
-    BylineInline,
     ScheduleForm,
-    TaggedArticleInline,
 )
 from articles.models import (
     Article,
     AuditEntry,
     PreviewToken,
     Revision,
+    Section,
 )
 from articles.sanitizer import clean_html
 from articles.views import render_preview
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -55,7 +55,6 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
-    inlines = [BylineInline, TaggedArticleInline]
     readonly_fields = [
         "status",
         "published_at",
@@ -66,8 +65,14 @@ class ArticleAdmin(admin.ModelAdmin):
         "version",
     ]
     actions = [_transition_action(action) for action in LIST_ACTIONS]
+    # Two columns on wide screens: the writing column ("desk-main") and the sidebar (the rest,
+    # in this order, under the workflow panel). The lead-image fieldset renders whatever image
+    # fields and widgets the form has.
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "body", "section", "loaded_version"]}),
+        (None, {"fields": ["headline", "standfirst", "body"], "classes": ["desk-main"]}),
+        # The status is in the workflow panel's heading above.
+        ("Publishing", {"fields": ["published_at", "unpublish_at", "ads_disabled"]}),
+        ("Filing", {"fields": ["section", "byline_list", "tag_list"]}),
         (
             "Lead image",
             {
@@ -79,9 +84,14 @@ class ArticleAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Publishing", {"fields": ["status", "published_at", "unpublish_at", "ads_disabled"]}),
-        ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
-        ("History", {"fields": ["first_published_at", "created_at", "updated_at", "version"]}),
+        ("Address, search and social", {"fields": ["slug", "seo_title", "seo_description"]}),
+        (
+            "History",
+            {
+                "fields": ["first_published_at", "created_at", "updated_at", "version"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
 
     # --- permissions -------------------------------------------------------------------------
@@ -129,14 +139,16 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method == "POST":
             forged = FORGED_KEYS & set(request.POST)
             if forged:
-                return HttpResponseForbidden(FORGED_FIELD)
+                raise PermissionDenied(FORGED_FIELD)
             if "_conflict_fields" in request.POST:
                 request.POST = self.resolve_conflict(request.POST)
         extra_context = extra_context or {}
-        if object_id and request.method == "GET":
-            article = self.get_object(request, object_id)
-            if article is not None:
-                extra_context.update(self.workflow_context(request, article))
+        article = self.get_object(request, object_id) if object_id else None
+        if object_id and request.method == "GET" and article is not None:
+            extra_context.update(self.workflow_context(request, article))
+        if not object_id or (article is not None and self.has_change_permission(request, article)):
+            request._desk_initial = self.restored_initial(request, article)
+            extra_context.update(self.desk_context(request, article))
         try:
             response = super().changeform_view(request, object_id, form_url, extra_context)
         except services.EditConflict as conflict:
@@ -158,8 +170,29 @@ class ArticleAdmin(admin.ModelAdmin):
         obj.version = services.claim_version(article=obj, loaded_version=loaded)
         obj.save()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        restored = getattr(request, "_desk_initial", None)
+        if not restored:
+            return form
+
+        class RestoredForm(form):
+            """The form filled with the user's autosaved copy (they chose "Restore")."""
+
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**(kwargs.get("initial") or {}), **restored}
+                super().__init__(*args, **kwargs)
+
+        return RestoredForm
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        article = form.instance
+        services.set_bylines(article=article, authors=form.cleaned_data["byline_list"])
+        services.set_tags(article=article, names=form.cleaned_data["tag_list"])
+        services.discard_autosave(article=article if change else None, user=request.user)
+        if change:
+            services.leave_edit_lock(article=article, user=request.user)
         services.record_edit(
             article=form.instance,
             by=request.user,
@@ -226,12 +259,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 continue
             mine_changed = base.get(field) is None or str(base.get(field)) != compare
             theirs_changed = base.get(field) is None or str(base.get(field)) != theirs
+            theirs_html, yours_html = word_diff(*_readable(field, theirs, yours))
             rows.append(
                 {
                     "field": field,
                     "label": Article._meta.get_field(field).verbose_name,
                     "theirs": theirs,
                     "yours": yours,
+                    "theirs_html": theirs_html,
+                    "yours_html": yours_html,
+                    "editable": field not in ("body", "section"),
                     "default": "theirs" if theirs_changed and not mine_changed else "yours",
                     "both": mine_changed and theirs_changed,
                 }
@@ -300,6 +337,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 wrap(self.take_over_view),
                 name="articles_article_take_over",
             ),
+            *self.desk_urls(),
             *super().get_urls(),
         ]
 
@@ -458,6 +496,18 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+
+def _readable(field, theirs, yours):
+    """Both sides of a conflicting field as an editor reads them (never raw HTML)."""
+    if field == "body":
+        return body_text(theirs), body_text(clean_html(yours))
+    if field == "section":
+        names = dict(
+            Section.objects.filter(pk__in=[_int(theirs), _int(yours)]).values_list("pk", "name")
+        )
+        return names.get(_int(theirs), theirs), names.get(_int(yours), yours)
+    return theirs, yours
 
 
 def _int(value):

@@ -1,17 +1,15 @@
-"""The article change form, its inlines and the inputs some transitions ask for."""
+"""The article change form (one-field tags, ordered bylines) and the inputs transitions ask for."""
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.csp import CSP
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles.models import (
-    Article,
-    Byline,
-    TaggedArticle,
-)
+from articles import services
+from articles.admin.widgets import BylineChooserWidget, TagListWidget
+from articles.models import Article, Author, TaggedArticle
 from articles.sanitizer import clean_html
 
 # Form keys that only services may change: a POST carrying one of them is forged.
@@ -44,34 +42,6 @@ CONFLICT_FIELDS = [
 ]
 
 
-class BylineInline(admin.TabularInline):
-    model = Byline
-    autocomplete_fields = ["author"]
-    fields = ["position", "author"]
-    extra = 0
-    min_num = 1
-    verbose_name = "byline"
-    verbose_name_plural = "Bylines (in order)"
-
-    def get_formset(self, request, obj=None, **kwargs):
-        # Every article needs at least one author: refuse a form with no byline.
-        return super().get_formset(request, obj, validate_min=True, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author", "article")
-
-
-class TaggedArticleInline(admin.TabularInline):
-    model = TaggedArticle
-    autocomplete_fields = ["tag"]
-    extra = 0
-    verbose_name_plural = "Tags"
-
-    def get_queryset(self, request):
-        # Each row's label names its tag and article: load them with the rows.
-        return super().get_queryset(request).select_related("tag", "content_object")
-
-
 # The body editor offers what the body allowlist keeps (articles/sanitizer.py).
 BODY_EDITOR_EXTENSIONS = {
     "Bold": True,
@@ -84,11 +54,81 @@ BODY_EDITOR_EXTENSIONS = {
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
     "HardBreak": True,
     "History": True,
+    # django-prose-editor turns the browser's spell-check off by default; writers want it.
+    "NoSpellCheck": False,
 }
 # The editor loads its ES modules through an inline import map, which `script-src 'self'`
 # blocks; the article form alone allows scripts carrying this response's nonce (the admin
-# renders form media with `{% csp_nonce_attr media %}`). Public pages keep the strict policy.
-ARTICLE_FORM_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE]}
+# renders form media with `{% csp_nonce_attr media %}`). Tiptap would also inject a
+# `<style data-tiptap-style>`; the form ships that element itself, empty and with the nonce
+# (Tiptap then reuses it), and the styles come from prose-editor-base.css. Public pages and
+# the rest of the admin keep the strict policy.
+ARTICLE_FORM_CSP = {
+    **settings.SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [*settings.SECURE_CSP["style-src"], CSP.NONCE],
+}
+# Live counters: (what is counted against, the recommended length).
+COUNTED_FIELDS = {"headline": 90, "seo_title": 60, "seo_description": 160}
+TAGS_HELP = (
+    "Type or paste tags, separated by commas or new lines; existing tags are suggested, new "
+    'ones are created on save (writers and editors may). "Quote, a tag" with a comma. '
+    "On a focused tag: Delete removes it, Alt+arrows move it."
+)
+BYLINES_HELP = (
+    "In byline order. Move with the arrows, by dragging, or Alt+Up/Down. "
+    "Inactive authors cannot be added."
+)
+
+
+class TagListField(forms.CharField):
+    """Tags as one typed list; cleans to the list of names (see services.parse_tags)."""
+
+    widget = TagListWidget
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, strip=False, **kwargs)
+
+    def to_python(self, value):
+        return services.parse_tags(value or "")
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return services.format_tags(list(value))
+        return value
+
+    def has_changed(self, initial, data):
+        try:
+            return services.parse_tags(data or "") != list(initial or [])
+        except ValidationError:
+            return True
+
+
+class BylinesField(forms.Field):
+    """Authors in byline order; cleans to a list of Author objects."""
+
+    widget = BylineChooserWidget
+    default_error_messages = {
+        "required": services.BYLINE_REQUIRED,
+        "invalid_choice": "That author does not exist (any more): choose another.",
+    }
+
+    def to_python(self, value):
+        values = value if isinstance(value, (list, tuple)) else [value]
+        ids = list(dict.fromkeys(str(v).strip() for v in values if str(v or "").strip()))
+        if not ids:
+            return []
+        if not all(pk.isdigit() for pk in ids):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        authors = {str(a.pk): a for a in Author.objects.filter(pk__in=ids)}
+        if len(authors) != len(ids):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return [authors[pk] for pk in ids]
+
+    def has_changed(self, initial, data):
+        initial_ids = [str(getattr(a, "pk", a)) for a in initial or []]
+        data_ids = [str(v) for v in (data or []) if str(v or "").strip()]
+        return initial_ids != list(dict.fromkeys(data_ids))
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -100,6 +140,9 @@ class ArticleAdminForm(forms.ModelForm):
         widget=AdminProseEditorWidget,
         help_text=Article._meta.get_field("body").help_text,
     )
+    # Not named like the model's `bylines`/`tags` managers, which the ModelForm would reach.
+    byline_list = BylinesField(label="Bylines", help_text=BYLINES_HELP)
+    tag_list = TagListField(label="Tags", help_text=TAGS_HELP)
 
     class Meta:
         model = Article
@@ -121,11 +164,43 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Media:
         css = {"all": ["articles/prose-editor-base.css", "articles/admin.css"]}
+        js = ["articles/desk.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+            # Bylines are prefetched with the article; tags cost one query, in typed order.
+            self.fields["byline_list"].initial = [b.author for b in self.instance.bylines.all()]
+            self.fields["tag_list"].initial = [
+                item.tag.name
+                for item in TaggedArticle.objects.filter(content_object=self.instance)
+                .select_related("tag")
+                .order_by("pk")
+            ]
+        for name, recommended in COUNTED_FIELDS.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-counter"] = recommended
+        for name in ("headline", "slug", "seo_title", "seo_description"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "vLargeTextField desk-wide"
+        if "headline" in self.fields:
+            self.fields["headline"].widget.attrs["spellcheck"] = "true"
+        if "lead_image" in self.fields:
+            # The admin renders a file input under a <legend>, which is no label for it.
+            self.fields["lead_image"].widget.attrs.setdefault("aria-label", "Lead image file")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "byline_list" in cleaned:
+            try:
+                services.check_bylines(
+                    article=self.instance if self.instance.pk else None,
+                    authors=cleaned["byline_list"],
+                )
+            except ValidationError as error:
+                self.add_error("byline_list", error)
+        return cleaned
 
 
 class ScheduleForm(forms.Form):

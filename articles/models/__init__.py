@@ -2,11 +2,11 @@
 
 `articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
 `taxonomy` (sections, tags), `history` (revisions, audit log, old slugs) and `collaboration`
-(share previews, edit locks), `publication` (the publication's own settings).
+(share previews, edit locks, autosaves), `publication` (the publication's own settings).
 """
 
 from articles.models.articles import Article, ArticleQuerySet, ArticleStatus, Byline
-from articles.models.collaboration import EditLock, PreviewToken
+from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
 from articles.models.publication import Publication
@@ -17,6 +17,7 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleStatus",
     "AuditEntry",
+    "Autosave",
     "Author",
     "Byline",
     "EditLock",

@@ -40,3 +40,39 @@ class EditLock(models.Model):
 
     def __str__(self):
         return f"{self.user} editing {self.article}"
+
+
+class Autosave(models.Model):
+    """A writer's unsaved changes to one article (or to a new one), kept privately.
+
+    The article itself is never touched: no status change, no version bump, nothing readers
+    see. The copy is offered back ("Restore unsaved changes?") on the next visit and dropped
+    when its owner saves the article or discards it.
+    """
+
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(help_text="The form's editorial fields as typed (body sanitised).")
+    loaded_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The article version the form was loaded at."
+    )
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                condition=models.Q(article__isnull=False),
+                name="autosave_one_per_article",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(article__isnull=True),
+                name="autosave_one_new_article",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosave of {self.article or 'a new article'} by {self.user}"

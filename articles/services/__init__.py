@@ -7,11 +7,43 @@ effects (mail) to `transaction.on_commit`. Nothing outside this package assigns 
 
 The modules: `permissions` (the table, refusal messages, who may do what), `workflow` (the
 transitions, pre-publish checks, the scheduler, data loading), `revisions` (snapshots, history,
-saves and restores from the admin), `locks`, `previews` and `notifications`. Callers import
+saves and restores from the admin), `filing` (tags and bylines from the form), `autosave`
+(private copies of unsaved work), `locks`, `previews` and `notifications`. Callers import
 from `articles.services`; the names below are its public face.
 """
 
-from articles.services.locks import EDIT_LOCK_TIMEOUT, take_over_edit_lock, touch_edit_lock
+from articles.services.autosave import (
+    AUTOSAVE_CONFLICT,
+    AUTOSAVE_FIELDS,
+    AUTOSAVE_INVALID,
+    autosave_for,
+    discard_autosave,
+    save_autosave,
+)
+from articles.services.filing import (
+    AUTHOR_INACTIVE,
+    BYLINE_REQUIRED,
+    MAX_TAGS,
+    TAG_FORBIDDEN,
+    TAG_MAX_LENGTH,
+    TAG_NO_LETTERS,
+    TAG_TOO_LONG,
+    TAGS_INPUT_TOO_LONG,
+    TOO_MANY_TAGS,
+    UNCLOSED_QUOTE,
+    check_bylines,
+    format_tags,
+    parse_tags,
+    set_bylines,
+    set_tags,
+    split_tags,
+)
+from articles.services.locks import (
+    EDIT_LOCK_TIMEOUT,
+    leave_edit_lock,
+    take_over_edit_lock,
+    touch_edit_lock,
+)
 from articles.services.notifications import notify
 from articles.services.permissions import (
     DELETE_PUBLISHED_REFUSED,
@@ -80,6 +112,29 @@ from articles.services.workflow import (
 )
 
 __all__ = [
+    "AUTOSAVE_CONFLICT",
+    "AUTOSAVE_FIELDS",
+    "AUTOSAVE_INVALID",
+    "autosave_for",
+    "discard_autosave",
+    "save_autosave",
+    "AUTHOR_INACTIVE",
+    "BYLINE_REQUIRED",
+    "MAX_TAGS",
+    "TAG_FORBIDDEN",
+    "TAG_MAX_LENGTH",
+    "TAG_NO_LETTERS",
+    "TAG_TOO_LONG",
+    "TAGS_INPUT_TOO_LONG",
+    "TOO_MANY_TAGS",
+    "UNCLOSED_QUOTE",
+    "check_bylines",
+    "format_tags",
+    "parse_tags",
+    "set_bylines",
+    "set_tags",
+    "split_tags",
+    "leave_edit_lock",
     "CHECK_ALT",
     "CHECK_AUTHOR",
     "CHECK_HEADLINE",

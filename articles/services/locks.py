@@ -1,4 +1,8 @@
-"""Soft edit locks: a warning that someone else has the change form open."""
+"""Soft edit locks: a warning that someone else has the change form open.
+
+The open form sends a heartbeat (`touch_edit_lock`) every 20 seconds and releases its lock
+when the page is left, so "X is editing" disappears within a minute of X going away.
+"""
 
 from datetime import timedelta
 
@@ -11,7 +15,8 @@ from articles.models import (
 )
 from articles.services.permissions import EDITORS_ONLY, is_editor
 
-EDIT_LOCK_TIMEOUT = timedelta(minutes=15)
+EDIT_LOCK_TIMEOUT = timedelta(seconds=60)
+HEARTBEAT_SECONDS = 20
 
 
 def touch_edit_lock(*, article: Article, user, take_over: bool = False) -> EditLock | None:
@@ -28,6 +33,11 @@ def touch_edit_lock(*, article: Article, user, take_over: bool = False) -> EditL
         article=article, defaults={"user": user, "since": now, "seen_at": now}
     )
     return None
+
+
+def leave_edit_lock(*, article: Article, user) -> None:
+    """`user` closed the form: drop their lock (someone else's stays)."""
+    EditLock.objects.filter(article=article, user=user).delete()
 
 
 def take_over_edit_lock(*, article: Article, by) -> None:

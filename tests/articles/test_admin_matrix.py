@@ -11,6 +11,7 @@ from articles import services
 from articles.models import (
     Article,
     AuditEntry,
+    Autosave,
     EditLock,
     OldSlug,
     PreviewToken,
@@ -43,6 +44,11 @@ MATRIX = {
     ("share_preview", None, "post", S.DRAFT): (302, 403, 302, 403, LOGIN),
     ("revoke_preview", None, "post", S.DRAFT): (302, 403, 302, 403, LOGIN),
     ("take_over", None, "post", S.DRAFT): (403, 403, 302, 403, LOGIN),
+    ("autosave", None, "post", S.DRAFT): (200, 403, 200, 403, LOGIN),
+    ("autosave", None, "post", S.PUBLISHED): (403, 403, 200, 403, LOGIN),
+    ("autosave_new", None, "post", S.DRAFT): (200, 200, 200, 403, LOGIN),
+    ("presence", None, "post", S.DRAFT): (200, 403, 200, 403, LOGIN),
+    ("tag_suggestions", None, "get", S.DRAFT): (200, 200, 200, 403, LOGIN),
     ("transition", "submit", "post", S.DRAFT): (302, 403, 302, 403, LOGIN),
     ("transition", "withdraw", "post", S.IN_REVIEW): (302, 403, 302, 403, LOGIN),
     ("transition", "send_back", "post", S.IN_REVIEW): (403, 403, 302, 403, LOGIN),
@@ -66,7 +72,7 @@ def fingerprint():
     articles = list(Article.objects.order_by("pk").values())
     for row in articles:
         row.pop("updated_at")
-    counts = [m.objects.count() for m in (Revision, AuditEntry, PreviewToken, OldSlug)]
+    counts = [m.objects.count() for m in (Revision, AuditEntry, PreviewToken, OldSlug, Autosave)]
     locks = list(EditLock.objects.values_list("article_id", "user_id"))
     return articles, counts, locks
 
@@ -100,6 +106,8 @@ class AdminMatrixTests(TestCase):
             "changelist": [],
             "add": [],
             "dashboard": [],
+            "autosave_new": [],
+            "tag_suggestions": [],
             "transition": [article.pk, action],
             "restore": [article.pk, 1],
             "revoke_preview": [article.pk, self.token.pk],
@@ -108,7 +116,11 @@ class AdminMatrixTests(TestCase):
         return url + "?a=1&b=2" if name == "diff" else url
 
     def data(self, name, action, article):
-        if name in ("change", "preview"):
+        if name == "tag_suggestions":
+            return {"q": "a"}
+        if name == "autosave_new":
+            return edit_form(article, headline="A new story", slug="a-new-story")
+        if name in ("change", "preview", "autosave"):
             return edit_form(article, headline="Matrix edit")
         if name == "delete":
             return {"post": "yes"}
@@ -133,6 +145,10 @@ class AdminMatrixTests(TestCase):
                     refused = code in (LOGIN, 403) or (code == 302 and role == "ad_manager")
                     if refused and method == "post":
                         assert fingerprint() == before
+                    if name.startswith("autosave") and not refused:
+                        # An autosave is a private copy: the articles are exactly as they were.
+                        assert fingerprint()[0] == before[0]
+                        assert Autosave.objects.count() == before[1][-1] + 1
                     if name == "transition" and not refused:
                         assert Article.objects.get(pk=article.pk).status == TARGETS[action]
 

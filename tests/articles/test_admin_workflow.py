@@ -25,7 +25,6 @@ def transition_url(article, action):
 def edit_form(article, **overrides):
     """The change form as the browser would post it for `article`, at its current version."""
     bylines = list(article.bylines.all())
-    items = list(article.tagged_items.all())
     data = article_form(article.section, bylines[0].author, loaded_version=article.version)
     data.update(
         {
@@ -34,17 +33,10 @@ def edit_form(article, **overrides):
             "standfirst": article.standfirst,
             "body": article.body,
             "seo_description": article.seo_description,
-            "bylines-INITIAL_FORMS": "1",
-            "bylines-0-id": bylines[0].pk,
-            "bylines-0-article": article.pk,
-            "tagged_items-TOTAL_FORMS": str(len(items)),
-            "tagged_items-INITIAL_FORMS": str(len(items)),
+            "byline_list": [b.author_id for b in bylines],
+            "tag_list": ", ".join(tag.name for tag in article.ordered_tags),
         }
     )
-    for i, item in enumerate(items):
-        data[f"tagged_items-{i}-id"] = item.pk
-        data[f"tagged_items-{i}-tag"] = item.tag_id
-        data[f"tagged_items-{i}-content_object"] = article.pk
     data.update(overrides)
     return data
 

@@ -151,7 +151,7 @@ class SoftLockTests(TestCase):
             self.client.force_login(self.anna)
             response = self.client.get(change_url(self.article))
             self.assertNotContains(response, "is editing since")
-        with time_machine.travel(opened + timedelta(minutes=5), tick=False):
+        with time_machine.travel(opened + timedelta(seconds=30), tick=False):
             self.client.force_login(self.ben)
             response = self.client.get(change_url(self.article))
             since = timezone.localtime(opened).strftime("%H:%M")
@@ -165,7 +165,7 @@ class SoftLockTests(TestCase):
         with time_machine.travel(opened, tick=False):
             self.client.force_login(self.anna)
             self.client.get(change_url(self.article))
-        with time_machine.travel(opened + timedelta(minutes=16), tick=False):
+        with time_machine.travel(opened + timedelta(minutes=2), tick=False):
             self.client.force_login(self.ben)
             self.assertNotContains(self.client.get(change_url(self.article)), "is editing since")
         assert EditLock.objects.get().user == self.ben

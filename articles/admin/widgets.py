@@ -1,0 +1,71 @@
+"""The change form's own widgets: the one-field tag list and the ordered byline chooser.
+
+Both work without JavaScript (a text box; a list of hidden inputs plus an "add" select) and
+are enhanced by static/articles/desk.js into keyboard-operable chip lists.
+"""
+
+from django import forms
+from django.template.loader import render_to_string
+from django.urls import reverse_lazy
+from django.utils.safestring import mark_safe
+
+from articles.models import Author
+
+
+class ProjectTemplateMixin:
+    """Render from the project's templates/ (the default form renderer only sees the apps')."""
+
+    def _render(self, template_name, context, renderer=None):
+        return mark_safe(render_to_string(template_name, context))  # noqa: S308 (escaped template)
+
+
+class TagListWidget(ProjectTemplateMixin, forms.Textarea):
+    """Tags as one comma- or newline-separated list, with suggestions from existing tags."""
+
+    template_name = "admin/articles/widgets/tag_list.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "rows": 3,
+                "cols": 40,
+                "spellcheck": "true",
+                "data-tag-list": "",
+                "data-suggest-url": reverse_lazy("admin:articles_article_tag_suggestions"),
+                **(attrs or {}),
+            }
+        )
+
+
+class BylineChooserWidget(ProjectTemplateMixin, forms.Widget):
+    """An ordered list of authors (hidden inputs in byline order) and a select to add one."""
+
+    template_name = "admin/articles/widgets/byline_chooser.html"
+
+    def value_from_datadict(self, data, files, name):
+        getter = getattr(data, "getlist", None)
+        return getter(name) if getter else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        # An empty byline list is submitted as nothing at all: that is a value (no authors).
+        return False
+
+    def format_value(self, value):
+        if value is None:
+            return []
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        return [str(getattr(item, "pk", item)) for item in value if item not in ("", None)]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen_ids = list(dict.fromkeys(context["widget"]["value"]))
+        numeric = [pk for pk in chosen_ids if pk.isdigit()]
+        authors = {str(a.pk): a for a in Author.objects.filter(pk__in=numeric)} if numeric else {}
+        chosen = [authors[pk] for pk in chosen_ids if pk in authors]
+        taken = {author.pk for author in chosen}
+        context["widget"]["chosen"] = chosen
+        context["widget"]["available"] = [
+            author for author in Author.objects.filter(is_active=True) if author.pk not in taken
+        ]
+        return context

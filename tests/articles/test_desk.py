@@ -1,0 +1,297 @@
+"""The writing desk: one-field tags, bylines, autosave, presence, conflict page, 403 page."""
+
+from datetime import timedelta
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.admin.conflicts import body_text, word_diff
+from articles.models import Article, Autosave, EditLock, Tag
+from tests.articles.test_admin_workflow import change_url, edit_form
+from tests.articles.test_services import ready_article
+from tests.factories import AuthorFactory, UserFactory
+
+
+def parse(text):
+    return services.parse_tags(text)
+
+
+class TagParsingTests(TestCase):
+    def test_commas_new_lines_spaces_and_quotes(self):
+        assert parse('economy,  "New York, NY"\nclimate  change ,\n\n') == [
+            "economy",
+            "New York, NY",
+            "climate change",
+        ]
+
+    def test_duplicates_are_dropped_case_insensitively_keeping_the_first(self):
+        assert parse("AI, ai, Ai ethics, AI") == ["AI", "Ai ethics"]
+
+    def test_existing_tag_keeps_its_spelling(self):
+        Tag.objects.create(name="AI Ethics", slug="ai-ethics")
+        assert parse("ai ethics") == ["AI Ethics"]
+
+    def test_100_characters_is_the_limit(self):
+        assert parse("x" * 100) == ["x" * 100]
+        with self.assertRaisesMessage(ValidationError, "longer than 100 characters"):
+            parse("x" * 101)
+
+    def test_markup_is_refused(self):
+        with self.assertRaisesMessage(ValidationError, "contains < or >"):
+            parse("news, <script>alert(1)</script>")
+
+    def test_punctuation_only_is_refused(self):
+        with self.assertRaisesMessage(ValidationError, "needs at least one letter or digit"):
+            parse("???")
+
+    def test_unclosed_quote_is_refused(self):
+        with self.assertRaisesMessage(ValidationError, "A quote is not closed"):
+            parse('"New York, NY')
+
+    def test_very_long_lists_are_refused(self):
+        with self.assertRaisesMessage(ValidationError, "at most 50"):
+            parse(", ".join(f"tag {i}" for i in range(51)))
+        with self.assertRaisesMessage(ValidationError, "too long to be tags"):
+            parse("a," * 20_000)
+
+
+class TagAndBylineFormTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.first, cls.second = AuthorFactory(name="First"), AuthorFactory(name="Second")
+        cls.article = ready_article(draft=True, authors=[cls.first], tags=["old"])
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def post(self, **overrides):
+        self.article.refresh_from_db()
+        return self.client.post(change_url(self.article), edit_form(self.article, **overrides))
+
+    def test_tags_are_created_inline_and_kept_in_typed_order(self):
+        response = self.post(tag_list="Zebra, apple, OLD, Mango")
+        assert response.status_code == 302
+        self.article.refresh_from_db()
+        assert [t.name for t in self.article.ordered_tags] == ["Zebra", "apple", "old", "Mango"]
+        assert Tag.objects.filter(name__iexact="old").count() == 1
+
+    def test_hostile_tags_get_a_clear_error_and_nothing_is_saved(self):
+        before = Article.objects.filter(pk=self.article.pk).values().get()
+        response = self.post(tag_list="fine, <script>x</script>", headline="Changed")
+        self.assertContains(response, "contains &lt; or &gt;")
+        assert Article.objects.filter(pk=self.article.pk).values().get() == before
+        assert [t.name for t in self.article.ordered_tags] == ["old"]
+        assert not Tag.objects.filter(name__icontains="script").exists()
+
+    def test_bylines_keep_the_submitted_order(self):
+        response = self.post(byline_list=[self.second.pk, self.first.pk])
+        assert response.status_code == 302
+        assert [b.author for b in self.article.bylines.all()] == [self.second, self.first]
+
+    def test_inactive_author_cannot_be_added(self):
+        retired = AuthorFactory(name="Retired Reporter", is_active=False)
+        response = self.post(byline_list=[self.first.pk, retired.pk])
+        self.assertContains(response, "Retired Reporter is no longer active")
+        assert [b.author for b in self.article.bylines.all()] == [self.first]
+
+    def test_inactive_author_already_on_the_byline_stays(self):
+        self.first.is_active = False
+        self.first.save()
+        assert self.post(byline_list=[self.first.pk, self.second.pk]).status_code == 302
+        assert [b.author for b in self.article.bylines.all()] == [self.first, self.second]
+
+    def test_tag_suggestions_are_case_insensitive(self):
+        Tag.objects.create(name="Energy", slug="energy")
+        Tag.objects.create(name="Renewable energy", slug="renewable-energy")
+        url = reverse("admin:articles_article_tag_suggestions")
+        assert self.client.get(url, {"q": "ENER"}).json() == {
+            "tags": ["Energy", "Renewable energy"]
+        }
+
+
+class ChangeFormBudgetTests(TestCase):
+    def test_change_form_with_30_tags_stays_under_20_queries(self):
+        editor = UserFactory(username="ed", role="Editor")
+        article = ready_article(tags=[f"tag {i}" for i in range(30)], authors=[AuthorFactory()])
+        self.client.force_login(editor)
+        self.client.get(change_url(article))  # the session and lock rows exist from now on
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(change_url(article))
+        assert response.status_code == 200
+        assert len(ctx) < 20, "\n".join(q["sql"] for q in ctx.captured_queries)
+        self.assertContains(response, "tag 29")
+        self.assertNotContains(response, 'for="id_loaded_version"')
+
+
+class AutosaveTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.writer = UserFactory(username="wr", role="Writer")
+        cls.other = UserFactory(username="other", role="Writer")
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.author = AuthorFactory(user=cls.writer)
+        cls.draft = ready_article(draft=True, authors=[cls.author])
+        cls.live = ready_article(authors=[cls.author])
+
+    def autosave(self, article, **overrides):
+        article.refresh_from_db()
+        url = reverse("admin:articles_article_autosave", args=[article.pk])
+        return self.client.post(url, edit_form(article, **overrides))
+
+    def test_autosave_keeps_a_private_copy_and_never_touches_the_article(self):
+        self.client.force_login(self.writer)
+        before = Article.objects.filter(pk=self.draft.pk).values().get()
+        revisions = self.draft.revisions.count()
+        response = self.autosave(
+            self.draft, headline="Half-typed headline", body="<p>x</p><script>"
+        )
+        assert response.status_code == 200 and "Autosaved" in response.json()["message"]
+        assert Article.objects.filter(pk=self.draft.pk).values().get() == before
+        assert self.draft.revisions.count() == revisions
+        copy = Autosave.objects.get(article=self.draft, user=self.writer)
+        assert copy.data["headline"] == "Half-typed headline"
+        assert "<script" not in copy.data["body"]
+        assert copy.loaded_version == self.draft.version
+
+    def test_live_article_autosave_is_invisible_to_readers_and_offered_back(self):
+        self.client.force_login(self.editor)
+        assert self.autosave(self.live, headline="Unsaved correction").status_code == 200
+        self.live.refresh_from_db()
+        page = self.client.get(self.live.get_absolute_url())
+        self.assertNotContains(page, "Unsaved correction")
+        assert self.live.status == Article.Status.PUBLISHED and self.live.version == 1
+        form = self.client.get(change_url(self.live))
+        self.assertContains(form, "Restore unsaved changes?")
+        restored = self.client.get(change_url(self.live) + "?restore=1")
+        self.assertContains(restored, 'value="Unsaved correction"')
+        self.assertContains(restored, "are back in the form")
+
+    def test_saving_drops_the_copy(self):
+        self.client.force_login(self.writer)
+        self.autosave(self.draft, headline="Typed")
+        self.draft.refresh_from_db()
+        response = self.client.post(change_url(self.draft), edit_form(self.draft))
+        assert response.status_code == 302
+        assert not Autosave.objects.exists()
+
+    def test_other_writer_is_refused_and_nothing_is_stored(self):
+        self.client.force_login(self.other)
+        response = self.autosave(self.draft, headline="Hijack")
+        assert response.status_code == 403
+        assert not Autosave.objects.exists()
+
+    def test_writer_cannot_autosave_a_live_article(self):
+        self.client.force_login(self.writer)
+        assert self.autosave(self.live, headline="Sneaky").status_code == 403
+        assert not Autosave.objects.exists()
+
+    def test_autosave_without_csrf_token_is_refused(self):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.writer)
+        url = reverse("admin:articles_article_autosave", args=[self.draft.pk])
+        assert client.post(url, edit_form(self.draft)).status_code == 403
+        assert not Autosave.objects.exists()
+
+    def test_conflict_and_invalid_input_pause_autosave(self):
+        self.client.force_login(self.writer)
+        stale = edit_form(self.draft, loaded_version=self.draft.version - 1 or 99)
+        url = reverse("admin:articles_article_autosave", args=[self.draft.pk])
+        assert self.client.post(url, stale).status_code == 409
+        bad = self.autosave(self.draft, tag_list="<b>")
+        assert bad.status_code == 400 and "tag_list" in bad.json()["errors"]
+        assert not Autosave.objects.exists()
+
+    def test_new_article_autosave_is_restored_on_the_add_page(self):
+        self.client.force_login(self.writer)
+        url = reverse("admin:articles_article_autosave_new")
+        data = {"headline": "A story not yet saved", "byline_list": [self.author.pk]}
+        assert self.client.post(url, data).status_code == 200
+        add = reverse("admin:articles_article_add")
+        self.assertContains(self.client.get(add), "Restore unsaved changes?")
+        self.assertContains(self.client.get(add + "?restore=1"), 'value="A story not yet saved"')
+        assert not Article.objects.filter(headline="A story not yet saved").exists()
+
+
+class PresenceTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.anna = UserFactory(username="anna", role="Editor")
+        cls.ben = UserFactory(username="ben", role="Editor")
+        cls.article = ready_article(draft=True)
+
+    def beat(self, user, **data):
+        self.client.force_login(user)
+        url = reverse("admin:articles_article_presence", args=[self.article.pk])
+        return self.client.post(url, data).json()
+
+    def test_heartbeat_shows_who_is_editing_and_leaving_clears_it(self):
+        assert self.beat(self.anna) == {"editing": None}
+        assert self.beat(self.ben)["editing"] == "anna"
+        assert self.beat(self.anna, leave="1") == {"editing": None}
+        assert self.beat(self.ben) == {"editing": None}
+        assert EditLock.objects.get().user == self.ben
+
+    def test_lock_without_heartbeat_is_gone_within_a_minute(self):
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            self.beat(self.anna)
+        with time_machine.travel(start + timedelta(seconds=61), tick=False):
+            assert self.beat(self.ben) == {"editing": None}
+
+
+class ConflictPageTests(TestCase):
+    def test_word_diff_marks_only_changed_words_and_escapes(self):
+        theirs, yours = word_diff("The grid <b>holds</b> firm", "The grid buckles")
+        assert "<del>&lt;b&gt;holds&lt;/b&gt; firm</del>" in theirs
+        assert "<ins>buckles</ins>" in yours and theirs.startswith("The grid ")
+
+    def test_body_is_compared_as_text(self):
+        assert body_text("<p>One &amp; two</p><ul><li>three</li></ul>") == "One & two\nthree"
+
+    def test_conflict_page_shows_the_body_as_text_not_html(self):
+        editor = UserFactory(username="ed", role="Editor")
+        article = ready_article(draft=True, body="<p>Original words here.</p>")
+        stale = edit_form(article, body="<p>My new words here.</p>")
+        services.claim_version(article=article, loaded_version=article.version)
+        Article.objects.filter(pk=article.pk).update(body="<p>Their new words here.</p>")
+        self.client.force_login(editor)
+        response = self.client.post(change_url(article), stale)
+        assert response.status_code == 409
+        self.assertContains(response, "<del>Their</del>", status_code=409)
+        self.assertContains(response, "<ins>My</ins>", status_code=409)
+        # Only the hidden input that carries their version holds markup; the shown text has none.
+        self.assertNotContains(response, 'theirs">&lt;p', status_code=409)
+        self.assertNotContains(response, "<p>Their", status_code=409)
+
+
+class AdminNamingAnd403Tests(TestCase):
+    def test_header_names_the_publication_and_breadcrumb_reads_stories(self):
+        editor = UserFactory(username="ed", role="Editor")
+        article = ready_article(draft=True, headline="Budget day")
+        self.client.force_login(editor)
+        response = self.client.get(change_url(article))
+        self.assertContains(response, '<a href="/admin/">Newsroom desk</a>')
+        self.assertNotContains(response, "Newsroom newsroom")
+        self.assertContains(response, 'admin/articles/article/">Stories</a>')
+
+    def test_forged_post_gets_an_admin_page_saying_why(self):
+        writer = UserFactory(username="wr", role="Writer")
+        article = ready_article(in_review=True, authors=[AuthorFactory(user=writer)])
+        self.client.force_login(writer)
+        url = reverse("admin:articles_article_transition", args=[article.pk, "publish"])
+        response = self.client.post(url)
+        assert response.status_code == 403
+        self.assertContains(response, services.EDITORS_ONLY, status_code=403)
+        self.assertContains(response, "nothing was changed", status_code=403)
+        self.assertContains(response, 'id="site-name"', status_code=403)
+        article.refresh_from_db()
+        assert article.status == Article.Status.IN_REVIEW
