@@ -1,24 +1,29 @@
 """The admin as a newsroom: named after the publication, with a 403 page that explains itself."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.views.defaults import permission_denied as default_permission_denied
+
+from articles.publication import get_publication
 
 REFUSED_TITLE = "Not allowed"
 
 
 def publication_name() -> str:
-    """The publication's name, as the admin shows it (re-pointed to publication settings later)."""
-    return settings.NEWSROOM_SITE_NAME
+    """The publication's name, from its settings (administrators change it in the admin)."""
+    return get_publication().name
 
 
 def name_admin_site(site=admin.site) -> None:
-    """Header and browser title read "<publication> desk" / "<publication>"."""
-    name = publication_name()
-    site.site_header = f"{name} desk"
-    site.site_title = name
+    """Header and browser title read "<publication> desk" / "<publication>".
+
+    Lazy, so each page reads the current publication settings (cached) and nothing touches the
+    database when the URLconf is imported.
+    """
+    site.site_header = lazy(lambda: f"{publication_name()} desk", str)()
+    site.site_title = lazy(publication_name, str)()
     site.index_title = "Stories, people and ads"
 
 

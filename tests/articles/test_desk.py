@@ -283,6 +283,17 @@ class AdminNamingAnd403Tests(TestCase):
         self.assertNotContains(response, "Newsroom newsroom")
         self.assertContains(response, 'admin/articles/article/">Stories</a>')
 
+    def test_header_follows_the_publication_settings_when_they_change(self):
+        from articles.models import Publication
+        from articles.publication import save_publication
+
+        self.client.force_login(UserFactory(username="ed2", role="Editor"))
+        with self.captureOnCommitCallbacks(execute=True):
+            save_publication(publication=Publication(name="Example Gazette"))
+        response = self.client.get(reverse("admin:index"))
+        self.assertContains(response, '<a href="/admin/">Example Gazette desk</a>')
+        self.assertContains(response, "<title>Stories, people and ads | Example Gazette</title>")
+
     def test_forged_post_gets_an_admin_page_saying_why(self):
         writer = UserFactory(username="wr", role="Writer")
         article = ready_article(in_review=True, authors=[AuthorFactory(user=writer)])
