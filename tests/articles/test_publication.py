@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from articles.models import Publication
 from articles.models.publication import ERROR_BASE_URL, ERROR_LANGUAGE, ERROR_TIME_ZONE
-from articles.publication import absolute_url, get_publication, save_publication
+from articles.publication import (
+    absolute_url,
+    clear_publication_cache,
+    get_publication,
+    save_publication,
+)
 from tests.factories import ArticleFactory, UserFactory, image_file
 
 ADD_URL = reverse("admin:articles_publication_add")
@@ -31,6 +36,7 @@ def publication_form(**overrides):
 class PublicationDefaultsTests(TestCase):
     @override_settings(NEWSROOM_SITE_NAME="Default Times", NEWSROOM_BASE_URL="https://d.example")
     def test_defaults_come_from_settings_until_saved(self):
+        clear_publication_cache()  # tests start with the settings' defaults cached
         publication = get_publication()
         assert publication.pk is None
         assert (publication.name, publication.base_url) == ("Default Times", "https://d.example")
@@ -64,6 +70,8 @@ class PublicationDefaultsTests(TestCase):
 
     def test_accessor_is_cached_and_refreshed_on_save(self):
         publication = save_publication(publication=Publication(name="First"))
+        assert get_publication().name == "First"  # saving clears the cache at once
+        clear_publication_cache()
         with self.assertNumQueries(1):
             get_publication()
             get_publication()
