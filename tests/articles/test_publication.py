@@ -128,6 +128,12 @@ class PublicationAdminTests(TestCase):
                 response = self.client.post(ADD_URL, publication_form(**{field: value}))
                 assert response.status_code == 200
                 assert response.context["adminform"].form.errors[field] == [message]
+        response = self.client.post(
+            ADD_URL, publication_form(social_image=image_file("share.jpg", size=(1200, 630)))
+        )
+        assert response.context["adminform"].form.errors["social_image_alt"] == [
+            "Describe the social image for readers who cannot see it."
+        ]
         response = self.client.post(ADD_URL, publication_form(logo=image_file("logo.gif")))
         assert response.status_code == 200
         assert "Upload a JPEG, PNG or WebP image" in response.content.decode()
