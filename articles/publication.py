@@ -35,6 +35,8 @@ def save_publication(*, publication: Publication) -> Publication:
     """Save the publication's settings; every page reads the new ones once committed."""
     with transaction.atomic():
         publication.save()
+        clear_publication_cache()
+        # Again once committed: a request may have cached the old row in between.
         transaction.on_commit(clear_publication_cache)
     return publication
 

@@ -211,7 +211,7 @@ def index(request):
 ROBOTS_DISALLOW = [
     "/admin/",  # the newsroom
     "/preview/",  # share-preview links
-    "/search/",  # search result pages
+    "/search",  # search result pages (/search/ and /search?q=…)
     "/ads/",  # ad click redirects
 ]
 

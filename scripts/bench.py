@@ -23,8 +23,14 @@ PAGES = {
     "tag": "/tags/artificial-intelligence/",
     "author": "/authors/daniel-reyes/",
     "section": "/sections/technology/",
+    "feed": "/feed/",
+    "feed-atom": "/feed/atom/",
+    "section-feed": "/sections/technology/feed/",
+    "sitemap-index": "/sitemap.xml",
+    "sitemap-articles": "/sitemap-articles.xml",
+    "robots": "/robots.txt",
 }
-HOST, PORT = "127.0.0.1", 8765
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 
 
 def environment(workdir):
@@ -100,7 +106,7 @@ def main():
         manage(env, "collectstatic", "--noinput", "-v0")
         print("Queries per page (status, queries):")
         for name, (status, count) in queries_per_page(env).items():
-            print(f"  {name:<8} {status}  {count} queries")
+            print(f"  {name:<16} {status}  {count} queries")
         server = subprocess.Popen(  # noqa: S603
             [
                 sys.executable, "-m", "gunicorn", "newsroom.wsgi",
@@ -125,7 +131,7 @@ def main():
                 errors = sum(status != 200 for status, _ in results)
                 p95 = latencies[int(len(latencies) * 0.95) - 1]
                 print(
-                    f"  {name:<8} {args.requests / elapsed:7.1f} req/s   "
+                    f"  {name:<16} {args.requests / elapsed:7.1f} req/s   "
                     f"p50 {statistics.median(latencies) * 1000:6.1f} ms   "
                     f"p95 {p95 * 1000:6.1f} ms   errors {errors}"
                 )

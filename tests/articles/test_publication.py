@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from articles.models import Publication
 from articles.models.publication import ERROR_BASE_URL, ERROR_LANGUAGE, ERROR_TIME_ZONE
-from articles.publication import absolute_url, get_publication, save_publication
+from articles.publication import (
+    absolute_url,
+    clear_publication_cache,
+    get_publication,
+    save_publication,
+)
 from tests.factories import ArticleFactory, UserFactory, image_file
 
 ADD_URL = reverse("admin:articles_publication_add")
@@ -31,6 +36,7 @@ def publication_form(**overrides):
 class PublicationDefaultsTests(TestCase):
     @override_settings(NEWSROOM_SITE_NAME="Default Times", NEWSROOM_BASE_URL="https://d.example")
     def test_defaults_come_from_settings_until_saved(self):
+        clear_publication_cache()  # tests start with the settings' defaults cached
         publication = get_publication()
         assert publication.pk is None
         assert (publication.name, publication.base_url) == ("Default Times", "https://d.example")
@@ -64,6 +70,8 @@ class PublicationDefaultsTests(TestCase):
 
     def test_accessor_is_cached_and_refreshed_on_save(self):
         publication = save_publication(publication=Publication(name="First"))
+        assert get_publication().name == "First"  # saving clears the cache at once
+        clear_publication_cache()
         with self.assertNumQueries(1):
             get_publication()
             get_publication()
@@ -120,6 +128,12 @@ class PublicationAdminTests(TestCase):
                 response = self.client.post(ADD_URL, publication_form(**{field: value}))
                 assert response.status_code == 200
                 assert response.context["adminform"].form.errors[field] == [message]
+        response = self.client.post(
+            ADD_URL, publication_form(social_image=image_file("share.jpg", size=(1200, 630)))
+        )
+        assert response.context["adminform"].form.errors["social_image_alt"] == [
+            "Describe the social image for readers who cannot see it."
+        ]
         response = self.client.post(ADD_URL, publication_form(logo=image_file("logo.gif")))
         assert response.status_code == 200
         assert "Upload a JPEG, PNG or WebP image" in response.content.decode()

@@ -191,7 +191,7 @@ class RobotsTests(TestCase):
         assert response["Content-Type"] == "text/plain; charset=utf-8"
         lines = response.content.decode().splitlines()
         assert lines[0] == "User-agent: *"
-        for path in ["/admin/", "/preview/", "/search/"]:
+        for path in ["/admin/", "/preview/", "/search"]:
             assert f"Disallow: {path}" in lines
         assert f"Sitemap: {BASE}/sitemap.xml" in lines
         assert "Disallow: /" not in lines  # the public site stays crawlable
