@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
 
 app_name = "articles"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("sections/<slug:slug>/", views.section_detail, name="section"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections-feed"),
+    path("corrections/feed/atom/", feeds.AtomCorrectionsFeed(), name="corrections-atom"),
 ]

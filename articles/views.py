@@ -3,11 +3,12 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from articles import services
-from articles.models import Article, Author, OldSlug, Section, Tag
+from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
 
 PAGE_SIZE = 20
 
@@ -39,9 +40,9 @@ def article_detail(request, year, month, day, slug):
     local = timezone.localtime(article.published_at or article.created_at)
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
-    response = render(
-        request, "articles/article_detail.html", {"article": article, "is_preview": is_preview}
-    )
+    related = [] if is_preview else Article.objects.related_to(article).with_bylines()
+    context = {"article": article, "is_preview": is_preview, "related": related}
+    response = render(request, "articles/article_detail.html", context)
     if is_preview:
         add_never_cache_headers(response)
     return response
@@ -80,7 +81,10 @@ def _listing(request, template, obj, articles):
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
+        return redirect(old.tag, permanent=True)
     articles = Article.objects.published().filter(tags=tag)
     return _listing(request, "articles/tag_detail.html", tag, articles)
 
@@ -95,3 +99,17 @@ def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     articles = Article.objects.published().filter(section=section)
     return _listing(request, "articles/section_detail.html", section, articles)
+
+
+def corrections(request):
+    """Every correction, clarification, editor's note and update on a live article."""
+    page = paginate(request, Correction.objects.public())
+    return render(request, "articles/corrections.html", {"page": page})
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for: a temporary redirect to the SVG icon
+    (temporary, because the icon's hashed file name changes with its content)."""
+    response = redirect(static("favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ads import views as ads_views
+from articles import views as articles_views
 
 admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} newsroom"
 admin.site.site_title = settings.NEWSROOM_SITE_NAME
@@ -14,6 +15,8 @@ urlpatterns = [
     path("ads/", include("ads.urls")),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.
+    path("favicon.ico", articles_views.favicon, name="favicon"),
     path("", include("articles.urls")),
 ]
 

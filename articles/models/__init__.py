@@ -1,15 +1,23 @@
 """Articles, the people who write them and the sections and tags that file them.
 
 `articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
-`taxonomy` (sections, tags), `history` (revisions, audit log, old slugs) and `collaboration`
-(share previews, edit locks).
+`taxonomy` (sections, tags, old tag addresses), `history` (revisions, audit log, old slugs),
+`corrections` (corrections and updates on published articles) and `collaboration` (share
+previews, edit locks). Pinned related stories (`RelatedPin`) live beside `Article`.
 """
 
-from articles.models.articles import Article, ArticleQuerySet, ArticleStatus, Byline
+from articles.models.articles import (
+    Article,
+    ArticleQuerySet,
+    ArticleStatus,
+    Byline,
+    RelatedPin,
+)
 from articles.models.collaboration import EditLock, PreviewToken
+from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
-from articles.models.taxonomy import Section, Tag, TaggedArticle
+from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
 
 __all__ = [
     "Article",
@@ -18,9 +26,13 @@ __all__ = [
     "AuditEntry",
     "Author",
     "Byline",
+    "Correction",
+    "CorrectionKind",
     "EditLock",
     "OldSlug",
+    "OldTagSlug",
     "PreviewToken",
+    "RelatedPin",
     "Revision",
     "Section",
     "Tag",

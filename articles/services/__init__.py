@@ -7,10 +7,17 @@ effects (mail) to `transaction.on_commit`. Nothing outside this package assigns 
 
 The modules: `permissions` (the table, refusal messages, who may do what), `workflow` (the
 transitions, pre-publish checks, the scheduler, data loading), `revisions` (snapshots, history,
-saves and restores from the admin), `locks`, `previews` and `notifications`. Callers import
+saves and restores from the admin), `corrections` (notes on published articles), `tags`
+(rename, merge, prune), `locks`, `previews` and `notifications`. Callers import
 from `articles.services`; the names below are its public face.
 """
 
+from articles.services.corrections import (
+    CORRECTION_NOT_LIVE,
+    CORRECTION_TEXT_REQUIRED,
+    add_correction,
+    correction_problems,
+)
 from articles.services.locks import EDIT_LOCK_TIMEOUT, take_over_edit_lock, touch_edit_lock
 from articles.services.notifications import notify
 from articles.services.permissions import (
@@ -54,6 +61,14 @@ from articles.services.revisions import (
     restore_revision,
     snapshot,
 )
+from articles.services.tags import (
+    MERGE_INTO_ITSELF,
+    TAGS_EDITORS_ONLY,
+    articles_moving,
+    merge_tags,
+    prune_tags,
+    rename_tag,
+)
 from articles.services.workflow import (
     CHECK_ALT,
     CHECK_AUTHOR,
@@ -80,6 +95,16 @@ from articles.services.workflow import (
 )
 
 __all__ = [
+    "CORRECTION_NOT_LIVE",
+    "CORRECTION_TEXT_REQUIRED",
+    "MERGE_INTO_ITSELF",
+    "TAGS_EDITORS_ONLY",
+    "add_correction",
+    "articles_moving",
+    "correction_problems",
+    "merge_tags",
+    "prune_tags",
+    "rename_tag",
     "CHECK_ALT",
     "CHECK_AUTHOR",
     "CHECK_HEADLINE",

@@ -18,9 +18,44 @@ from ads.models import AdSlot
 from articles import demo, roles, services
 from articles.models import Article, Author, Section
 
+# Each slot's sizes fit the column it stands in at every breakpoint (see ads/sizes.py): the
+# article column is 343 px on a phone and 672 px beyond, so a 728x90 leaderboard only runs
+# between listing cards, where the column is 736 px on tablets and 992 px on desktops.
 AD_SLOTS = [
-    ("YYYYYYYYYY", "After article body", "Below the last paragraph of every article.", 728, 90),
-    ("ZZZZZZZZZZ", "Article bottom", "At the very end of every article, after the tags.", 300, 250),
+    {
+        "code": "YYYYYYYYYY",
+        "name": "After article body",
+        "description": "Below the last paragraph of every article.",
+        "position": "after_body",
+        "width": 468,
+        "height": 60,
+        "extra_sizes": "320x50, 320x100",
+        "sizes_mobile": "320x50, 320x100",
+        "sizes_tablet": "468x60",
+        "sizes_desktop": "468x60",
+    },
+    {
+        "code": "ZZZZZZZZZZ",
+        "name": "Article bottom",
+        "description": "At the very end of every article, after the tags.",
+        "position": "bottom",
+        "width": 300,
+        "height": 250,
+    },
+    {
+        "code": "XXXXXXXXXX",
+        "name": "Between listing cards",
+        "description": "After the sixth card on the front page and section, tag and author pages.",
+        "position": "listing",
+        "after_card": 6,
+        "width": 728,
+        "height": 90,
+        "extra_sizes": "320x50, 320x100",
+        "sizes_mobile": "320x50, 320x100",
+        "sizes_tablet": "728x90",
+        "sizes_desktop": "728x90",
+        "is_lazy": True,
+    },
 ]
 DEMO_USERS = [
     # username, password, role group (None: superuser), linked author slug
@@ -208,16 +243,9 @@ class Command(BaseCommand):
 
     def ad_slots(self):
         count = 0
-        for code, name, description, width, height in AD_SLOTS:
-            _, created = AdSlot.objects.get_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "description": description,
-                    "width": width,
-                    "height": height,
-                },
-            )
+        for fields in AD_SLOTS:
+            code, defaults = fields["code"], {k: v for k, v in fields.items() if k != "code"}
+            _, created = AdSlot.objects.get_or_create(code=code, defaults=defaults)
             count += created
         self.note(count, "ad slots")
 
