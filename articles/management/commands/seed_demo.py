@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from ads.models import AdSlot
 from articles import demo, roles, services
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Correction, Section
 
 # Each slot's sizes fit the column it stands in at every breakpoint (see ads/sizes.py): the
 # article column is 343 px on a phone and 672 px beyond, so a 728x90 leaderboard only runs
@@ -103,6 +103,7 @@ class Command(BaseCommand):
             authors = self.authors()
             self.seed_article(sections, authors)
             self.filler(sections, authors)
+            self.corrections()
             self.ad_slots()
             if with_users:
                 self.users(authors)
@@ -240,6 +241,23 @@ class Command(BaseCommand):
             )
             count += 1
         self.note(count, "unpublished articles")
+
+    def corrections(self):
+        """One update on a filler story, so /corrections/ and its feed show what they do."""
+        if Correction.objects.exists():
+            return
+        article = (
+            Article.objects.recently_published().exclude(slug=demo.SEED_ARTICLE["slug"]).first()
+        )
+        if article is None:
+            return
+        Correction.objects.create(
+            article=article,
+            kind=Correction.Kind.CORRECTION,
+            text="An earlier version of this article misstated when the talks began.",
+            created_at=article.published_at + timedelta(hours=3),
+        )
+        self.note(1, "correction")
 
     def ad_slots(self):
         count = 0
