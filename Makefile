@@ -27,6 +27,8 @@ $(STAMP): pyproject.toml scripts/find-python
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Links in feeds, sitemaps and cards point at the address being served (until set in the admin).
+run: export NEWSROOM_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users

@@ -82,7 +82,7 @@ def column_widths(position: str) -> dict[str, int] | None:
 
 def fitting_example(width: int) -> str:
     """A common IAB size that fits `width` px, for error messages."""
-    for size in [(970, 250), (728, 90), (468, 60), (300, 250), (320, 100), (320, 50)]:
+    for size in [(970, 250), (728, 90), (468, 60), (320, 100), (320, 50), (300, 250)]:
         if size[0] <= width:
             return f"{size[0]}x{size[1]}"
     return "300x50"

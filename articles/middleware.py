@@ -1,12 +1,36 @@
-"""Gzip for what readers fetch (HTML, feeds, sitemaps, text), never for a page with a CSRF token.
+"""Request middleware for the reader site and the newsroom.
 
+`publication_time_zone` shows times in the publication's zone. `BreachSafeGZipMiddleware`
+compresses what readers fetch (HTML, feeds, sitemaps, text), never a page with a CSRF token:
 BREACH recovers a secret from the compressed size of responses that reflect attacker-chosen
 input next to it; a page without a CSRF token (every public page) has no secret to recover, so
 only those are compressed. Admin pages and any form that calls `{% csrf_token %}` go out as is.
 """
 
+import zoneinfo
+
 from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
+from django.utils import timezone
+
+from articles.publication import get_publication
+
+
+def publication_time_zone(get_response):
+    """Show times in the publication's time zone (article addresses keep the server's)."""
+
+    def middleware(request):
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(get_publication().time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return get_response(request)
+        finally:
+            timezone.deactivate()
+
+    return middleware
+
 
 COMPRESSIBLE = (
     "text/",

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic.base import RedirectView
 
 from articles import feeds, views
 
@@ -12,6 +13,18 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("sections/<slug:slug>/", views.section_detail, name="section"),
     path("corrections/", views.corrections, name="corrections"),
-    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections-feed"),
-    path("corrections/feed/atom/", feeds.AtomCorrectionsFeed(), name="corrections-atom"),
+    path("corrections/feed/", feeds.CorrectionsFeed.as_view(), name="corrections-feed"),
+    path("corrections/feed/atom/", feeds.CorrectionsAtomFeed.as_view(), name="corrections-atom"),
+    # Feeds (docs/operations.md lists them all).
+    path("feed/", feeds.ArticleFeed.as_view(), name="feed"),
+    path("feed/atom/", feeds.ArticleAtomFeed.as_view(), name="feed-atom"),
+    path("rss/", RedirectView.as_view(pattern_name="articles:feed", permanent=True)),
+    path("sections/<slug:slug>/feed/", feeds.SectionFeed.as_view(), name="section-feed"),
+    path(
+        "sections/<slug:slug>/feed/atom/", feeds.SectionAtomFeed.as_view(), name="section-feed-atom"
+    ),
+    path("tags/<str:slug>/feed/", feeds.TagFeed.as_view(), name="tag-feed"),
+    path("tags/<str:slug>/feed/atom/", feeds.TagAtomFeed.as_view(), name="tag-feed-atom"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorFeed.as_view(), name="author-feed"),
+    path("authors/<slug:slug>/feed/atom/", feeds.AuthorAtomFeed.as_view(), name="author-feed-atom"),
 ]

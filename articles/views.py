@@ -4,10 +4,9 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from articles import services
+from articles import seo, services
 from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
 
 PAGE_SIZE = 20
@@ -22,12 +21,26 @@ def paginate(request, queryset):
         raise Http404("No such page.") from exc
 
 
+def first_page_redirect(request):
+    """`?page=1` answers 301 to the bare URL (one address per page); other parameters stay."""
+    if request.GET.get("page") != "1":
+        return None
+    query = request.GET.copy()
+    del query["page"]
+    return redirect(
+        f"{request.path}?{query.urlencode()}" if query else request.path, permanent=True
+    )
+
+
 def home(request):
+    if response := first_page_redirect(request):
+        return response
     page = paginate(request, Article.objects.published().for_listing())
     articles = list(page.object_list)
     lead = articles[0] if page.number == 1 and articles else None
     rest = articles[1:] if lead else articles
-    return render(request, "articles/home.html", {"page": page, "lead": lead, "articles": rest})
+    context = {"page": page, "lead": lead, "articles": rest, "head": seo.home_head(page)}
+    return render(request, "articles/home.html", context)
 
 
 def article_detail(request, year, month, day, slug):
@@ -37,11 +50,15 @@ def article_detail(request, year, month, day, slug):
     is_preview = not article.is_public
     if is_preview and not request.user.has_perm("articles.change_article"):
         raise Http404("No such article.")
-    local = timezone.localtime(article.published_at or article.created_at)
+    local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
-    related = [] if is_preview else Article.objects.related_to(article).with_bylines()
-    context = {"article": article, "is_preview": is_preview, "related": related}
+    context = {
+        "article": article,
+        "is_preview": is_preview,
+        "head": seo.article_head(article, is_preview=is_preview),
+        "related": [] if is_preview else Article.objects.related_to(article).with_bylines(),
+    }
     response = render(request, "articles/article_detail.html", context)
     if is_preview:
         add_never_cache_headers(response)
@@ -58,9 +75,12 @@ def _old_slug_redirect(slug):
 
 def render_preview(request, article):
     """The public article page for an article that readers may not see (yet)."""
-    response = render(
-        request, "articles/article_detail.html", {"article": article, "is_preview": True}
-    )
+    context = {
+        "article": article,
+        "is_preview": True,
+        "head": seo.article_head(article, is_preview=True),
+    }
+    response = render(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -75,9 +95,13 @@ def shared_preview(request, token):
     return render_preview(request, article)
 
 
-def _listing(request, template, obj, articles):
-    context = {"object": obj, "page": paginate(request, articles.for_listing())}
-    return render(request, template, context)
+def _listing(request, kind, obj, articles, description):
+    if response := first_page_redirect(request):
+        return response
+    page = paginate(request, articles.for_listing())
+    head = seo.listing_head(kind=kind, obj=obj, page=page, description=description)
+    context = {"object": obj, "page": page, "head": head}
+    return render(request, f"articles/{kind}_detail.html", context)
 
 
 def tag_detail(request, slug):
@@ -86,19 +110,22 @@ def tag_detail(request, slug):
         old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
         return redirect(old.tag, permanent=True)
     articles = Article.objects.published().filter(tags=tag)
-    return _listing(request, "articles/tag_detail.html", tag, articles)
+    description = tag.description or f"Articles tagged {tag.name}."
+    return _listing(request, "tag", tag, articles, description)
 
 
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     articles = Article.objects.published().filter(bylines__author=author)
-    return _listing(request, "articles/author_detail.html", author, articles)
+    description = author.bio or f"Articles by {author.name}."
+    return _listing(request, "author", author, articles, description)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     articles = Article.objects.published().filter(section=section)
-    return _listing(request, "articles/section_detail.html", section, articles)
+    description = section.description or f"The latest from {section.name}."
+    return _listing(request, "section", section, articles, description)
 
 
 def corrections(request):

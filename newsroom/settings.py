@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "articles.middleware.publication_time_zone",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "articles.publication.site_context",
             ],
         },
     },
@@ -192,7 +194,14 @@ else:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
 
+# Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# The canonical address; without one, production uses https:// and its first allowed host.
+_first_host = next((h for h in ALLOWED_HOSTS if not h.startswith((".", "*"))), "")
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL") or (
+    f"https://{_first_host}" if _first_host and not DEBUG else "http://127.0.0.1:8000"
+)
+NEWSROOM_LANGUAGE = os.environ.get("NEWSROOM_LANGUAGE", "en")
 
 LOGGING = {
     "version": 1,
@@ -203,6 +212,3 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
-# The publication's canonical address: feeds build absolute URLs from it, never from the Host
-# header. (Reconcile with the publication settings at merge.)
-NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000")

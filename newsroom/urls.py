@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ads import views as ads_views
+from articles import sitemaps
 from articles import views as articles_views
 
 admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} newsroom"
@@ -17,6 +18,10 @@ urlpatterns = [
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.
     path("favicon.ico", articles_views.favicon, name="favicon"),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("", include("articles.urls")),
 ]
 

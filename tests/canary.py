@@ -28,6 +28,23 @@ PUBLIC_SURFACES = [
     "/tags/{tag}/",
     "{public}",
     "/ads.txt",
+    # Feeds (pages also link them as alternates, which the sweep follows) and sitemaps.
+    "/feed/",
+    "/feed/atom/",
+    "/rss/",
+    "/sections/{section}/feed/",
+    "/sections/{section}/feed/atom/",
+    "/tags/{tag}/feed/",
+    "/tags/{tag}/feed/atom/",
+    "/authors/{author}/feed/",
+    "/authors/{author}/feed/atom/",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/sitemap-articles.xml",
+    "/sitemap-sections.xml",
+    "/sitemap-tags.xml",
+    "/sitemap-authors.xml",
+    "/sitemap-news.xml",
     "/corrections/",
     "/corrections/feed/",
     "/corrections/feed/atom/",
@@ -47,7 +64,8 @@ def make_canaries():
     hidden = [
         ArticleFactory(
             headline=f"{CANARY} {trait}",
-            slug=f"canary-{trait.replace('_', '-')}",
+            # The marker is in the slug too: sitemaps list addresses, not headlines.
+            slug=f"{CANARY.lower()}-{trait.replace('_', '-')}",
             standfirst=f"{CANARY} standfirst",
             body=f"<p>{CANARY} body</p>",
             **{trait: True},

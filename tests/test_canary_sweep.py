@@ -38,6 +38,7 @@ class CanarySweepTests(TestCase):
                 response, body = self.fetch(url)
                 assert response.status_code == 200, (url, response.status_code)
                 assert CANARY not in body
+                assert CANARY.lower() not in body.lower()  # in slugs: sitemaps, links
                 assert all(CANARY not in value for value in response.headers.values())
                 # Follow the page's feeds and other alternates on our own site.
                 queue += [link for link in ALTERNATE.findall(body) if link.startswith("/")]

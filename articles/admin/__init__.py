@@ -1,8 +1,9 @@
 """The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md.
 
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
-`logs` (audit log, revisions), `people` (authors, sections), `tags` (rename, merge, prune)
-and `corrections` (corrections, pinned related stories).
+`logs` (audit log, revisions), `people` (authors, sections), `tags` (rename, merge, prune),
+`corrections` (corrections, pinned related stories) and `publication` (the publication
+settings).
 """
 
 from django.contrib import admin
@@ -13,6 +14,7 @@ from articles.admin import (  # noqa: F401 (registers the admins)
     corrections,
     logs,
     people,
+    publication,
     tags,
 )
 from articles.admin.forms import BODY_EDITOR_EXTENSIONS, FORGED_FIELD

@@ -2,8 +2,9 @@
 
 `articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
 `taxonomy` (sections, tags, old tag addresses), `history` (revisions, audit log, old slugs),
-`corrections` (corrections and updates on published articles) and `collaboration` (share
-previews, edit locks). Pinned related stories (`RelatedPin`) live beside `Article`.
+`corrections` (corrections and updates on published articles), `collaboration` (share
+previews, edit locks) and `publication` (the publication's own settings). Pinned related
+stories (`RelatedPin`) live beside `Article`.
 """
 
 from articles.models.articles import (
@@ -17,6 +18,7 @@ from articles.models.collaboration import EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
+from articles.models.publication import Publication
 from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "OldSlug",
     "OldTagSlug",
     "PreviewToken",
+    "Publication",
     "RelatedPin",
     "Revision",
     "Section",

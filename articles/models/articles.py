@@ -105,13 +105,14 @@ class ArticleQuerySet(models.QuerySet):
         loaded it, so the number of tags never adds a query.
         """
         tag_ids = [item.tag_id for item in article.tagged_items.all()]
-        pins = RelatedPin.objects.filter(article_id=article.pk, related_id=OuterRef("pk"))
+        pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
+        pin_position = pins.filter(related_id=OuterRef("pk")).values("position")[:1]
         return (
             self.published()
             .exclude(pk=article.pk)
             .filter(Q(tagged_items__tag_id__in=tag_ids) | Q(pk__in=pins.values("related_id")))
             .annotate(
-                pin_position=Subquery(pins.values("position")[:1]),
+                pin_position=Subquery(pin_position),
                 shared_tags=Count(
                     "tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True
                 ),
@@ -253,7 +254,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        local = timezone.localtime(self.published_at or self.created_at or timezone.now())
+        local = self.permalink_date
         return reverse(
             "articles:detail",
             kwargs={
@@ -265,6 +266,12 @@ class Article(models.Model):
         )
 
     @property
+    def permalink_date(self):
+        """The date in the article's address, in the server's TIME_ZONE (never the reader's)."""
+        moment = self.published_at or self.created_at or timezone.now()
+        return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+    @property
     def ordered_tags(self):
         """Tags in the order editors added them (prefetched by `for_detail()`)."""
         return [item.tag for item in self.tagged_items.all()]
@@ -274,12 +281,6 @@ class Article(models.Model):
         """The newest correction or update (prefetched by `for_detail()`), or None."""
         notes = list(self.corrections.all())
         return notes[-1] if notes else None
-
-    @property
-    def modified_at(self):
-        """When readers last saw a change: the newest correction, else the last save."""
-        last = self.last_correction
-        return max(self.updated_at, last.created_at) if last else self.updated_at
 
     @property
     def title_for_seo(self):

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 
+from articles import publication, seo
 from articles.models import Section
 
 register = template.Library()
@@ -10,6 +11,25 @@ register = template.Library()
 def section_nav():
     """The site's sections, in navigation order."""
     return {"sections": Section.objects.only("name", "slug")}
+
+
+@register.filter
+def absolute(path):
+    """`path` on the publication's canonical base URL (never the request's host)."""
+    return publication.absolute_url(str(path))
+
+
+@register.filter
+def jsonld(data):
+    """A JSON-LD <script>; nothing in `data` can close it (json_script escaping)."""
+    return seo.jsonld_script(data)
+
+
+@register.inclusion_tag("includes/_seo_head.html", takes_context=True)
+def seo_head(context):
+    """Canonical link, social cards, feeds and JSON-LD of the page (`head` from its view)."""
+    head = context.get("head") or seo.Head(feeds=seo.site_feeds(publication.get_publication()))
+    return {"head": head}
 
 
 @register.filter

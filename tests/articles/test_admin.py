@@ -173,6 +173,7 @@ class RolePermissionTests(TestCase):
             "description": "",
             "width": "468",
             "height": "60",
+            "extra_sizes": "320x50",
             "label": "Advertisement",
             "is_active": "on",
             "creatives-TOTAL_FORMS": "0",

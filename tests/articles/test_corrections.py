@@ -211,7 +211,7 @@ class CorrectionsOnReaderPagesTests(TestCase):
                 )
                 assert "evil.example" not in response.content.decode()
                 assert feed.entries[1].id.startswith("tag:news.example.com,")
-                assert feed.entries[1].id.endswith(f":correction/{self.note.pk}")
+                assert feed.entries[1].id.endswith(f":correction:{self.note.pk}")
 
     def test_guid_does_not_change_with_the_headline(self):
         first = feedparser.parse(self.client.get("/corrections/feed/").content).entries[1].id

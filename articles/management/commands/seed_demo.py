@@ -251,12 +251,15 @@ class Command(BaseCommand):
         )
         if article is None:
             return
+        at = article.published_at + timedelta(hours=3)
         Correction.objects.create(
             article=article,
             kind=Correction.Kind.CORRECTION,
             text="An earlier version of this article misstated when the talks began.",
-            created_at=article.published_at + timedelta(hours=3),
+            created_at=at,
         )
+        # As services.add_correction does: the note is the article's latest change.
+        Article.objects.filter(pk=article.pk).update(updated_at=at)
         self.note(1, "correction")
 
     def ad_slots(self):

@@ -1,0 +1,53 @@
+"""The publication's settings, read through one cached accessor, and absolute URLs.
+
+`get_publication()` returns the administrators' `Publication` row, or an unsaved one holding
+the defaults from settings (`NEWSROOM_SITE_NAME`, `NEWSROOM_BASE_URL`, `NEWSROOM_LANGUAGE`,
+`TIME_ZONE`) while nobody has saved it. It is cached in the default cache and refreshed when
+`save_publication()` saves it. `absolute_url()` builds every absolute link from the canonical
+base URL, never from the request's Host header.
+"""
+
+from urllib.parse import urljoin
+
+from django.core.cache import cache
+from django.db import transaction
+
+from articles.models import Publication
+
+CACHE_KEY = "newsroom:publication:v1"
+CACHE_SECONDS = 300
+
+
+def get_publication() -> Publication:
+    """The publication's settings (cached; defaults until an administrator saves them)."""
+    publication = cache.get(CACHE_KEY)
+    if publication is None:
+        publication = Publication.objects.first() or Publication()
+        cache.set(CACHE_KEY, publication, CACHE_SECONDS)
+    return publication
+
+
+def clear_publication_cache():
+    cache.delete(CACHE_KEY)
+
+
+def save_publication(*, publication: Publication) -> Publication:
+    """Save the publication's settings; every page reads the new ones once committed."""
+    with transaction.atomic():
+        publication.save()
+        transaction.on_commit(clear_publication_cache)
+    return publication
+
+
+def absolute_url(path_or_url: str, publication: Publication | None = None) -> str:
+    """`path_or_url` on the canonical base URL ("/feed/" -> "https://news.example.com/feed/").
+
+    An absolute URL is returned unchanged (e.g. media on a separate host).
+    """
+    base = (publication or get_publication()).base_url.rstrip("/") + "/"
+    return urljoin(base, path_or_url)
+
+
+def site_context(request):
+    """Context processor: `publication` on every template."""
+    return {"publication": get_publication()}

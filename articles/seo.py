@@ -1,0 +1,331 @@
+"""What search engines and social networks read: canonical links, JSON-LD, Open Graph, Twitter.
+
+Everything is built as plain Python data from the publication settings (absolute URLs from its
+base URL, never the Host header) and rendered by `templates/includes/_seo_head.html`:
+
+- `article_head(article)`, `listing_head(...)`, `home_head(page)` return a `Head`: the canonical
+  URL, the `<meta>` tags, the JSON-LD objects and the feeds the page links as alternates.
+- `lead_image_meta(article)` is the ONE place JSON-LD, Open Graph, feeds and sitemaps read an
+  article's lead image from (re-point it to image renditions when the media library lands).
+- `article_modified_at(article)` is the one "last changed" time (JSON-LD dateModified, OG,
+  feeds, sitemaps); `correction_entries(article)` is the hook for JSON-LD `correction`s.
+"""
+
+import json
+import mimetypes
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.publication import absolute_url, get_publication
+
+# The characters that could end a <script> element or start markup, as JSON escapes: the same
+# escaping Django's `json_script` filter applies.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@dataclass
+class Head:
+    """The SEO part of a page's <head>."""
+
+    canonical: str | None = None
+    meta: list[tuple[str, str, str]] = field(default_factory=list)  # (attribute, key, content)
+    jsonld: list[dict] = field(default_factory=list)
+    feeds: list[tuple[str, str, str]] = field(default_factory=list)  # (title, type, href)
+    noindex: bool = False
+
+
+def jsonld_script(data) -> SafeString:
+    """`data` as a `<script type="application/ld+json">` that no string inside can break out of."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+def article_modified_at(article):
+    """When the article last changed for readers (never before it was published).
+
+    A correction counts: `services.add_correction` moves `updated_at` to the note's time, so
+    no query for corrections is needed here (sitemaps call this for every article).
+    """
+    candidates = [article.updated_at, article.published_at]
+    return max(moment for moment in candidates if moment is not None)
+
+
+def correction_entries(article) -> list[dict]:
+    """JSON-LD `correction` objects for the article (a CorrectionComment per correction)."""
+    return [
+        {
+            "@type": "CorrectionComment",
+            "text": entry["text"],
+            "datePublished": entry["at"].isoformat(),
+        }
+        for entry in _corrections(article)
+    ]
+
+
+def _corrections(article) -> list[dict]:
+    """Each correction on the article as {"text": str, "at": datetime} (prefetched by
+    `for_detail()`, so feeds and the article page pay no query per article)."""
+    return [{"text": note.text, "at": note.created_at} for note in article.corrections.all()]
+
+
+def lead_image_meta(article, *, with_size=False) -> dict | None:
+    """The lead image as {url, width, height, alt, type[, size]}, or None when there is none.
+
+    `size` (bytes, for feed enclosures) reads the file's size from storage; it is left out,
+    with the whole image, when the file is missing.
+    """
+    image = article.lead_image
+    if not image:
+        return None
+    meta = {
+        "url": absolute_url(image.url),
+        "width": article.lead_image_width,
+        "height": article.lead_image_height,
+        "alt": article.lead_image_alt,
+        "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+    }
+    if with_size:
+        try:
+            meta["size"] = image.size
+        except OSError:
+            return None
+    return meta
+
+
+def _default_image(publication) -> dict | None:
+    image = publication.social_image
+    if not image:
+        return None
+    return {
+        "url": absolute_url(image.url, publication),
+        "width": publication.social_image_width,
+        "height": publication.social_image_height,
+        "alt": publication.social_image_alt,
+        "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+    }
+
+
+def _image_object(image) -> dict:
+    data = {"@type": "ImageObject", "url": image["url"]}
+    if image.get("width") and image.get("height"):
+        data.update(width=image["width"], height=image["height"])
+    return data
+
+
+def organization_ld(publication) -> dict:
+    data = {
+        "@type": "NewsMediaOrganization",
+        "@id": absolute_url("/#organization", publication),
+        "name": publication.name,
+        "url": absolute_url("/", publication),
+    }
+    if publication.logo:
+        data["logo"] = _image_object(
+            {
+                "url": absolute_url(publication.logo.url, publication),
+                "width": publication.logo_width,
+                "height": publication.logo_height,
+            }
+        )
+    return data
+
+
+def website_ld(publication) -> dict:
+    return {
+        "@type": "WebSite",
+        "@id": absolute_url("/#website", publication),
+        "name": publication.name,
+        "url": absolute_url("/", publication),
+        "inLanguage": publication.language,
+        "publisher": {"@id": absolute_url("/#organization", publication)},
+    }
+
+
+def news_article_ld(article, publication) -> dict:
+    url = absolute_url(article.get_absolute_url(), publication)
+    image = lead_image_meta(article) or _default_image(publication)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline[:110],
+        "description": article.description_for_seo,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article_modified_at(article).isoformat(),
+        "author": [
+            {
+                "@type": "Person",
+                "name": byline.author.name,
+                "url": absolute_url(byline.author.get_absolute_url(), publication),
+            }
+            for byline in article.bylines.all()
+        ],
+        "publisher": organization_ld(publication),
+        "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.ordered_tags],
+        "inLanguage": publication.language,
+        "isAccessibleForFree": True,
+    }
+    if image:
+        data["image"] = [_image_object(image)]
+    if corrections := correction_entries(article):
+        data["correction"] = corrections
+    return data
+
+
+def breadcrumb_ld(article, publication) -> dict:
+    trail = [
+        (publication.name, "/"),
+        (article.section.name, article.section.get_absolute_url()),
+        (article.headline, article.get_absolute_url()),
+    ]
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": position,
+                "name": name,
+                "item": absolute_url(path, publication),
+            }
+            for position, (name, path) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def _card_tags(*, kind, title, description, url, image, publication) -> list:
+    tags = [
+        ("property", "og:type", kind),
+        ("property", "og:site_name", publication.name),
+        ("property", "og:title", title),
+        ("property", "og:url", url),
+        ("property", "og:locale", publication.language.replace("-", "_")),
+    ]
+    if description:
+        tags.append(("property", "og:description", description))
+    if image:
+        tags.append(("property", "og:image", image["url"]))
+        tags.append(("property", "og:image:type", image["type"]))
+        if image.get("width") and image.get("height"):
+            tags.append(("property", "og:image:width", str(image["width"])))
+            tags.append(("property", "og:image:height", str(image["height"])))
+        if image.get("alt"):
+            tags.append(("property", "og:image:alt", image["alt"]))
+    tags.append(("name", "twitter:card", "summary_large_image" if image else "summary"))
+    tags.append(("name", "twitter:title", title))
+    if description:
+        tags.append(("name", "twitter:description", description))
+    if image:
+        tags.append(("name", "twitter:image", image["url"]))
+        if image.get("alt"):
+            tags.append(("name", "twitter:image:alt", image["alt"]))
+    return tags
+
+
+def site_feeds(publication) -> list[tuple[str, str, str]]:
+    return [
+        (f"{publication.name} (RSS)", "application/rss+xml", reverse("articles:feed")),
+        (f"{publication.name} (Atom)", "application/atom+xml", reverse("articles:feed-atom")),
+    ]
+
+
+def object_feeds(kind, obj) -> list[tuple[str, str, str]]:
+    """The RSS and Atom feeds of a section, tag or author ("section", "tag", "author")."""
+    return [
+        (
+            f"{obj.name} (RSS)",
+            "application/rss+xml",
+            reverse(f"articles:{kind}-feed", args=[obj.slug]),
+        ),
+        (
+            f"{obj.name} (Atom)",
+            "application/atom+xml",
+            reverse(f"articles:{kind}-feed-atom", args=[obj.slug]),
+        ),
+    ]
+
+
+def article_head(article, *, is_preview=False) -> Head:
+    """Canonical link, JSON-LD NewsArticle + BreadcrumbList and social cards of an article."""
+    publication = get_publication()
+    if is_preview:
+        return Head(noindex=True, feeds=site_feeds(publication))
+    url = absolute_url(article.get_absolute_url(), publication)
+    image = lead_image_meta(article) or _default_image(publication)
+    meta = _card_tags(
+        kind="article",
+        title=article.title_for_seo,
+        description=article.description_for_seo,
+        url=url,
+        image=image,
+        publication=publication,
+    )
+    meta += [
+        ("property", "article:published_time", article.published_at.isoformat()),
+        ("property", "article:modified_time", article_modified_at(article).isoformat()),
+        ("property", "article:section", article.section.name),
+    ]
+    meta += [
+        ("property", "article:author", absolute_url(b.author.get_absolute_url(), publication))
+        for b in article.bylines.all()
+    ]
+    meta += [("property", "article:tag", tag.name) for tag in article.ordered_tags]
+    return Head(
+        canonical=url,
+        meta=meta,
+        jsonld=[news_article_ld(article, publication), breadcrumb_ld(article, publication)],
+        feeds=object_feeds("section", article.section) + site_feeds(publication),
+    )
+
+
+def page_url(path, page_number, publication) -> str:
+    """The canonical URL of page N of a listing: the bare URL for page 1, ?page=N after."""
+    suffix = f"?page={page_number}" if page_number > 1 else ""
+    return absolute_url(path, publication) + suffix
+
+
+def listing_head(*, kind, obj, page, description) -> Head:
+    """A section, tag or author listing: self-canonical per page, its own cards and feeds."""
+    publication = get_publication()
+    url = page_url(obj.get_absolute_url(), page.number, publication)
+    image = _default_image(publication)
+    if kind == "author" and obj.photo:
+        image = {
+            "url": absolute_url(obj.photo.url, publication),
+            "type": mimetypes.guess_type(obj.photo.name)[0] or "image/jpeg",
+            "alt": obj.name,
+        }
+    title = obj.name if page.number == 1 else f"{obj.name} (page {page.number})"
+    meta = _card_tags(
+        kind="profile" if kind == "author" else "website",
+        title=title,
+        description=description,
+        url=url,
+        image=image,
+        publication=publication,
+    )
+    return Head(canonical=url, meta=meta, feeds=object_feeds(kind, obj) + site_feeds(publication))
+
+
+def home_head(page) -> Head:
+    """The front page: WebSite and Organization JSON-LD, cards, the site's feeds."""
+    publication = get_publication()
+    url = page_url("/", page.number, publication)
+    description = publication.description or f"The latest news from {publication.name}."
+    meta = _card_tags(
+        kind="website",
+        title=publication.name,
+        description=description,
+        url=url,
+        image=_default_image(publication),
+        publication=publication,
+    )
+    graph = {"@context": "https://schema.org", "@graph": [
+        website_ld(publication), organization_ld(publication)
+    ]}  # fmt: skip
+    return Head(canonical=url, meta=meta, jsonld=[graph], feeds=site_feeds(publication))
