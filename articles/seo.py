@@ -329,3 +329,33 @@ def home_head(page) -> Head:
         website_ld(publication), organization_ld(publication)
     ]}  # fmt: skip
     return Head(canonical=url, meta=meta, jsonld=[graph], feeds=site_feeds(publication))
+
+
+def corrections_head(page) -> Head:
+    """/corrections/: self-canonical per page, its own card and the corrections feeds."""
+    publication = get_publication()
+    url = page_url(reverse("articles:corrections"), page.number, publication)
+    title = "Corrections and updates"
+    if page.number > 1:
+        title += f" (page {page.number})"
+    meta = _card_tags(
+        kind="website",
+        title=title,
+        description=f"Every correction and update {publication.name} adds to its stories.",
+        url=url,
+        image=_default_image(publication),
+        publication=publication,
+    )
+    feeds = [
+        (
+            "Corrections and updates (RSS)",
+            "application/rss+xml",
+            reverse("articles:corrections-feed"),
+        ),
+        (
+            "Corrections and updates (Atom)",
+            "application/atom+xml",
+            reverse("articles:corrections-atom"),
+        ),
+    ]
+    return Head(canonical=url, meta=meta, feeds=feeds + site_feeds(publication))

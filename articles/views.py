@@ -130,8 +130,11 @@ def section_detail(request, slug):
 
 def corrections(request):
     """Every correction, clarification, editor's note and update on a live article."""
+    if response := first_page_redirect(request):
+        return response
     page = paginate(request, Correction.objects.public())
-    return render(request, "articles/corrections.html", {"page": page})
+    context = {"page": page, "head": seo.corrections_head(page)}
+    return render(request, "articles/corrections.html", context)
 
 
 def favicon(request):

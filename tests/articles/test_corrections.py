@@ -181,6 +181,19 @@ class CorrectionsOnReaderPagesTests(TestCase):
         assert f'href="{self.article.get_absolute_url()}#correction-{self.note.pk}"' in html
         assert '<link rel="alternate" type="application/rss+xml"' in html
 
+    @override_settings(NEWSROOM_BASE_URL="https://news.example.com")
+    def test_corrections_page_is_self_canonical_and_page_1_redirects(self):
+        from articles.publication import clear_publication_cache
+
+        clear_publication_cache()
+        self.addCleanup(clear_publication_cache)
+        self.assertContains(
+            self.client.get("/corrections/"),
+            '<link rel="canonical" href="https://news.example.com/corrections/">',
+        )
+        response = self.client.get("/corrections/?page=1")
+        assert (response.status_code, response["Location"]) == (301, "/corrections/")
+
     def test_corrections_page_is_paginated_with_a_constant_query_count(self):
         self.client.get("/corrections/")
         with self.assertNumQueries(3):  # count, page, section nav
