@@ -76,7 +76,7 @@ class ReportMixin:
 class AdSlotForm(forms.ModelForm):
     """Fields with a default may be left out of a submission: the slot keeps its value."""
 
-    OPTIONAL = ["position", "empty_behaviour", "after_paragraph", "min_paragraphs"]
+    OPTIONAL = ["position", "empty_behaviour", "after_paragraph", "min_paragraphs", "after_card"]
 
     class Meta:
         model = AdSlot
@@ -97,6 +97,7 @@ class AdSlotForm(forms.ModelForm):
             "empty_behaviour",
             "after_paragraph",
             "min_paragraphs",
+            "after_card",
             "gam_ad_unit_path",
             "adsense_slot_id",
         ]
@@ -134,11 +135,15 @@ class AdSlotAdmin(ReportMixin, admin.ModelAdmin):
                     "sizes_tablet",
                     "sizes_desktop",
                 ],
-                "description": "IAB standard sizes only, written like 728x90.",
+                "description": "IAB standard sizes only, written like 728x90. Each screen's "
+                "sizes must fit the column the slot stands in: the article column is 343 px "
+                "on phones and 672 px on tablets and desktops; listings and the header are "
+                "343, 736 and 992 px.",
             },
         ),
         ("Behaviour", {"fields": ["is_lazy", "empty_behaviour"]}),
         ("Inside the article body", {"fields": ["after_paragraph", "min_paragraphs"]}),
+        ("Between cards on listings", {"fields": ["after_card"]}),
         ("Ad networks", {"fields": ["gam_ad_unit_path", "adsense_slot_id"]}),
     ]
 

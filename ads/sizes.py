@@ -29,6 +29,18 @@ BREAKPOINTS = [
     ("desktop", 1024, 10_000),
 ]
 
+# The width of the column a slot stands in, per breakpoint, in CSS px, at the narrowest screen we
+# design each breakpoint for (a 375 px phone, a 768 px tablet, a 1024 px desktop). The article
+# column is 42rem (672 px) at most; listings and the header use the 72rem page less its padding.
+ARTICLE_COLUMN = {"mobile": 343, "tablet": 672, "desktop": 672}
+PAGE_COLUMN = {"mobile": 343, "tablet": 736, "desktop": 992}
+COLUMN_NAMES = {"mobile": "phones", "tablet": "tablets", "desktop": "desktops"}
+
+ERROR_SIZE_TOO_WIDE = (
+    "{sizes} is wider than the {column} on {screens} ({width} px). Set the sizes on {screens} "
+    "to ones at most {width} px wide, e.g. {example}."
+)
+
 ERROR_SIZE_FORMAT = "Write sizes as width x height separated by commas, e.g. 728x90, 970x250."
 ERROR_SIZE_NOT_IAB = "{size} is not an IAB standard size. Use one of: " + IAB_SIZE_TEXT + "."
 
@@ -57,3 +69,20 @@ def parse_sizes(text: str, *, iab_only: bool = True) -> list[tuple[int, int]]:
 
 def format_sizes(sizes) -> str:
     return ", ".join(f"{w}x{h}" for w, h in sizes)
+
+
+def column_widths(position: str) -> dict[str, int] | None:
+    """The column width per breakpoint for a slot at `position` (None: not known)."""
+    if position in ("in_article", "after_body", "bottom"):
+        return ARTICLE_COLUMN
+    if position in ("listing", "header"):
+        return PAGE_COLUMN
+    return None
+
+
+def fitting_example(width: int) -> str:
+    """A common IAB size that fits `width` px, for error messages."""
+    for size in [(970, 250), (728, 90), (468, 60), (320, 100), (320, 50), (300, 250)]:
+        if size[0] <= width:
+            return f"{size[0]}x{size[1]}"
+    return "300x50"

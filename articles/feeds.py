@@ -3,8 +3,8 @@
 Thin classes over `Article.objects.published()`. `NewsFeed` holds what every feed of ours needs
 (absolute URLs from the publication's base URL, XML-safe text, the publication's language,
 conditional GET); `ArticleFeed` adds the article items (stable tag: guids, all bylines, tags as
-categories, standfirst + full body, lead-image enclosure). A feed of other things (e.g.
-corrections) subclasses `NewsFeed` and fills the same item keys; `atom_variant()` makes the
+categories, standfirst + full body, lead-image enclosure). `CorrectionsFeed` (the notes on
+/corrections/) subclasses `NewsFeed` the same way; `atom_variant()` makes the
 Atom twin of any RSS feed class.
 """
 
@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.views.decorators.http import conditional_page
 
 from articles import seo
-from articles.models import Article, Author, Section, Tag
+from articles.models import Article, Author, Correction, Section, Tag
 from articles.publication import absolute_url, get_publication
 from articles.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
@@ -290,6 +290,54 @@ class AuthorFeed(_FiledFeed):
         return xml_text(f"Articles by {obj.name}.")
 
 
+class CorrectionsFeed(NewsFeed):
+    """Corrections, clarifications, editor's notes and updates on live articles, newest first."""
+
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def feed_path(self, obj):
+        return reverse("articles:corrections-feed")
+
+    def page_path(self, obj):
+        return reverse("articles:corrections")
+
+    def title(self, obj):
+        return xml_text(f"Corrections and updates — {self.publication.name}")
+
+    def description(self, obj):
+        return xml_text(f"Every correction and update {self.publication.name} adds to its stories.")
+
+    def items(self, obj):
+        return Correction.objects.public()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return xml_text(f"{item.get_kind_display()}: {item.article.headline}")
+
+    def item_description(self, item):
+        return xml_text(escape(item.text))
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url(), self.publication)
+
+    def item_guid(self, item):
+        """A tag: URI from the host, the note's date and pk: headline and slug may change."""
+        host = self.publication.base_url.split("://", 1)[-1].split(":")[0]
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:correction:{item.pk}"
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.created_at
+
+    def item_categories(self, item):
+        return [item.get_kind_display()]
+
+
 def atom_variant(feed_class):
     """The Atom 1.0 twin of an RSS feed class (same items, its own self link)."""
 
@@ -310,3 +358,4 @@ ArticleAtomFeed = atom_variant(ArticleFeed)
 SectionAtomFeed = atom_variant(SectionFeed)
 TagAtomFeed = atom_variant(TagFeed)
 AuthorAtomFeed = atom_variant(AuthorFeed)
+CorrectionsAtomFeed = atom_variant(CorrectionsFeed)

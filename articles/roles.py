@@ -23,6 +23,7 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "taggedarticle")
         | _crud("articles", "tag", ("add", "view"))
         | {"articles.view_author", "articles.view_section", "articles.view_revision"}
+        | {"articles.view_correction"}
     ),
     EDITOR: (
         _crud("articles", "article")
@@ -31,6 +32,8 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "tag")
         | _crud("articles", "author")
         | _crud("articles", "section")
+        | _crud("articles", "correction", ("add", "view"))
+        | _crud("articles", "relatedpin")
         | {"articles.publish_article", "articles.view_revision", "articles.view_auditentry"}
     ),
     AD_MANAGER: (

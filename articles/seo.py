@@ -44,17 +44,17 @@ def jsonld_script(data) -> SafeString:
 
 
 def article_modified_at(article):
-    """When the article last changed for readers (never before it was published)."""
+    """When the article last changed for readers (never before it was published).
+
+    A correction counts: `services.add_correction` moves `updated_at` to the note's time, so
+    no query for corrections is needed here (sitemaps call this for every article).
+    """
     candidates = [article.updated_at, article.published_at]
-    candidates += [entry["at"] for entry in _corrections(article)]
     return max(moment for moment in candidates if moment is not None)
 
 
 def correction_entries(article) -> list[dict]:
-    """JSON-LD `correction` objects for the article (a CorrectionComment per correction).
-
-    Hook for the corrections feature: `_corrections()` returns [] until it exists.
-    """
+    """JSON-LD `correction` objects for the article (a CorrectionComment per correction)."""
     return [
         {
             "@type": "CorrectionComment",
@@ -66,8 +66,9 @@ def correction_entries(article) -> list[dict]:
 
 
 def _corrections(article) -> list[dict]:
-    """Each public correction as {"text": str, "at": datetime}. None until corrections exist."""
-    return []
+    """Each correction on the article as {"text": str, "at": datetime} (prefetched by
+    `for_detail()`, so feeds and the article page pay no query per article)."""
+    return [{"text": note.text, "at": note.created_at} for note in article.corrections.all()]
 
 
 def lead_image_meta(article, *, with_size=False) -> dict | None:
@@ -328,3 +329,33 @@ def home_head(page) -> Head:
         website_ld(publication), organization_ld(publication)
     ]}  # fmt: skip
     return Head(canonical=url, meta=meta, jsonld=[graph], feeds=site_feeds(publication))
+
+
+def corrections_head(page) -> Head:
+    """/corrections/: self-canonical per page, its own card and the corrections feeds."""
+    publication = get_publication()
+    url = page_url(reverse("articles:corrections"), page.number, publication)
+    title = "Corrections and updates"
+    if page.number > 1:
+        title += f" (page {page.number})"
+    meta = _card_tags(
+        kind="website",
+        title=title,
+        description=f"Every correction and update {publication.name} adds to its stories.",
+        url=url,
+        image=_default_image(publication),
+        publication=publication,
+    )
+    feeds = [
+        (
+            "Corrections and updates (RSS)",
+            "application/rss+xml",
+            reverse("articles:corrections-feed"),
+        ),
+        (
+            "Corrections and updates (Atom)",
+            "application/atom+xml",
+            reverse("articles:corrections-atom"),
+        ),
+    ]
+    return Head(canonical=url, meta=meta, feeds=feeds + site_feeds(publication))

@@ -12,6 +12,9 @@ urlpatterns = [
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("sections/<slug:slug>/", views.section_detail, name="section"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("corrections/feed/", feeds.CorrectionsFeed.as_view(), name="corrections-feed"),
+    path("corrections/feed/atom/", feeds.CorrectionsAtomFeed.as_view(), name="corrections-atom"),
     # Feeds (docs/operations.md lists them all).
     path("feed/", feeds.ArticleFeed.as_view(), name="feed"),
     path("feed/atom/", feeds.ArticleAtomFeed.as_view(), name="feed-atom"),

@@ -3,10 +3,11 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
+from django.templatetags.static import static
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from articles import seo, services
-from articles.models import Article, Author, OldSlug, Section, Tag
+from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
 
 PAGE_SIZE = 20
 
@@ -56,6 +57,7 @@ def article_detail(request, year, month, day, slug):
         "article": article,
         "is_preview": is_preview,
         "head": seo.article_head(article, is_preview=is_preview),
+        "related": [] if is_preview else Article.objects.related_to(article).with_bylines(),
     }
     response = render(request, "articles/article_detail.html", context)
     if is_preview:
@@ -103,7 +105,10 @@ def _listing(request, kind, obj, articles, description):
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
+        return redirect(old.tag, permanent=True)
     articles = Article.objects.published().filter(tags=tag)
     description = tag.description or f"Articles tagged {tag.name}."
     return _listing(request, "tag", tag, articles, description)
@@ -121,3 +126,20 @@ def section_detail(request, slug):
     articles = Article.objects.published().filter(section=section)
     description = section.description or f"The latest from {section.name}."
     return _listing(request, "section", section, articles, description)
+
+
+def corrections(request):
+    """Every correction, clarification, editor's note and update on a live article."""
+    if response := first_page_redirect(request):
+        return response
+    page = paginate(request, Correction.objects.public())
+    context = {"page": page, "head": seo.corrections_head(page)}
+    return render(request, "articles/corrections.html", context)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for: a temporary redirect to the SVG icon
+    (temporary, because the icon's hashed file name changes with its content)."""
+    response = redirect(static("favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

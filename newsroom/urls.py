@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from ads import views as ads_views
 from articles import sitemaps
+from articles import views as articles_views
 from articles.admin.site import name_admin_site
 
 name_admin_site()
@@ -15,6 +16,8 @@ urlpatterns = [
     path("ads/", include("ads.urls")),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.
+    path("favicon.ico", articles_views.favicon, name="favicon"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),

@@ -2,7 +2,8 @@
 
 `make_canaries()` files one published twin and one article in every non-public state (draft, in
 review, scheduled for the future, unpublished, past its unpublish time) under the same section,
-author and tag, each headline carrying `CANARY`. `PUBLIC_SURFACES` names every public URL that
+author and tag, each headline carrying `CANARY`; each canary also carries a correction and is
+pinned as a related story of the twin. `PUBLIC_SURFACES` names every public URL that
 could show an article; tests/test_canary_sweep.py fetches each one (and anything it links as
 an alternate, e.g. feeds) and asserts that `CANARY` appears nowhere in it.
 
@@ -11,6 +12,7 @@ targeting) adds a line here: a URL template filled from `surface_context()`, so 
 with the product instead of each feature writing its own one-off check.
 """
 
+from articles.models import Correction, RelatedPin
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
 
@@ -43,7 +45,14 @@ PUBLIC_SURFACES = [
     "/sitemap-tags.xml",
     "/sitemap-authors.xml",
     "/sitemap-news.xml",
+    "/corrections/",
+    "/corrections/feed/",
+    "/corrections/feed/atom/",
 ]
+# The public twin's page also lists its related stories: the canaries share its tag and are
+# pinned to it, so a related list that forgot `published()` would show them.
+RELATED_HEADLINE = "Related twin of the canaries"
+CORRECTION_TEXT = "Public twin correction"
 
 
 def make_canaries():
@@ -64,6 +73,12 @@ def make_canaries():
         )
         for trait in NON_PUBLIC_TRAITS
     ]
+    ArticleFactory(headline=RELATED_HEADLINE, slug="related-twin", **common)
+    Correction.objects.create(article=public, text=CORRECTION_TEXT)
+    for article in hidden:
+        # Notes on articles that are not (or no longer) live, and pins to them.
+        Correction.objects.create(article=article, text=f"{CANARY} correction")
+        RelatedPin.objects.create(article=public, related=article)
     return public, hidden
 
 

@@ -4,7 +4,14 @@ import re
 
 from django.test import TestCase
 
-from tests.canary import CANARY, PUBLIC_HEADLINE, make_canaries, public_urls
+from tests.canary import (
+    CANARY,
+    CORRECTION_TEXT,
+    PUBLIC_HEADLINE,
+    RELATED_HEADLINE,
+    make_canaries,
+    public_urls,
+)
 
 ALTERNATE = re.compile(r'<link rel="alternate"[^>]*href="([^"]+)"')
 
@@ -43,3 +50,12 @@ class CanarySweepTests(TestCase):
             with self.subTest(url=url):
                 _, body = self.fetch(url)
                 assert PUBLIC_HEADLINE in body
+
+    def test_the_related_list_and_the_corrections_page_are_not_empty(self):
+        """Related stories and corrections are swept: show the sweep sees their public side."""
+        _, body = self.fetch(self.public.get_absolute_url())
+        assert RELATED_HEADLINE in body[body.index("Related stories") :]
+        for url in ["/corrections/", "/corrections/feed/"]:
+            with self.subTest(url=url):
+                _, body = self.fetch(url)
+                assert CORRECTION_TEXT in body and PUBLIC_HEADLINE in body

@@ -27,6 +27,7 @@ class Position(models.TextChoices):
     AFTER_BODY = "after_body", "After the article body"
     BOTTOM = "bottom", "Bottom of the page"
     SIDEBAR = "sidebar", "Sidebar"
+    LISTING = "listing", "Between cards on listings"
 
 
 class EmptyBehaviour(models.TextChoices):
@@ -125,6 +126,12 @@ class AdSlot(models.Model):
         validators=[MinValueValidator(2)],
         help_text="Inside the article body: shorter articles show the slot after the body instead.",
     )
+    after_card = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="Between cards on the front page and section, tag and author pages: show "
+        "the slot after this many cards (a shorter page shows it after its last card).",
+    )
     gam_ad_unit_path = models.CharField(
         "Google Ad Manager ad unit path",
         max_length=300,
@@ -178,6 +185,26 @@ class AdSlot(models.Model):
             mapping.append((name, min_width, chosen))
         return mapping
 
+    def _column_fit_errors(self) -> dict:
+        """Sizes in the size mapping that are wider than the column the slot stands in."""
+        columns = adsizes.column_widths(self.position)
+        if columns is None:
+            return {}
+        errors = {}
+        for name, _, sizes in self.size_mapping:
+            width = columns[name]
+            too_wide = [s for s in sizes if s[0] > width]
+            if too_wide:
+                column = "page column" if columns is adsizes.PAGE_COLUMN else "article column"
+                errors[f"sizes_{name}"] = adsizes.ERROR_SIZE_TOO_WIDE.format(
+                    sizes=adsizes.format_sizes(too_wide),
+                    column=column,
+                    screens=adsizes.COLUMN_NAMES[name],
+                    width=width,
+                    example=adsizes.fitting_example(width),
+                )
+        return errors
+
     def clean(self):
         errors = {}
         if self.code and not all(c.isascii() and (c.isalnum() or c in "-_") for c in self.code):
@@ -201,6 +228,8 @@ class AdSlot(models.Model):
                         f"{adsizes.format_sizes(stray)} is not one of the slot's sizes; "
                         "add it to the main or other sizes first."
                     )
+        if not errors and self.width and self.height:
+            errors.update(self._column_fit_errors())
         if self.gam_ad_unit_path and not _GAM_PATH.match(self.gam_ad_unit_path):
             errors["gam_ad_unit_path"] = ERROR_GAM_PATH
         if self.adsense_slot_id and not (

@@ -41,9 +41,13 @@ def _gam_config(slot, page, article):
     }
 
 
-def render_slot(context, code, article=None, page_type=None) -> str:
-    """The HTML of slot `code` on this page ("" when it shows nothing)."""
-    article = article if article is not None else context.get("article")
+def render_slot(context, code, article=None, page_type=None, *, listing=False) -> str:
+    """The HTML of slot `code` on this page ("" when it shows nothing).
+
+    On a listing (`listing=True`) the `article` in the context is a card's, not the page's.
+    """
+    if article is None and not listing:
+        article = context.get("article")
     if article is not None and getattr(article, "ads_disabled", False):
         return ""
     page = page_ads_for_request(
@@ -108,6 +112,24 @@ def ad_slot(context, code, article=None, page_type=None):
     disabled.
     """
     return mark_safe(render_slot(context, code, article=article, page_type=page_type))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def ad_listing_slots(context, after, total):
+    """The listing slots that stand after card number `after` of `total` on this page.
+
+    A slot set to stand after more cards than the page has stands after its last card.
+    """
+    if not after or not total:
+        return ""
+    page = page_ads_for_request(request=context.get("request"))
+    html = [
+        render_slot(context, slot.code, page_type=page.page_type, listing=True)
+        for slot in page.slots.values()
+        if slot.position == Position.LISTING
+        and (slot.after_card == after or (after == total and slot.after_card > total))
+    ]
+    return mark_safe("".join(html))  # noqa: S308 (slots built by templates)
 
 
 @register.simple_tag(takes_context=True)

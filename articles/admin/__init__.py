@@ -1,14 +1,22 @@
 """The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md.
 
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
-`logs` (audit log, revisions), `people` (authors, sections, tags) and `publication` (the
-publication settings).
+`logs` (audit log, revisions), `people` (authors, sections), `tags` (rename, merge, prune),
+`corrections` (corrections, pinned related stories) and `publication` (the publication
+settings).
 """
 
 from django.contrib import admin
 from taggit.models import Tag as TaggitTag
 
-from articles.admin import articles, logs, people, publication  # noqa: F401 (registers the admins)
+from articles.admin import (  # noqa: F401 (registers the admins)
+    articles,
+    corrections,
+    logs,
+    people,
+    publication,
+    tags,
+)
 from articles.admin.forms import BODY_EDITOR_EXTENSIONS, FORGED_FIELD
 
 # We file articles under our own Tag model; taggit's default one is unused.

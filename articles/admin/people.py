@@ -1,4 +1,4 @@
-"""Authors, sections and tags."""
+"""Authors and sections (tags: `articles/admin/tags.py`)."""
 
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -6,7 +6,6 @@ from django.db.models import Count
 from articles.models import (
     Author,
     Section,
-    Tag,
 )
 
 
@@ -48,22 +47,3 @@ class SectionAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(article_count=Count("tagged_articles"))
-            .order_by("name")
-        )
-
-    @admin.display(description="Articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count

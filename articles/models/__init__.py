@@ -1,16 +1,25 @@
 """Articles, the people who write them and the sections and tags that file them.
 
-`articles` (Article, its queryset with the one publication rule, bylines), `people` (authors),
-`taxonomy` (sections, tags), `history` (revisions, audit log, old slugs) and `collaboration`
-(share previews, edit locks, autosaves), `publication` (the publication's own settings).
+`articles` (Article, its queryset with the one publication rule, bylines; pinned related stories
+in `RelatedPin`), `people` (authors), `taxonomy` (sections, tags, old tag addresses), `history`
+(revisions, audit log, old slugs), `corrections` (corrections and updates on published
+articles), `collaboration` (share previews, edit locks, autosaves) and `publication` (the
+publication's own settings).
 """
 
-from articles.models.articles import Article, ArticleQuerySet, ArticleStatus, Byline
+from articles.models.articles import (
+    Article,
+    ArticleQuerySet,
+    ArticleStatus,
+    Byline,
+    RelatedPin,
+)
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
+from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.people import Author
 from articles.models.publication import Publication
-from articles.models.taxonomy import Section, Tag, TaggedArticle
+from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
 
 __all__ = [
     "Article",
@@ -20,10 +29,14 @@ __all__ = [
     "Autosave",
     "Author",
     "Byline",
+    "Correction",
+    "CorrectionKind",
     "EditLock",
     "OldSlug",
+    "OldTagSlug",
     "PreviewToken",
     "Publication",
+    "RelatedPin",
     "Revision",
     "Section",
     "Tag",

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, Prefetch, Q
+from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -92,8 +92,35 @@ class ArticleQuerySet(models.QuerySet):
                 Prefetch(
                     "tagged_items",
                     queryset=TaggedArticle.objects.select_related("tag").order_by("pk"),
-                )
+                ),
+                "corrections",
             )
+        )
+
+    def related_to(self, article, *, limit=4):
+        """Up to `limit` published stories for the foot of `article`: its pinned ones first
+        (in pin order), then those sharing the most tags, then the newest. One query.
+
+        `article`'s tags are read from its prefetched `tagged_items` when `for_detail()`
+        loaded it, so the number of tags never adds a query.
+        """
+        tag_ids = [item.tag_id for item in article.tagged_items.all()]
+        pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
+        pin_position = pins.filter(related_id=OuterRef("pk")).values("position")[:1]
+        return (
+            self.published()
+            .exclude(pk=article.pk)
+            .filter(Q(tagged_items__tag_id__in=tag_ids) | Q(pk__in=pins.values("related_id")))
+            .annotate(
+                pin_position=Subquery(pin_position),
+                shared_tags=Count(
+                    "tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True
+                ),
+            )
+            .select_related("section")
+            .order_by(
+                F("pin_position").asc(nulls_last=True), "-shared_tags", "-published_at", "-pk"
+            )[:limit]
         )
 
 
@@ -250,6 +277,12 @@ class Article(models.Model):
         return [item.tag for item in self.tagged_items.all()]
 
     @property
+    def last_correction(self):
+        """The newest correction or update (prefetched by `for_detail()`), or None."""
+        notes = list(self.corrections.all())
+        return notes[-1] if notes else None
+
+    @property
     def title_for_seo(self):
         return self.seo_title or self.headline
 
@@ -285,3 +318,34 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+
+class RelatedPin(models.Model):
+    """An editor's choice of a related story, shown first under the article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_pins")
+    related = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="related story",
+        help_text="Shown under the article while it is published; up to four stories show, "
+        "pinned ones first.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Pinned stories show in this order (lowest first)."
+    )
+
+    class Meta:
+        ordering = ["article", "position", "pk"]
+        verbose_name = "pinned related story"
+        verbose_name_plural = "pinned related stories"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="related_pin_unique"),
+            models.CheckConstraint(
+                condition=~Q(article=F("related")), name="related_pin_not_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.related} under {self.article}"

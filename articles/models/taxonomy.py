@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from taggit.models import ItemBase, TagBase
 
 
@@ -35,6 +36,20 @@ class Tag(TagBase):
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class OldTagSlug(models.Model):
+    """An address a tag used to have (before a rename or merge); it redirects to the tag."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "old tag address"
+
+    def __str__(self):
+        return f"{self.slug} → {self.tag.slug}"
 
 
 class TaggedArticle(ItemBase):

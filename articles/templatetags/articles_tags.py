@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from articles import publication, seo
 from articles.models import Section
@@ -29,3 +30,12 @@ def seo_head(context):
     """Canonical link, social cards, feeds and JSON-LD of the page (`head` from its view)."""
     head = context.get("head") or seo.Head(feeds=seo.site_feeds(publication.get_publication()))
     return {"head": head}
+
+
+@register.filter
+def isotime(value):
+    """A datetime for `<time datetime>`: ISO 8601 in local time, whole seconds (the HTML
+    standard allows at most three fraction digits; Django's "c" format gives six)."""
+    if not value:
+        return ""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()

@@ -18,7 +18,8 @@ TWO_SLOTS = Template('{% load ads_tags %}{% ad_slot "YYYYYYYYYY" %}{% ad_slot "Z
 ONE_SLOT = Template('{% load ads_tags %}{% ad_slot "YYYYYYYYYY" %}')
 SEED_PLACEHOLDER = (
     '<aside class="ad-slot" id="ad-slot-YYYYYYYYYY" data-ad-slot="YYYYYYYYYY" '
-    'data-beacon="/ads/beacon/" aria-label="Advertisement" style="--ad-width: 728px; '
+    'data-beacon="/ads/beacon/" aria-label="Advertisement: Slot YYYYYYYYYY" '
+    'style="--ad-width: 728px; '
     "--ad-height: 90px; --ad-w-mobile: 728px; --ad-h-mobile: 90px; --ad-w-tablet: 728px; "
     '--ad-h-tablet: 90px; --ad-w-desktop: 728px; --ad-h-desktop: 90px">\n'
     '  <p class="ad-slot__label">Advertisement</p>\n'

@@ -163,10 +163,11 @@ class RolePermissionTests(TestCase):
         url = reverse("admin:ads_adslot_change", args=[self.slot.pk])
         data = {
             "code": "YYYYYYYYYY",
-            "name": "Leaderboard",
+            "name": "Banner",
             "description": "",
-            "width": "970",
-            "height": "250",
+            "width": "468",
+            "height": "60",
+            "extra_sizes": "320x50",
             "label": "Advertisement",
             "is_active": "on",
             "creatives-TOTAL_FORMS": "0",
@@ -175,7 +176,7 @@ class RolePermissionTests(TestCase):
             "creatives-MAX_NUM_FORMS": "1000",
         }
         assert self.client.post(url, data).status_code == 302
-        assert (AdSlot.objects.get().width, AdSlot.objects.get().height) == (970, 250)
+        assert (AdSlot.objects.get().width, AdSlot.objects.get().height) == (468, 60)
 
     def test_bad_slot_code_gets_a_clear_error(self):
         self.client.force_login(self.admanager)

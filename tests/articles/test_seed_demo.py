@@ -7,10 +7,10 @@ from django.test import TestCase, override_settings
 
 from ads.models import AdSlot, Creative
 from articles import demo
-from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+from articles.models import Article, Author, Byline, Correction, Section, Tag, TaggedArticle
 
 SEED_URL = "/2025/08/10/china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves/"
-MODELS = [Article, Author, Section, Tag, TaggedArticle, Byline, AdSlot, Creative]
+MODELS = [Article, Author, Section, Tag, TaggedArticle, Byline, AdSlot, Creative, Correction]
 
 
 def seed(*args):

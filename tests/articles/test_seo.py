@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
 
-from articles import seo
+from articles import services
 from articles.models import Publication
 from articles.publication import save_publication
 from articles.views import PAGE_SIZE
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, image_file
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory, image_file
 from tests.html_checker import checker_available, html_errors
 
 BASE = "https://news.example.com"
@@ -154,23 +154,23 @@ class ArticleStructuredDataTests(TestCase):
         assert article_ld["description"] == BREAKOUT
         assert "\\u003C/script\\u003E" in body
 
-    def test_hook_for_corrections_is_emitted(self):
-        corrected_at = timezone.now()
-        entries = [{"text": "An earlier version misspelled the river.", "at": corrected_at}]
-        original = seo._corrections
-        seo._corrections = lambda article: entries
-        try:
-            article_ld = jsonld(self.client.get(self.url))[0]
-        finally:
-            seo._corrections = original
+    def test_corrections_are_emitted_and_move_date_modified(self):
+        editor = UserFactory(username="corrector", role="Editor")
+        note = services.add_correction(
+            article=self.article,
+            kind="correction",
+            text="An earlier version misspelled the river.",
+            by=editor,
+        )
+        article_ld = jsonld(self.client.get(self.url))[0]
         assert article_ld["correction"] == [
             {
                 "@type": "CorrectionComment",
                 "text": "An earlier version misspelled the river.",
-                "datePublished": corrected_at.isoformat(),
+                "datePublished": note.created_at.isoformat(),
             }
         ]
-        assert article_ld["dateModified"] == corrected_at.isoformat()
+        assert article_ld["dateModified"] == note.created_at.isoformat()
 
     def test_article_without_image_falls_back_to_the_default_social_image(self):
         plain = ArticleFactory(section=self.section)

@@ -22,10 +22,10 @@ def test_ad_manager_books_an_image_ad_that_readers_see_and_click(seeded, new_pag
     desk.goto("/admin/ads/creative/add/")
     desk.get_by_label("Name:").fill("Greener fabs banner")
     desk.get_by_label("Kind:").select_option(label="Image")
-    desk.get_by_label("Width:").fill("728")
-    desk.get_by_label("Height:").fill("90")
+    desk.get_by_label("Width:").fill("468")
+    desk.get_by_label("Height:").fill("60")
     desk.locator("input[name=image]").set_input_files(
-        image_upload((728, 90), "banner.png", fmt="PNG", colour="#2e6b3a")
+        image_upload((468, 60), "banner.png", fmt="PNG", colour="#2e6b3a")
     )
     desk.get_by_label("Alt text:").fill(ALT)
     desk.get_by_label("Click-through address:").fill(landing_url)

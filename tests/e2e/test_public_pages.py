@@ -10,12 +10,11 @@ from tests.e2e.checks import (
     horizontal_overflow,
     layout_shifts,
     scroll_through,
-    serious,
     settle,
 )
 from tests.e2e.chromium import DESKTOP, PHONE
 
-PAGE_TYPES = ["home", "article", "tag", "author", "section"]
+PAGE_TYPES = ["home", "article", "tag", "author", "section", "corrections"]
 
 
 def url_of(page_type):
@@ -27,6 +26,7 @@ def url_of(page_type):
         "tag": Tag.objects.get(name=demo.SEED_ARTICLE["tags"][0]).get_absolute_url,
         "author": Author.objects.get(slug=demo.SEED_ARTICLE["author"]).get_absolute_url,
         "section": Section.objects.get(slug=demo.SEED_ARTICLE["section"]).get_absolute_url,
+        "corrections": lambda: "/corrections/",
     }[page_type]()
 
 
@@ -55,11 +55,9 @@ def test_layout_does_not_shift_while_the_page_and_its_ads_load(seeded, new_page,
 
 
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
-def test_page_has_no_serious_accessibility_violations(seeded, page, page_type):
+def test_page_has_no_accessibility_violations_of_any_impact(seeded, page, page_type):
     visit(page, page_type)
-    violations = axe_violations(page)
-    assert serious(violations) == []
-    assert [v for v in violations if v["id"] == "color-contrast"] == []
+    assert axe_violations(page) == []
     assert page.locator("img:not([alt])").count() == 0, "an image without alt text"
     expect(page.locator("h1")).to_have_count(1)
     for landmark in ("banner", "main", "contentinfo"):

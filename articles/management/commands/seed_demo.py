@@ -16,11 +16,46 @@ from PIL import Image, ImageDraw
 
 from ads.models import AdSlot
 from articles import demo, roles, services
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Correction, Section
 
+# Each slot's sizes fit the column it stands in at every breakpoint (see ads/sizes.py): the
+# article column is 343 px on a phone and 672 px beyond, so a 728x90 leaderboard only runs
+# between listing cards, where the column is 736 px on tablets and 992 px on desktops.
 AD_SLOTS = [
-    ("YYYYYYYYYY", "After article body", "Below the last paragraph of every article.", 728, 90),
-    ("ZZZZZZZZZZ", "Article bottom", "At the very end of every article, after the tags.", 300, 250),
+    {
+        "code": "YYYYYYYYYY",
+        "name": "After article body",
+        "description": "Below the last paragraph of every article.",
+        "position": "after_body",
+        "width": 468,
+        "height": 60,
+        "extra_sizes": "320x50, 320x100",
+        "sizes_mobile": "320x50, 320x100",
+        "sizes_tablet": "468x60",
+        "sizes_desktop": "468x60",
+    },
+    {
+        "code": "ZZZZZZZZZZ",
+        "name": "Article bottom",
+        "description": "At the very end of every article, after the tags.",
+        "position": "bottom",
+        "width": 300,
+        "height": 250,
+    },
+    {
+        "code": "XXXXXXXXXX",
+        "name": "Between listing cards",
+        "description": "After the sixth card on the front page and section, tag and author pages.",
+        "position": "listing",
+        "after_card": 6,
+        "width": 728,
+        "height": 90,
+        "extra_sizes": "320x50, 320x100",
+        "sizes_mobile": "320x50, 320x100",
+        "sizes_tablet": "728x90",
+        "sizes_desktop": "728x90",
+        "is_lazy": True,
+    },
 ]
 DEMO_USERS = [
     # username, password, role group (None: superuser), linked author slug
@@ -68,6 +103,7 @@ class Command(BaseCommand):
             authors = self.authors()
             self.seed_article(sections, authors)
             self.filler(sections, authors)
+            self.corrections()
             self.ad_slots()
             if with_users:
                 self.users(authors)
@@ -206,18 +242,31 @@ class Command(BaseCommand):
             count += 1
         self.note(count, "unpublished articles")
 
+    def corrections(self):
+        """One update on a filler story, so /corrections/ and its feed show what they do."""
+        if Correction.objects.exists():
+            return
+        article = (
+            Article.objects.recently_published().exclude(slug=demo.SEED_ARTICLE["slug"]).first()
+        )
+        if article is None:
+            return
+        at = article.published_at + timedelta(hours=3)
+        Correction.objects.create(
+            article=article,
+            kind=Correction.Kind.CORRECTION,
+            text="An earlier version of this article misstated when the talks began.",
+            created_at=at,
+        )
+        # As services.add_correction does: the note is the article's latest change.
+        Article.objects.filter(pk=article.pk).update(updated_at=at)
+        self.note(1, "correction")
+
     def ad_slots(self):
         count = 0
-        for code, name, description, width, height in AD_SLOTS:
-            _, created = AdSlot.objects.get_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "description": description,
-                    "width": width,
-                    "height": height,
-                },
-            )
+        for fields in AD_SLOTS:
+            code, defaults = fields["code"], {k: v for k, v in fields.items() if k != "code"}
+            _, created = AdSlot.objects.get_or_create(code=code, defaults=defaults)
             count += created
         self.note(count, "ad slots")
 

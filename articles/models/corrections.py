@@ -1,0 +1,75 @@
+"""Corrections and updates editors add to published articles."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models.articles import Article
+
+
+class CorrectionKind(models.TextChoices):
+    """What kind of note an editor adds to a published article."""
+
+    CORRECTION = "correction", "Correction"
+    CLARIFICATION = "clarification", "Clarification"
+    EDITORS_NOTE = "editors_note", "Editor’s note"
+    UPDATE = "update", "Update"
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """Notes on articles readers may see (`Article.objects.published()`), newest first."""
+        return (
+            self.filter(article__in=Article.objects.published())
+            .select_related("article__section")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class Correction(models.Model):
+    """A correction, clarification, editor's note or update on a published article.
+
+    Append-only: readers rely on the record, so it is never edited or deleted in the admin.
+    """
+
+    Kind = CorrectionKind
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(
+        help_text="Shown to readers at the foot of the article and on the corrections page, "
+        "e.g. “An earlier version of this article misstated the date of the summit.” "
+        "Plain text; it cannot be changed once added."
+    )
+    created_at = models.DateTimeField("time", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["-created_at"], name="correction_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CorrectionKind.values), name="correction_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.article}"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#correction-{self.pk}"
+
+    @property
+    def corrections_page_url(self):
+        return reverse("articles:corrections")
