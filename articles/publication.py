@@ -10,7 +10,9 @@ base URL, never from the request's Host header.
 from urllib.parse import urljoin
 
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 
 from articles.models import Publication
 
@@ -29,6 +31,13 @@ def get_publication() -> Publication:
 
 def clear_publication_cache():
     cache.delete(CACHE_KEY)
+
+
+@receiver(setting_changed)
+def _defaults_changed(*, setting, **kwargs):
+    """Tests that override the defaults (`override_settings`) see them at once."""
+    if setting in {"NEWSROOM_SITE_NAME", "NEWSROOM_BASE_URL", "NEWSROOM_LANGUAGE", "TIME_ZONE"}:
+        clear_publication_cache()
 
 
 def save_publication(*, publication: Publication) -> Publication:
