@@ -11,4 +11,5 @@ urlpatterns = [
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("sections/<slug:slug>/", views.section_detail, name="section"),
+    path("search/", views.search, name="search"),
 ]

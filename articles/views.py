@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from articles import search as site_search
 from articles import services
 from articles.models import Article, Author, OldSlug, Section, Tag
 
@@ -95,3 +96,11 @@ def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     articles = Article.objects.published().filter(section=section)
     return _listing(request, "articles/section_detail.html", section, articles)
+
+
+def search(request):
+    """Reader search (articles/search.py); results pages are kept out of search engines."""
+    results = site_search.run(request.GET, request.GET.get("page"))
+    response = render(request, "articles/search.html", {"search": results}, status=results.status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
