@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles import search
 from articles.models import Article, Tag
+from tests.canary import CANARY, PUBLIC_HEADLINE, make_canaries
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 from tests.html_checker import html_errors
 
@@ -205,6 +206,23 @@ class SearchPageTests(TestCase):
 # Count, results, bylines, sections (header nav and filter: two), authors (filter); the
 # suggestion adds none when there are results.
 QUERIES_PER_PAGE = 6
+
+
+class CanarySearchTests(TestCase):
+    """The canary word itself (the sweep cannot search for it: the page echoes the query)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.public, cls.hidden = make_canaries()
+
+    def test_searching_for_the_canary_finds_nothing(self):
+        for query in [CANARY, f"{CANARY} standfirst", f"{CANARY} body", "canary"]:
+            with self.subTest(query=query):
+                response = self.client.get(URL, {"q": query})
+                found = response.context["search"].page.object_list
+                assert all(CANARY not in article.headline for article in found)
+                assert response.context["search"].suggestion is None
+        assert headlines(self.client.get(URL, {"q": "canary tag"})) == [PUBLIC_HEADLINE]
 
 
 class HighlightTests(TestCase):
