@@ -40,6 +40,7 @@ PAGE_SIZE = 20
 QUERY_TOO_LONG = f"Search for at most {MAX_QUERY_LENGTH} characters."
 DATES_REVERSED = "The start date must be on or before the end date."
 NO_WORDS = "Type a word to search for."
+ONLY_COMMON_WORDS = "Those words are too common to search for. Try more specific words."
 
 FILTERS = ("section", "author", "date_from", "date_to")
 WORD = re.compile(r"\w+")
@@ -348,8 +349,20 @@ def run(params, page_number) -> SearchPage:
     filters = {name: form.cleaned_data[name] for name in FILTERS}
     page = Paginator(search(query, **filters), PAGE_SIZE).get_page(page_number)
     add_snippets(page.object_list, query)
-    suggestion = suggest(query) if not page.paginator.count else None
-    return SearchPage(form=form, query=query, page=page, suggestion=suggestion)
+    if page.paginator.count:
+        return SearchPage(form=form, query=query, page=page)
+    if not has_lexemes(query):
+        return SearchPage(form=form, query=query, message=ONLY_COMMON_WORDS)
+    return SearchPage(form=form, query=query, page=page, suggestion=suggest(query))
+
+
+def has_lexemes(query: str) -> bool:
+    """False when PostgreSQL drops every word of the query (only words like "the", "and")."""
+    if not uses_postgresql():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))", [CONFIG, query])
+        return cursor.fetchone()[0] > 0
 
 
 def admin_search(queryset, term):

@@ -400,6 +400,12 @@ class SuggestionTests(TestCase):
         response = self.client.get(URL, {"q": "election"})
         assert response.context["search"].suggestion is None
 
+    def test_only_common_words_get_a_friendly_page(self):
+        response = self.client.get(URL, {"q": "the and of"})
+        assert response.status_code == 200
+        self.assertContains(response, search.ONLY_COMMON_WORDS)
+        assert response.context["search"].suggestion is None
+
     def test_nonsense_gets_no_suggestion(self):
         response = self.client.get(URL, {"q": "qwxzv"})
         assert response.context["search"].suggestion is None
@@ -470,8 +476,8 @@ class QueryCountPostgresTests(TestCase):
     def test_a_miss_with_a_suggestion_has_a_bounded_query_count(self):
         ArticleFactory(headline="Election results are in")
         self.client.get(URL, {"q": "electon"})
-        # The page without results (count, sections twice, authors), then one probe per
-        # unknown word, the headline and the tag candidates, and one check that the
-        # suggestion finds something.
-        with self.assertNumQueries(4 + 4):
+        # The page without results (count, sections twice, authors), the stop-word check,
+        # then one probe per unknown word, the headline and the tag candidates, and one
+        # check that the suggestion finds something.
+        with self.assertNumQueries(4 + 1 + 4):
             self.client.get(URL, {"q": "electon"})
