@@ -44,7 +44,7 @@ ONLY_COMMON_WORDS = "Those words are too common to search for. Try more specific
 
 FILTERS = ("section", "author", "date_from", "date_to")
 WORD = re.compile(r"\w+")
-SLUG = re.compile(r"^[-\w]+$")
+SLUG = re.compile(r"\A[-\w]+\Z")
 # Markers for highlights: the text around them is escaped, only they become <mark>.
 START, STOP = "\x02", "\x03"
 MARKERS = re.compile(f"({START}|{STOP})")
