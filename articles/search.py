@@ -187,21 +187,24 @@ def _terms(query):
 
 
 def _fallback_search(articles, query):
-    """SQLite: every word must appear in the headline, standfirst, body or a tag."""
+    """SQLite: every word must start a word of the headline, standfirst, body or a tag."""
     terms = _terms(query)
     if not terms:
         return articles.none()
     headline_hits = Value(0)
     for term in terms:
-        tagged = TaggedArticle.objects.filter(tag__name__icontains=term).values("content_object")
+        # Word starts, not substrings: "ai" finds "AI", not "said". (Django gives SQLite a
+        # REGEXP function backed by Python's re.)
+        start = rf"\b{re.escape(term)}"
+        tagged = TaggedArticle.objects.filter(tag__name__iregex=start).values("content_object")
         articles = articles.filter(
-            Q(headline__icontains=term)
-            | Q(standfirst__icontains=term)
-            | Q(body__icontains=term)
+            Q(headline__iregex=start)
+            | Q(standfirst__iregex=start)
+            | Q(body__iregex=start)
             | Q(pk__in=tagged)
         )
         headline_hits = headline_hits + Case(
-            When(headline__icontains=term, then=1), default=0, output_field=IntegerField()
+            When(headline__iregex=start, then=1), default=0, output_field=IntegerField()
         )
     return articles.annotate(rank=headline_hits).order_by("-rank", "-published_at", "-pk")
 

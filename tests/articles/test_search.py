@@ -429,6 +429,15 @@ class FallbackTests(TestCase):
         response = self.client.get(URL, {"q": "cheese"})
         assert headlines(response) == ["Cheese prices rise", "Market day", "Dairy news"]
 
+    def test_words_match_at_word_starts_only(self):
+        ArticleFactory(headline="AI rules agreed", body="<p>Officials said so.</p>")
+        assert headlines(self.client.get(URL, {"q": "ai"})) == ["AI rules agreed"]
+        assert headlines(self.client.get(URL, {"q": "chee"})) == [
+            "Cheese prices rise",
+            "Market day",
+            "Dairy news",
+        ]
+
     def test_every_word_must_match(self):
         assert headlines(self.client.get(URL, {"q": "cheese stall"})) == ["Market day"]
 

@@ -15,7 +15,7 @@ from tests.e2e.checks import (
 )
 from tests.e2e.chromium import DESKTOP, PHONE
 
-PAGE_TYPES = ["home", "article", "tag", "author", "section"]
+PAGE_TYPES = ["home", "article", "tag", "author", "section", "search"]
 
 
 def url_of(page_type):
@@ -27,6 +27,7 @@ def url_of(page_type):
         "tag": Tag.objects.get(name=demo.SEED_ARTICLE["tags"][0]).get_absolute_url,
         "author": Author.objects.get(slug=demo.SEED_ARTICLE["author"]).get_absolute_url,
         "section": Section.objects.get(slug=demo.SEED_ARTICLE["section"]).get_absolute_url,
+        "search": lambda: "/search/?q=" + demo.SEED_ARTICLE["tags"][0].replace(" ", "+"),
     }[page_type]()
 
 
