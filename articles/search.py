@@ -26,7 +26,18 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -317,9 +328,8 @@ def _vocabulary(terms, limit=30) -> set[str]:
         .order_by("-closeness")
         .values_list("headline", flat=True)[:limit]
     )
-    found += Tag.objects.filter(names, tagged_articles__content_object__in=_public()).values_list(
-        "name", flat=True
-    )[:limit]
+    on_public = _public().filter(tagged_items__tag=OuterRef("pk"))
+    found += Tag.objects.filter(names, Exists(on_public)).values_list("name", flat=True)[:limit]
     return {word.lower() for text in found for word in WORD.findall(text) if len(word) > 2}
 
 

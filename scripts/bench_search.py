@@ -153,6 +153,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 100_000])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--keepdb",
+        action="store_true",
+        help="keep the seeded database for the next run (drop it with a final run without)",
+    )
     options = parser.parse_args()
 
     import django
@@ -163,30 +168,39 @@ def main():
     from django.db import connection
 
     connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False, keepdb=options.keepdb
+    )
     try:
         from articles import search
-        from articles.models import Author, Section, Tag
+        from articles.models import Article, Author, Section, Tag
 
         rng = random.Random(20261201)  # noqa: S311 (deterministic test data)
         tail = vocabulary(rng)
-        sections = Section.objects.bulk_create(
-            Section(name=f"Section {n}", slug=f"section-{n}", position=n) for n in range(10)
-        )
-        authors = Author.objects.bulk_create(
-            Author(name=f"Writer {n}", slug=f"writer-{n}") for n in range(200)
-        )
-        tags = Tag.objects.bulk_create(
-            Tag(name=f"{word.capitalize()} {n}" if n else word.capitalize(), slug=f"{word}-{n}")
-            for n in range(4)
-            for word in sorted(set(WORDS))
-        )
-        seeded = 0
+        if not Section.objects.exists():
+            Section.objects.bulk_create(
+                Section(name=f"Section {n}", slug=f"section-{n}", position=n) for n in range(10)
+            )
+            Author.objects.bulk_create(
+                Author(name=f"Writer {n}", slug=f"writer-{n}") for n in range(200)
+            )
+            Tag.objects.bulk_create(
+                Tag(name=f"{word.capitalize()} {n}" if n else word.capitalize(), slug=f"{word}-{n}")
+                for n in range(4)
+                for word in sorted(set(WORDS))
+            )
+        sections, authors = list(Section.objects.all()), list(Author.objects.all())
+        tags = list(Tag.objects.order_by("pk"))
+        seeded = Article.objects.count()
         print(f"PostgreSQL {connection.pg_version}; {len(QUERIES)} queries x {options.repeat}")
         for size in sorted(options.sizes):
+            if seeded > size:
+                print(f"\n{size:,} articles: skipped, the kept database has {seeded:,}")
+                continue
             started = time.perf_counter()
-            seed(size - seeded, seeded, rng, tail, sections, authors, tags)
-            seeded = size
+            if seeded < size:
+                seed(size - seeded, seeded, rng, tail, sections, authors, tags)
+                seeded = size
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             print(f"\n{size:,} articles (seeded in {time.perf_counter() - started:.1f} s)")
@@ -208,7 +222,10 @@ def main():
                 print(f"    {query!r:40} {count:>7,} found  {min(one):7.1f} ms{suggestion}")
         print(f"\nEXPLAIN ANALYZE of the results page for {EXPLAINED!r}:\n{explain()}")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if options.keepdb:
+            connection.close()
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
