@@ -380,7 +380,9 @@ def has_lexemes(query: str) -> bool:
 
 def admin_search(queryset, term):
     """The admin changelist's search through the same index (PostgreSQL), or None to fall back."""
-    term = " ".join(CONTROL.sub(" ", term).split())[:MAX_QUERY_LENGTH]
-    if not uses_postgresql() or not has_words(term):
+    if not uses_postgresql():
         return None
+    term = " ".join(CONTROL.sub(" ", term).split())[:MAX_QUERY_LENGTH]
+    if not has_words(term):
+        return queryset.none()  # nothing to look for (and PostgreSQL refuses NUL characters)
     return queryset.filter(Q(search_vector=_websearch(term)) | Q(slug=term))
