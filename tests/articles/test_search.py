@@ -487,7 +487,8 @@ class QueryCountPostgresTests(TestCase):
         ArticleFactory(headline="Election results are in")
         self.client.get(URL, {"q": "electon"})
         # The page without results (count, sections twice, authors), the stop-word check,
-        # then one probe per unknown word, the headline and the tag candidates, and one
-        # check that the suggestion finds something.
-        with self.assertNumQueries(4 + 1 + 4):
+        # the savepoint and planner settings around the suggestion (4), then one probe per
+        # unknown word, its headline candidates, the tag candidates, and one check that the
+        # suggestion finds something.
+        with self.assertNumQueries(4 + 1 + 4 + 4):
             self.client.get(URL, {"q": "electon"})
