@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean bench
+.PHONY: run test venv e2e-tools lint clean bench bench-search
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -57,3 +57,7 @@ clean:
 
 bench: venv
 	$(PY) scripts/bench.py
+
+# Search p50/p99 over 5,000 and 100,000 articles; needs DATABASE_URL (PostgreSQL).
+bench-search: venv
+	$(PY) scripts/bench_search.py

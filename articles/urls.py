@@ -27,4 +27,5 @@ urlpatterns = [
     path("tags/<str:slug>/feed/atom/", feeds.TagAtomFeed.as_view(), name="tag-feed-atom"),
     path("authors/<slug:slug>/feed/", feeds.AuthorFeed.as_view(), name="author-feed"),
     path("authors/<slug:slug>/feed/atom/", feeds.AuthorAtomFeed.as_view(), name="author-feed-atom"),
+    path("search/", views.search, name="search"),
 ]

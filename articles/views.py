@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from articles import search as site_search
 from articles import seo, services
 from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
 
@@ -142,4 +143,12 @@ def favicon(request):
     (temporary, because the icon's hashed file name changes with its content)."""
     response = redirect(static("favicon.svg"))
     patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+def search(request):
+    """Reader search (articles/search.py); results pages are kept out of search engines."""
+    results = site_search.run(request.GET, request.GET.get("page"))
+    response = render(request, "articles/search.html", {"search": results}, status=results.status)
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search fields and trigram lookups (articles/search.py); harmless on SQLite.
+    "django.contrib.postgres",
     "taggit",
     "django_prose_editor",
     "articles",

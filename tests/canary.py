@@ -48,6 +48,12 @@ PUBLIC_SURFACES = [
     "/corrections/",
     "/corrections/feed/",
     "/corrections/feed/atom/",
+    # Search: results (the tag is on every canary) and a near miss that would make "Did you
+    # mean" suggest a canary headline if it looked past published(). (A search for CANARY
+    # itself echoes the word; tests/articles/test_search.py checks that one.)
+    "/search/?q=canary+tag",
+    "/search/?q=" + CANARY[:-1] + "B",
+    "/search/?q=canary&section={section}&author={author}",
 ]
 # The public twin's page also lists its related stories: the canaries share its tag and are
 # pinned to it, so a related list that forgot `published()` would show them.

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from articles import search as article_search
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
 from articles.admin.conflicts import body_text, word_diff
@@ -102,6 +103,14 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
             # Ad managers (view only) see what readers see.
             queryset = queryset.published()
         return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        # On PostgreSQL the reader search index (headline, tags, standfirst, body) or the exact
+        # slug; elsewhere, and for terms without words, Django's search over search_fields.
+        found = article_search.admin_search(queryset, search_term)
+        if found is None:
+            return super().get_search_results(request, queryset, search_term)
+        return found, False
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):

@@ -1,6 +1,7 @@
 """Articles, their publication rule (`ArticleQuerySet.published()`) and their bylines."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery
@@ -124,6 +125,13 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search vector is written by the database and read only by articles/search.py;
+        # pages never need it, and a save() then leaves it to the database trigger.
+        return super().get_queryset().defer("search_vector")
+
+
 class ArticleStatus(models.TextChoices):
     """Where an article is on its way to readers."""
 
@@ -216,7 +224,13 @@ class Article(models.Model):
         help_text="Goes up by one on every save; a save made from an older version is refused.",
     )
 
-    objects = ArticleQuerySet.as_manager()
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        help_text="Kept up to date by the database (headline, tags, standfirst, body) for search.",
+    )
+
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]

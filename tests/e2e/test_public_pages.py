@@ -14,7 +14,7 @@ from tests.e2e.checks import (
 )
 from tests.e2e.chromium import DESKTOP, PHONE
 
-PAGE_TYPES = ["home", "article", "tag", "author", "section", "corrections"]
+PAGE_TYPES = ["home", "article", "tag", "author", "section", "corrections", "search"]
 
 
 def url_of(page_type):
@@ -27,6 +27,7 @@ def url_of(page_type):
         "author": Author.objects.get(slug=demo.SEED_ARTICLE["author"]).get_absolute_url,
         "section": Section.objects.get(slug=demo.SEED_ARTICLE["section"]).get_absolute_url,
         "corrections": lambda: "/corrections/",
+        "search": lambda: "/search/?q=" + demo.SEED_ARTICLE["tags"][0].replace(" ", "+"),
     }[page_type]()
 
 
