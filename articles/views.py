@@ -86,7 +86,7 @@ def tag_detail(request, slug):
 
 
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
+    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     articles = Article.objects.published().filter(bylines__author=author)
     return _listing(request, "articles/author_detail.html", author, articles)
 

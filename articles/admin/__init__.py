@@ -1,13 +1,14 @@
 """The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md.
 
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
-`logs` (audit log, revisions) and `people` (authors, sections, tags).
+`logs` (audit log, revisions, failed tasks), `media` (the image library) and `people`
+(authors, sections, tags).
 """
 
 from django.contrib import admin
 from taggit.models import Tag as TaggitTag
 
-from articles.admin import articles, logs, people  # noqa: F401 (registers the admins)
+from articles.admin import articles, logs, media, people  # noqa: F401 (registers the admins)
 from articles.admin.forms import BODY_EDITOR_EXTENSIONS, FORGED_FIELD
 
 # We file articles under our own Tag model; taggit's default one is unused.

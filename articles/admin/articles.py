@@ -1,5 +1,7 @@
 """Stories: the article admin with its workflow buttons, history, previews and dashboard."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +35,7 @@ from articles.models import (
     AuditEntry,
     PreviewToken,
     Revision,
+    TaskFailure,
 )
 from articles.sanitizer import clean_html
 from articles.views import render_preview
@@ -55,6 +58,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
+    autocomplete_fields = ["lead_image"]
     inlines = [BylineInline, TaggedArticleInline]
     readonly_fields = [
         "status",
@@ -68,17 +72,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = [_transition_action(action) for action in LIST_ACTIONS]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body", "section", "loaded_version"]}),
-        (
-            "Lead image",
-            {
-                "fields": [
-                    "lead_image",
-                    "lead_image_alt",
-                    "lead_image_caption",
-                    "lead_image_credit",
-                ]
-            },
-        ),
+        ("Lead image", {"fields": ["lead_image"]}),
         ("Publishing", {"fields": ["status", "published_at", "unpublish_at", "ads_disabled"]}),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
         ("History", {"fields": ["first_published_at", "created_at", "updated_at", "version"]}),
@@ -452,6 +446,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "scheduled": articles.scheduled().order_by("published_at")[:20],
             "overdue": articles.overdue(now).order_by("published_at"),
             "recent": articles.recently_published()[:10],
+            "failures": TaskFailure.objects.filter(failed_at__gte=now - timedelta(days=7))[:10],
         }
         return TemplateResponse(request, "articles/dashboard.html", context)
 

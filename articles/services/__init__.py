@@ -7,10 +7,11 @@ effects (mail) to `transaction.on_commit`. Nothing outside this package assigns 
 
 The modules: `permissions` (the table, refusal messages, who may do what), `workflow` (the
 transitions, pre-publish checks, the scheduler, data loading), `revisions` (snapshots, history,
-saves and restores from the admin), `locks`, `previews` and `notifications`. Callers import
-from `articles.services`; the names below are its public face.
+saves and restores from the admin), `locks`, `previews`, `notifications` and `images` (the
+media library). Callers import from `articles.services`; the names below are its public face.
 """
 
+from articles.services.images import process_image, save_image
 from articles.services.locks import EDIT_LOCK_TIMEOUT, take_over_edit_lock, touch_edit_lock
 from articles.services.notifications import notify
 from articles.services.permissions import (
@@ -126,6 +127,7 @@ __all__ = [
     "may",
     "notify",
     "prepublish_problems",
+    "process_image",
     "publish_now",
     "record_edit",
     "record_revision",
@@ -133,6 +135,7 @@ __all__ = [
     "revert_to_draft",
     "revoke_preview_token",
     "run_due",
+    "save_image",
     "schedule",
     "send_back",
     "snapshot",
