@@ -20,8 +20,8 @@ LADDER = (320, 640, 960, 1280, 1920)
 RATIOS = {"original": None, "16:9": 16 / 9, "1:1": 1.0, "4:3": 4 / 3}
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 SAVE_OPTIONS = {
-    "avif": {"format": "AVIF", "quality": 55, "speed": 8},
-    "webp": {"format": "WEBP", "quality": 78, "method": 4},
+    "avif": {"format": "AVIF", "quality": 55, "speed": 9},
+    "webp": {"format": "WEBP", "quality": 78, "method": 2},
     "jpeg": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True},
 }
 

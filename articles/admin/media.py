@@ -66,6 +66,14 @@ class ImageAdmin(admin.ModelAdmin):
         ("Details", {"fields": ["size", "rendition_status", "uploaded_by", "uploaded_at"]}),
     ]
 
+    def get_deleted_objects(self, objs, request):
+        # An image in use is never deleted (its articles and authors PROTECT it): list where it
+        # is used, whatever the user may delete elsewhere, rather than a list of missing rights.
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
     def save_model(self, request, obj, form, change):
         services.save_image(
             image=obj,
