@@ -72,7 +72,7 @@ def inspect_upload(uploaded) -> ImageHeader:
                 if getattr(image, "n_frames", 1) > MAX_FRAMES:
                     raise forms.ValidationError(ERROR_ANIMATED, code="animated")
                 width, height = image.size
-                if image.getexif().get(0x0112) in ROTATED:
+                if _orientation(image) in ROTATED:
                     width, height = height, width
                 fmt = image.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -82,6 +82,14 @@ def inspect_upload(uploaded) -> ImageHeader:
     finally:
         uploaded.seek(0)
     return ImageHeader(format=fmt, width=width, height=height)
+
+
+def _orientation(image):
+    # PNG keeps EXIF after the pixels, and Pillow would decode them all to reach it: skip it
+    # there (the worker's decode still applies it). JPEG and WebP carry it in the header.
+    if image.format == "PNG":
+        return None
+    return image.getexif().get(0x0112)
 
 
 def needs_worker(header: ImageHeader) -> bool:
@@ -96,24 +104,42 @@ def _fit(width, height, max_edge):
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+# How to turn each EXIF orientation upright (as `ImageOps.exif_transpose` does).
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def decode(source, *, max_edge=None) -> Image.Image:
     """Decode an (inspected) image upright, at most `max_edge` on its long side.
 
     JPEGs are decoded reduced by the decoder itself (`draft()`: 1/2, 1/4 or 1/8 scale) when the
-    result is still at least the size wanted, so a 45-megapixel photo never takes 135 MB.
+    result is still at least the size wanted, so a 45-megapixel photo never takes 135 MB. The
+    image is made smaller before it is turned upright, so no full-size copy is made.
     """
     source.seek(0)
     image = Image.open(source)
-    if image.format == "JPEG" and max_edge is not None:
-        rotated = image.getexif().get(0x0112) in ROTATED
-        width, height = _fit(*(image.size[::-1] if rotated else image.size), max_edge)
+    if max_edge is None:
+        image.load()
+        return ImageOps.exif_transpose(image)  # keep the orientation, drop the metadata
+    orientation = image.getexif().get(0x0112) if image.format != "PNG" else None
+    if image.format == "JPEG":
         image.draft(
-            "RGB" if image.mode != "L" else "L", (height, width) if rotated else (width, height)
+            image.mode if image.mode in ("RGB", "L") else "RGB", _fit(*image.size, max_edge)
         )
     image.load()
-    image = ImageOps.exif_transpose(image)  # keep the orientation, drop the metadata
-    if max_edge is not None and max(image.size) > max_edge:
+    if image.format == "PNG":  # EXIF after the pixels is known only now
+        orientation = image.getexif().get(0x0112)
+    if max(image.size) > max_edge:
         image = image.resize(_fit(*image.size, max_edge), Image.Resampling.LANCZOS)
+    if orientation in TRANSPOSE:
+        image = image.transpose(TRANSPOSE[orientation])
     return image
 
 
