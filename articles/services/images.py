@@ -5,6 +5,7 @@ import logging
 import uuid
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image as PILImage
 
@@ -27,9 +28,12 @@ def save_image(*, image: Image, by=None, upload=None, refocused: bool = False) -
     """Save a library image. A new upload is checked from its header and re-encoded (large
     PNG/WebP by the task worker); after the commit its renditions are queued.
     """
+    replaced = []
     with transaction.atomic():
         if image.pk is None and by is not None and by.is_authenticated:
             image.uploaded_by = by
+        if upload is not None and image.pk is not None:
+            replaced = [image.file.name, image.renditions]
         if upload is not None:
             header = inspect_upload(upload)
             image.original_width, image.original_height = header.width, header.height
@@ -45,7 +49,16 @@ def save_image(*, image: Image, by=None, upload=None, refocused: bool = False) -
         if upload is not None or refocused:
             image_id = image.pk
             transaction.on_commit(lambda: _enqueue_renditions(image_id))
+        if replaced:
+            transaction.on_commit(lambda: _delete_replaced(*replaced))
     return image
+
+
+def _delete_replaced(name, old_renditions):
+    """After a new file replaced an image's old one: remove the old master and renditions."""
+    if name:
+        default_storage.delete(name)
+    renditions.delete_files(old_renditions)
 
 
 def _store_master(image, name, data):

@@ -58,6 +58,7 @@ def snapshot(article: Article) -> dict:
         "standfirst": article.standfirst,
         "body": article.body,
         "lead_image": article.lead_image_id,
+        "lead_image_label": str(article.lead_image) if article.lead_image_id else "",
         "section": article.section_id,
         "section_name": article.section.name if article.section_id else "",
         "seo_title": article.seo_title,
@@ -97,6 +98,8 @@ def display_value(data: dict, field: str) -> str:
         return ", ".join(value or [])
     if field == "section":
         return data.get("section_name", "")
+    if field == "lead_image":
+        return data.get("lead_image_label") or ("" if value is None else f"Image {value}")
     if value is None:
         return ""
     return str(value)

@@ -25,6 +25,7 @@ from tests.factories import (
     image_file,
     library_image,
 )
+from tests.html_checker import html_errors
 
 
 def stored(path):
@@ -257,6 +258,36 @@ class MarkupTests(TestCase):
         response = self.client.get(article.get_absolute_url())
         assert response.status_code == 200
         self.assertNotContains(response, '<figure class="lead-image"')
+
+    def test_pages_with_pictures_pass_the_w3c_checker(self):
+        author = AuthorFactory(photo=self.image, slug="w3c")
+        ArticleFactory(lead_image=self.image, authors=[author])
+        pages = {
+            "article": self.client.get(self.article.get_absolute_url()).content,
+            "home": self.client.get("/").content,
+            "author": self.client.get(author.get_absolute_url()).content,
+        }
+        image_words = ("“img”", "“source”", "“picture”", "srcset", "sizes", "fetchpriority")
+        errors = {
+            name: [e for e in found if any(word in e for word in image_words)]
+            for name, found in html_errors(pages).items()
+        }
+        assert errors == {"article": [], "home": [], "author": []}
+        assert all(b"<picture>" in html for html in pages.values())
+
+    def test_replacing_the_file_removes_the_old_master_and_renditions(self):
+        image = library_image(size=(400, 300))
+        services.process_image(image_id=image.pk)
+        image.refresh_from_db()
+        old_master = image.file.name
+        old_rendition = image.renditions["ratios"]["1:1"]["sources"]["jpeg"][0][2]
+        with self.captureOnCommitCallbacks(execute=True):
+            services.save_image(image=image, upload=image_file("new.jpg", size=(500, 300)))
+        image.refresh_from_db()
+        assert (image.width, image.height) == (500, 300)
+        assert not default_storage.exists(old_master)
+        assert not default_storage.exists(old_rendition)
+        assert default_storage.exists(image.file.name) and image.has_renditions
 
     def test_rendition_meta_for_social_and_structured_data(self):
         meta = self.image.rendition_meta(ratio="16:9", width=1200)
