@@ -170,7 +170,7 @@ def prepublish_problems(article: Article) -> list[str]:
         problems.append(CHECK_AUTHOR)
     if article.pk is None or not article.tagged_items.exists():
         problems.append(CHECK_TAG)
-    if article.lead_image_id and not article.lead_image.alt_text.strip():
+    if article.lead_image is not None and not article.lead_image.alt_text.strip():
         problems.append(CHECK_ALT)
     length = len(article.description_for_seo.strip())
     if not SEO_DESCRIPTION_MIN <= length <= SEO_DESCRIPTION_MAX:
