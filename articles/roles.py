@@ -22,6 +22,7 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "byline")
         | _crud("articles", "taggedarticle")
         | _crud("articles", "tag", ("add", "view"))
+        | _crud("articles", "image", ("add", "change", "view"))
         | {"articles.view_author", "articles.view_section", "articles.view_revision"}
         | {"articles.view_correction"}
     ),
@@ -34,7 +35,9 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "section")
         | _crud("articles", "correction", ("add", "view"))
         | _crud("articles", "relatedpin")
+        | _crud("articles", "image")
         | {"articles.publish_article", "articles.view_revision", "articles.view_auditentry"}
+        | {"articles.view_taskfailure"}
     ),
     AD_MANAGER: (
         _crud("ads", "adslot")

@@ -15,6 +15,7 @@ import json
 import mimetypes
 from dataclasses import dataclass, field
 
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -71,25 +72,28 @@ def _corrections(article) -> list[dict]:
     return [{"text": note.text, "at": note.created_at} for note in article.corrections.all()]
 
 
-def lead_image_meta(article, *, with_size=False) -> dict | None:
+def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
     """The lead image as {url, width, height, alt, type[, size]}, or None when there is none.
 
-    `size` (bytes, for feed enclosures) reads the file's size from storage; it is left out,
-    with the whole image, when the file is missing.
+    A `ratio` rendition from the media library (16:9 for cards and feeds; 4:3 and 1:1 for
+    structured data), at least 1200 px wide where the original allows; before renditions exist,
+    the re-encoded master. `size` (bytes, for feed enclosures) reads the file's size from
+    storage; the whole image is left out when the file is missing.
     """
     image = article.lead_image
-    if not image:
+    rendition = image.rendition_meta(ratio=ratio, width=1200) if image else None
+    if rendition is None:
         return None
     meta = {
-        "url": absolute_url(image.url),
-        "width": article.lead_image_width,
-        "height": article.lead_image_height,
-        "alt": article.lead_image_alt,
-        "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+        "url": absolute_url(rendition["url"]),
+        "width": rendition["width"],
+        "height": rendition["height"],
+        "alt": image.alt_text,
+        "type": mimetypes.guess_type(rendition["name"])[0] or "image/jpeg",
     }
     if with_size:
         try:
-            meta["size"] = image.size
+            meta["size"] = default_storage.size(rendition["name"])
         except OSError:
             return None
     return meta
@@ -144,6 +148,10 @@ def website_ld(publication) -> dict:
     }
 
 
+# Google asks for 16:9, 4:3 and 1:1 versions of an article's image in its structured data.
+STRUCTURED_DATA_RATIOS = ["16:9", "4:3", "1:1"]
+
+
 def news_article_ld(article, publication) -> dict:
     url = absolute_url(article.get_absolute_url(), publication)
     image = lead_image_meta(article) or _default_image(publication)
@@ -170,8 +178,12 @@ def news_article_ld(article, publication) -> dict:
         "inLanguage": publication.language,
         "isAccessibleForFree": True,
     }
-    if image:
-        data["image"] = [_image_object(image)]
+    images = {}  # by URL: before renditions exist, every ratio is the same master
+    for ratio in STRUCTURED_DATA_RATIOS:
+        if meta := lead_image_meta(article, ratio=ratio):
+            images.setdefault(meta["url"], meta)
+    if images or image:
+        data["image"] = [_image_object(meta) for meta in (images.values() or [image])]
     if corrections := correction_entries(article):
         data["correction"] = corrections
     return data

@@ -59,6 +59,7 @@ class ArticleSitemap(PublicationSitemap):
         return (
             Article.objects.published()
             .select_related(None)
+            .select_related("lead_image")
             .only(
                 "pk",
                 "slug",
@@ -66,10 +67,11 @@ class ArticleSitemap(PublicationSitemap):
                 "published_at",
                 "created_at",
                 "updated_at",
-                "lead_image",
-                "lead_image_width",
-                "lead_image_height",
-                "lead_image_alt",
+                "lead_image__file",
+                "lead_image__width",
+                "lead_image__height",
+                "lead_image__alt_text",
+                "lead_image__renditions",
             )  # fmt: skip
             .order_by("-published_at", "-pk")
         )

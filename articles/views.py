@@ -116,7 +116,7 @@ def tag_detail(request, slug):
 
 
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
+    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     articles = Article.objects.published().filter(bylines__author=author)
     description = author.bio or f"Articles by {author.name}."
     return _listing(request, "author", author, articles, description)

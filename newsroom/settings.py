@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "django_prose_editor",
+    "django_tasks_db",
     "articles",
     "ads",
 ]
@@ -130,6 +131,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Large uploads wait here, outside MEDIA_ROOT (never served), until the task worker re-encodes them.
+INCOMING_ROOT = Path(os.environ.get("NEWSROOM_INCOMING_ROOT", BASE_DIR / "incoming"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -143,9 +146,26 @@ STORAGES = {
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 
-# Uploads: Django's limits are the second line behind the web server's body limit.
+# Uploads: Django's limits are the second line behind the web server's body limit
+# (`client_max_body_size 12m` in nginx, docs/operations.md). A form body without files may hold
+# 5 MB in memory; a file part above 2.5 MB goes to a temporary file on disk, not into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Background work (django.tasks): a queue in the database that `manage.py db_worker` works
+# through (django-tasks-db; workers claim with SELECT ... FOR UPDATE SKIP LOCKED, so any number
+# may run). NEWSROOM_TASKS=immediate runs every task inline instead (no worker needed; the test
+# suite does this).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("NEWSROOM_TASKS", "database") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default", "images"],
+    }
+}
 
 # Tags are case-insensitive: "AI Ethics" and "ai ethics" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
@@ -191,6 +211,8 @@ else:
                 "username": os.environ.get("DJANGO_EMAIL_USER", ""),
                 "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
                 "use_tls": env_bool("DJANGO_EMAIL_USE_TLS"),
+                # A mail server that hangs must not hold a task worker forever.
+                "timeout": int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "20")),
             },
         }
     }
@@ -212,5 +234,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "articles.tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

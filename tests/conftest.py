@@ -9,16 +9,29 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="newsroom-test-media-")
+    settings.INCOMING_ROOT = tempfile.mkdtemp(prefix="newsroom-test-incoming-")
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Tasks run inline where they are enqueued; tests of the queue itself pick their backend.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "images"],
+        }
+    }
+    # Django built the backends while loading the apps; build them again from the new setting.
+    from django.test.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
 
 
 def pytest_unconfigure(config):
     from django.conf import settings
 
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.INCOMING_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

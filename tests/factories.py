@@ -8,17 +8,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
+from PIL import Image as PILImage
 
 from ads.models import AdSlot, Creative, Placement, Priority
-from articles.models import Article, Author, Byline, Section
+from articles import services
+from articles.models import Article, Author, Byline, Image, Section
 
 
 def image_file(name="photo.jpg", size=(640, 480), fmt="JPEG", exif=None):
     buffer = io.BytesIO()
     kwargs = {"exif": exif} if exif is not None else {}
-    Image.new("RGB", size, "#336699").save(buffer, format=fmt, **kwargs)
+    PILImage.new("RGB", size, "#336699").save(buffer, format=fmt, **kwargs)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def library_image(*, alt_text="A picture", size=(640, 480), fmt="JPEG", name=None, **fields):
+    """A media-library image, stored as an editor's upload is (renditions made inline in tests)."""
+    upload = image_file(name or f"photo.{'jpg' if fmt == 'JPEG' else fmt.lower()}", size, fmt)
+    return services.save_image(image=Image(alt_text=alt_text, **fields), upload=upload)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,9 @@
 """The newsroom admin. Status changes go through `articles.services`; see docs/editor-guide.md.
 
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
-`logs` (audit log, revisions), `people` (authors, sections), `tags` (rename, merge, prune),
-`corrections` (corrections, pinned related stories) and `publication` (the publication
-settings).
+`logs` (audit log, revisions, failed tasks), `people` (authors, sections), `tags` (rename,
+merge, prune), `corrections` (corrections, pinned related stories), `media` (the image
+library) and `publication` (the publication settings).
 """
 
 from django.contrib import admin
@@ -13,6 +13,7 @@ from articles.admin import (  # noqa: F401 (registers the admins)
     articles,
     corrections,
     logs,
+    media,
     people,
     publication,
     tags,

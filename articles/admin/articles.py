@@ -1,5 +1,7 @@
 """Stories: the article admin with its workflow buttons, history, previews and dashboard."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +36,7 @@ from articles.models import (
     PreviewToken,
     Revision,
     Section,
+    TaskFailure,
 )
 from articles.sanitizer import clean_html
 from articles.views import render_preview
@@ -56,6 +59,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
+    autocomplete_fields = ["lead_image"]
     readonly_fields = [
         "status",
         "published_at",
@@ -76,14 +80,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
         ("Filing", {"fields": ["section", "byline_list", "tag_list"]}),
         (
             "Lead image",
-            {
-                "fields": [
-                    "lead_image",
-                    "lead_image_alt",
-                    "lead_image_caption",
-                    "lead_image_credit",
-                ]
-            },
+            {"fields": ["lead_image"]},
         ),
         ("Address, search and social", {"fields": ["slug", "seo_title", "seo_description"]}),
         (
@@ -499,6 +496,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
             "scheduled": articles.scheduled().order_by("published_at")[:20],
             "overdue": articles.overdue(now).order_by("published_at"),
             "recent": articles.recently_published()[:10],
+            "failures": TaskFailure.objects.filter(failed_at__gte=now - timedelta(days=7))[:10],
         }
         return TemplateResponse(request, "articles/dashboard.html", context)
 

@@ -1,4 +1,4 @@
-"""The audit log and revisions: read-only logs."""
+"""The audit log, revisions and failed background tasks: read-only logs."""
 
 from django.contrib import admin
 
@@ -7,6 +7,7 @@ from articles.models import (
     Article,
     AuditEntry,
     Revision,
+    TaskFailure,
 )
 
 
@@ -46,3 +47,12 @@ class RevisionAdmin(ReadOnlyAdmin):
         if services.is_editor(request.user):
             return queryset
         return queryset.filter(article__in=Article.objects.owned_by(request.user))
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(ReadOnlyAdmin):
+    """Background work that failed on its last attempt; the queue itself is under Tasks."""
+
+    list_display = ["failed_at", "task_name", "attempts", "error"]
+    list_filter = ["task_name"]
+    date_hierarchy = "failed_at"

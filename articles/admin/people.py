@@ -15,7 +15,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["user"]
+    autocomplete_fields = ["user", "photo"]
     actions = ["deactivate"]
 
     def get_queryset(self, request):

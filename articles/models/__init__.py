@@ -3,8 +3,8 @@
 `articles` (Article, its queryset with the one publication rule, bylines; pinned related stories
 in `RelatedPin`), `people` (authors), `taxonomy` (sections, tags, old tag addresses), `history`
 (revisions, audit log, old slugs), `corrections` (corrections and updates on published
-articles), `collaboration` (share previews, edit locks, autosaves) and `publication` (the
-publication's own settings).
+articles), `collaboration` (share previews, edit locks, autosaves), `publication` (the
+publication's own settings), `background` (failed tasks) and `images` (the media library).
 """
 
 from articles.models.articles import (
@@ -14,9 +14,11 @@ from articles.models.articles import (
     Byline,
     RelatedPin,
 )
+from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
+from articles.models.images import Image, ImageQuerySet
 from articles.models.people import Author
 from articles.models.publication import Publication
 from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
@@ -32,6 +34,8 @@ __all__ = [
     "Correction",
     "CorrectionKind",
     "EditLock",
+    "Image",
+    "ImageQuerySet",
     "OldSlug",
     "OldTagSlug",
     "PreviewToken",
@@ -41,4 +45,5 @@ __all__ = [
     "Section",
     "Tag",
     "TaggedArticle",
+    "TaskFailure",
 ]

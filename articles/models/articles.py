@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
-from articles.images import ReencodedImageField
 from articles.models.people import Author
 from articles.models.taxonomy import Section, TaggedArticle
 from articles.sanitizer import clean_html
@@ -81,13 +80,17 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What an article card needs, newest first."""
-        return self.select_related("section").with_bylines().order_by("-published_at", "-pk")
+        """What an article card needs (its lead image and renditions too), newest first."""
+        return (
+            self.select_related("section", "lead_image")
+            .with_bylines()
+            .order_by("-published_at", "-pk")
+        )
 
     def for_detail(self):
         """What the article page needs, in a fixed number of queries."""
         return (
-            self.select_related("section")
+            self.select_related("section", "lead_image")
             .with_bylines()
             .prefetch_related(
                 Prefetch(
@@ -162,22 +165,15 @@ class Article(models.Model):
         help_text="Formatting beyond paragraphs, headings, lists, links and quotes is removed "
         "when you save.",
     )
-    lead_image = ReencodedImageField(
-        upload_to="lead-images/%Y/%m/",
+    lead_image = models.ForeignKey(
+        "articles.Image",
+        null=True,
         blank=True,
-        width_field="lead_image_width",
-        height_field="lead_image_height",
+        on_delete=models.PROTECT,
+        related_name="lead_image_articles",
+        help_text="Choose an image from the media library, or add one with the + button. "
+        "Its alt text, caption and credit are kept with the image.",
     )
-    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    lead_image_alt = models.CharField(
-        "lead image alt text",
-        max_length=250,
-        blank=True,
-        help_text="What the image shows, for readers who cannot see it. Required with an image.",
-    )
-    lead_image_caption = models.CharField(max_length=300, blank=True)
-    lead_image_credit = models.CharField(max_length=120, blank=True)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -310,8 +306,6 @@ class Article(models.Model):
             errors["published_at"] = "A scheduled or published article needs a publish time."
         if self.unpublish_at and self.published_at and self.unpublish_at <= self.published_at:
             errors["unpublish_at"] = "The unpublish time must be after the publish time."
-        if self.lead_image and not self.lead_image_alt.strip():
-            errors["lead_image_alt"] = "Describe the lead image for readers who cannot see it."
         if errors:
             raise ValidationError(errors)
 

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from articles.images import ReencodedImageField
-
 
 class Author(models.Model):
     """A person who can appear in an article's byline."""
@@ -13,7 +11,14 @@ class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True, help_text="Shown on the author's page.")
-    photo = ReencodedImageField(upload_to="authors/", blank=True)
+    photo = models.ForeignKey(
+        "articles.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="author_photos",
+        help_text="A portrait from the media library, shown on the author's page.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -9,6 +9,7 @@ from articles.models import (
     AuditEntry,
     Author,
     Byline,
+    Image,
     OldSlug,
     Revision,
     Section,
@@ -29,9 +30,6 @@ EDITORIAL_FIELDS = [
     "standfirst",
     "body",
     "lead_image",
-    "lead_image_alt",
-    "lead_image_caption",
-    "lead_image_credit",
     "section",
     "seo_title",
     "seo_description",
@@ -59,10 +57,8 @@ def snapshot(article: Article) -> dict:
         "slug": article.slug,
         "standfirst": article.standfirst,
         "body": article.body,
-        "lead_image": article.lead_image.name or "",
-        "lead_image_alt": article.lead_image_alt,
-        "lead_image_caption": article.lead_image_caption,
-        "lead_image_credit": article.lead_image_credit,
+        "lead_image": article.lead_image_id,
+        "lead_image_label": str(article.lead_image) if article.lead_image_id else "",
         "section": article.section_id,
         "section_name": article.section.name if article.section_id else "",
         "seo_title": article.seo_title,
@@ -102,6 +98,8 @@ def display_value(data: dict, field: str) -> str:
         return ", ".join(value or [])
     if field == "section":
         return data.get("section_name", "")
+    if field == "lead_image":
+        return data.get("lead_image_label") or ("" if value is None else f"Image {value}")
     if value is None:
         return ""
     return str(value)
@@ -173,8 +171,10 @@ def restore_revision(*, revision: Revision, by) -> Article:
                 if Section.objects.filter(pk=data["section"]).exists():
                     article.section_id = data["section"]
             elif field == "lead_image":
-                if article.lead_image.name != data["lead_image"]:
-                    article.lead_image = data["lead_image"]
+                # A library image that has since been deleted is left out.
+                image_id = data.get("lead_image")
+                exists = isinstance(image_id, int) and Image.objects.filter(pk=image_id).exists()
+                article.lead_image_id = image_id if exists else None
             elif field in data:
                 setattr(article, field, data[field])
         from_status = article.status

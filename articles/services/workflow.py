@@ -11,7 +11,6 @@ from articles.models import (
     Article,
     Byline,
 )
-from articles.services.notifications import notify
 from articles.services.permissions import (
     DELETE_PUBLISHED_REFUSED,
     EDITORS_ONLY,
@@ -23,6 +22,7 @@ from articles.services.permissions import (
     _check,
 )
 from articles.services.revisions import _audit, _locked, record_revision
+from articles.tasks import enqueue_notification
 
 # Pre-publish checks.
 SEO_DESCRIPTION_MIN, SEO_DESCRIPTION_MAX = 50, 160
@@ -49,7 +49,7 @@ def _apply(article: Article, action: str, by, note="", **fields) -> Article:
     article.refresh_from_db(fields=["version", "updated_at", "first_published_at"])
     record_revision(article=article, by=by, reason=TRANSITIONS[action].label)
     _audit(article, action, from_status, by, note)
-    transaction.on_commit(lambda: notify(article=article, action=action, note=note))
+    enqueue_notification(article=article, action=action, note=note)
     return article
 
 
@@ -170,7 +170,7 @@ def prepublish_problems(article: Article) -> list[str]:
         problems.append(CHECK_AUTHOR)
     if article.pk is None or not article.tagged_items.exists():
         problems.append(CHECK_TAG)
-    if article.lead_image and not article.lead_image_alt.strip():
+    if article.lead_image is not None and not article.lead_image.alt_text.strip():
         problems.append(CHECK_ALT)
     length = len(article.description_for_seo.strip())
     if not SEO_DESCRIPTION_MIN <= length <= SEO_DESCRIPTION_MAX:

@@ -39,3 +39,33 @@ def isotime(value):
     if not value:
         return ""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+# What each use of an image is laid out as, for the browser's choice from `srcset`.
+SIZES = {
+    "lead": "(min-width: 44rem) 42rem, calc(100vw - 2rem)",
+    "card": "(min-width: 72rem) 22rem, (min-width: 36rem) 45vw, calc(100vw - 2rem)",
+    "card-lead": "(min-width: 72rem) 42rem, (min-width: 48rem) 58vw, calc(100vw - 2rem)",
+    "portrait": "96px",
+}
+
+
+@register.inclusion_tag("includes/_picture.html")
+def picture(image, *, ratio="original", use="lead", alt=None, priority=False, lazy=True, css=""):
+    """`<picture>` for a library image: AVIF/WebP/JPEG `srcset`s with `sizes`, width and height
+    (no layout shift), `fetchpriority="high"` for the page's main image, else `loading="lazy"`
+    unless `lazy=False`. Before renditions exist, the re-encoded master; without one, nothing.
+
+    Reads only the image's row (select it with the article): no query, no file access.
+    """
+    sources = image.sources(ratio) if image else None
+    if not sources:
+        return {"sources": None}
+    return {
+        "sources": sources,
+        "sizes": SIZES.get(use, use),
+        "alt": image.alt_text if alt is None else alt,
+        "priority": priority,
+        "lazy": lazy and not priority,
+        "css": css,
+    }

@@ -8,7 +8,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, AuditEntry, Revision
+from articles.models import Article, AuditEntry, Image, Revision
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 S = Article.Status
@@ -181,9 +181,7 @@ class TransitionRulesTests(TestCase):
             assert message in problems
 
     def test_image_without_alt_text_fails_the_checks(self):
-        article = Article(
-            headline="H", slug="h", lead_image="x.jpg", lead_image_width=1, lead_image_height=1
-        )
+        article = Article(headline="H", slug="h", lead_image=Image(alt_text="  ", file="x.jpg"))
         assert services.CHECK_ALT in services.prepublish_problems(article)
 
     def test_publish_sets_the_time_and_first_published(self):

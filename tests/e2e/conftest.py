@@ -70,8 +70,26 @@ def live_server():
 
 @pytest.fixture
 def seeded(live_server):
-    """The demo content (`manage.py seed_demo`), committed so the live server sees it."""
-    call_command("seed_demo", stdout=StringIO())
+    """The demo content (`manage.py seed_demo`), committed so the live server sees it.
+
+    Renditions are made for the seed article's lead image only (making them for every demo
+    image would cost about a minute per test); the other cards show the re-encoded master.
+    """
+    from django.test import override_settings
+
+    from articles import demo, services
+    from articles.models import Article
+
+    queue_only = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "images"],
+        }
+    }
+    with override_settings(TASKS=queue_only):
+        call_command("seed_demo", stdout=StringIO())
+    article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+    services.process_image(image_id=article.lead_image_id)
 
 
 @dataclass

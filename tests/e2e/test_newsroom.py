@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from articles import services
 from articles.models import Article, AuditEntry, Author, Revision
-from tests.e2e.admin_pages import image_upload, log_in, messages
+from tests.e2e.admin_pages import choose, image_upload, log_in, messages
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 HEADLINE = "Chip makers race to build greener fabs"
@@ -49,6 +49,16 @@ def test_writer_writes_previews_and_submits_an_article_but_cannot_publish(seeded
     Author.objects.filter(slug="amara-okafor").update(user=writer)
     log_in(page, writer)
 
+    # The lead image goes into the media library first, with its alt text and focal point.
+    page.goto("/admin/articles/image/add/")
+    page.get_by_label("Image file:").set_input_files(image_upload((1200, 800), "fab.jpg"))
+    page.get_by_label("Alt text:").fill("Solar panels on the roof of a chip plant")
+    page.get_by_label("Focal point x:").fill("0.3")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(messages(page)).to_contain_text("was added successfully")
+    page.locator("[data-focal-picker]").click(position={"x": 10, "y": 10})
+    expect(page.get_by_label("Focal point x:")).not_to_have_value("0.3")
+
     page.goto("/admin/articles/article/add/")
     page.get_by_label("Headline:").press_sequentially(HEADLINE)  # keystrokes fill in the slug
     expect(page.get_by_label("Slug:")).to_have_value("chip-makers-race-to-build-greener-fabs")
@@ -66,8 +76,7 @@ def test_writer_writes_previews_and_submits_an_article_but_cannot_publish(seeded
         "button", name=re.compile("update|save|ok", re.I)
     ).click()
     page.get_by_label("Section:").select_option(label="Technology")
-    page.locator("input[name=lead_image]").set_input_files(image_upload((1200, 800), "fab.jpg"))
-    page.get_by_label("Lead image alt text:").fill("Solar panels on the roof of a chip plant")
+    choose(page, page.locator(".field-lead_image .select2-selection"), "Solar panels")
     page.get_by_label("Bylines:").select_option(label="Amara Okafor")
     page.get_by_label("Tags:").fill("AI chips")
     page.get_by_label("Tags:").press("Enter")
@@ -81,7 +90,8 @@ def test_writer_writes_previews_and_submits_an_article_but_cannot_publish(seeded
     assert re.search(r'<a href="https://example.org/report"[^>]*>the report</a>', article.body)
     assert [byline.author.slug for byline in article.bylines.all()] == ["amara-okafor"]
     assert [tag.name for tag in article.ordered_tags] == ["AI chips"]
-    assert article.lead_image and article.lead_image_alt.startswith("Solar panels")
+    assert article.lead_image.alt_text.startswith("Solar panels")
+    assert article.lead_image.has_renditions
 
     with page.expect_popup() as popup:
         page.get_by_role("button", name="Preview (unsaved changes)").click()
