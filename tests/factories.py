@@ -22,10 +22,20 @@ def image_file(name="photo.jpg", size=(640, 480), fmt="JPEG", exif=None):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
 
 
-def library_image(*, alt_text="A picture", size=(640, 480), fmt="JPEG", name=None, **fields):
-    """A media-library image, stored as an editor's upload is (renditions made inline in tests)."""
+def library_image(
+    *, alt_text="A picture", size=(640, 480), fmt="JPEG", name=None, renditions=False, **fields
+):
+    """A media-library image, stored as an editor's upload is.
+
+    Its renditions are made by a task after the upload commits, which a `TestCase` never does;
+    `renditions=True` makes them now, as the worker would.
+    """
     upload = image_file(name or f"photo.{'jpg' if fmt == 'JPEG' else fmt.lower()}", size, fmt)
-    return services.save_image(image=Image(alt_text=alt_text, **fields), upload=upload)
+    image = services.save_image(image=Image(alt_text=alt_text, **fields), upload=upload)
+    if renditions:
+        services.process_image(image_id=image.pk)
+        image.refresh_from_db()
+    return image
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -4,6 +4,7 @@ import html
 from datetime import timedelta
 
 import feedparser
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,7 @@ from lxml import etree
 from articles.models import Article, Publication
 from articles.publication import get_publication, save_publication
 from tests.articles.test_models import NON_PUBLIC_TRAITS
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, image_file
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
 
 BASE = "https://news.example.com"
 HOSTILE = 'Tom & "Jerry" <script>alert(1)</script> \x07\x1b\x0b </title>]]> done'
@@ -43,8 +44,7 @@ class FeedTests(TestCase):
             section=cls.section,
             authors=[cls.second, cls.first],  # byline order, not alphabetical
             tags=["Floods", "Weather"],
-            lead_image=image_file("river.jpg", size=(800, 450)),
-            lead_image_alt="A river over its banks",
+            lead_image=library_image(alt_text="A river over its banks", size=(800, 450), renditions=True),
         )
         cls.hidden = [
             ArticleFactory(
@@ -102,10 +102,14 @@ class FeedTests(TestCase):
                 assert f'href="{BASE}/2025/01/01/older/"' in content
                 assert f'src="{BASE}/media/inline.jpg"' in content
                 enclosure = next(link for link in entry.links if link.rel == "enclosure")
-                assert enclosure.href == BASE + self.article.lead_image.url
+                # The 16:9 rendition (the widest here: the original is 800 px wide).
+                card = self.article.lead_image.rendition_meta(ratio="16:9", width=1200)
+                assert card["url"] != self.article.lead_image.file.url
+                assert enclosure.href == BASE + card["url"]
                 assert enclosure.type == "image/jpeg"
-                assert int(enclosure.length) == self.article.lead_image.size
-                assert entry.media_content[0]["width"] == "800"
+                assert int(enclosure.length) == default_storage.size(card["name"])
+                assert entry.media_content[0]["width"] == str(card["width"])
+                assert card["width"] * 9 == card["height"] * 16
 
     def test_rss_lists_every_byline_in_order(self):
         root = etree.fromstring(self.get("/feed/").content)

@@ -14,7 +14,14 @@ from articles import services
 from articles.models import Publication
 from articles.publication import save_publication
 from articles.views import PAGE_SIZE
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory, image_file
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    SectionFactory,
+    UserFactory,
+    image_file,
+    library_image,
+)
 from tests.html_checker import checker_available, html_errors
 
 BASE = "https://news.example.com"
@@ -67,8 +74,7 @@ class ArticleStructuredDataTests(TestCase):
             section=cls.section,
             authors=cls.authors,
             tags=["Floods", "Weather"],
-            lead_image=image_file("river.jpg", size=(1200, 675)),
-            lead_image_alt="A river over its banks",
+            lead_image=library_image(alt_text="A river over its banks", size=(1600, 1200), renditions=True),
         )
         cls.url = cls.article.get_absolute_url()
 
@@ -79,9 +85,15 @@ class ArticleStructuredDataTests(TestCase):
         assert article_ld["@type"] == "NewsArticle"
         assert article_ld["headline"] == "Rivers rise"
         assert article_ld["description"] == "Water everywhere."
-        assert article_ld["image"] == [
-            {"@type": "ImageObject", "url": BASE + a.lead_image.url, "width": 1200, "height": 675}
+        # 16:9, 4:3 and 1:1 renditions, at least 1200 px wide where the original allows.
+        assert [(i["width"], i["height"]) for i in article_ld["image"]] == [
+            (1280, 720),
+            (1200, 900),
+            (1200, 1200),
         ]
+        for image, ratio in zip(article_ld["image"], ["16:9", "4:3", "1:1"], strict=True):
+            assert image["@type"] == "ImageObject"
+            assert image["url"] == BASE + a.lead_image.rendition_meta(ratio=ratio)["url"]
         assert article_ld["datePublished"] == a.published_at.isoformat()
         assert article_ld["dateModified"] == a.updated_at.isoformat()
         assert article_ld["author"] == [
@@ -122,15 +134,16 @@ class ArticleStructuredDataTests(TestCase):
         assert tags["og:url"] == [BASE + self.url]
         assert tags["og:site_name"] == ["The Example"]
         assert tags["og:locale"] == ["en_GB"]
-        assert tags["og:image"] == [BASE + a.lead_image.url]
-        assert (tags["og:image:width"], tags["og:image:height"]) == (["1200"], ["675"])
+        card = a.lead_image.rendition_meta(ratio="16:9", width=1200)
+        assert tags["og:image"] == [BASE + card["url"]]
+        assert (tags["og:image:width"], tags["og:image:height"]) == (["1280"], ["720"])
         assert tags["og:image:alt"] == ["A river over its banks"]
         assert tags["article:published_time"] == [a.published_at.isoformat()]
         assert tags["article:modified_time"] == [a.updated_at.isoformat()]
         assert tags["article:section"] == ["World"]
         assert tags["article:tag"] == ["Floods", "Weather"]
         assert tags["twitter:card"] == ["summary_large_image"]
-        assert tags["twitter:image"] == [BASE + a.lead_image.url]
+        assert tags["twitter:image"] == [BASE + card["url"]]
         assert tags["twitter:title"] == ["Rivers rise"]
 
     def test_canonical_and_feeds_on_the_article(self):
@@ -290,8 +303,7 @@ class HeadValidityTests(TestCase):
         article = ArticleFactory(
             headline=f"Checked {BREAKOUT}",
             tags=["Checked"],
-            lead_image=image_file(),
-            lead_image_alt="Photo",
+            lead_image=library_image(alt_text="Photo"),
         )
         author = article.bylines.first().author
         pages = {

@@ -14,7 +14,7 @@ from articles import sitemaps
 from articles.models import Article, Publication
 from articles.publication import get_publication, save_publication
 from tests.articles.test_models import NON_PUBLIC_TRAITS
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, image_file
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
 
 BASE = "https://news.example.com"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -56,8 +56,7 @@ class SitemapTests(TestCase):
             section=cls.section,
             authors=[cls.author],
             tags=["Weather"],
-            lead_image=image_file("flood.jpg"),
-            lead_image_alt="Flooded street",
+            lead_image=library_image(alt_text="Flooded street", renditions=True),
         )
         cls.old = ArticleFactory(
             slug="old-story",
@@ -111,7 +110,8 @@ class SitemapTests(TestCase):
         first = document.find("sm:url", NS)
         assert first.find("sm:lastmod", NS).text.startswith(str(timezone.localdate()))
         image = first.find("image:image/image:loc", NS).text
-        assert image == BASE + self.article.lead_image.url
+        card = self.article.lead_image.rendition_meta(ratio="16:9", width=1200)
+        assert image == BASE + card["url"]
         assert document.findall("sm:url", NS)[1].find("image:image", NS) is None
 
     def test_news_sitemap_has_publication_date_and_title(self):
@@ -169,8 +169,7 @@ class SitemapBudgetTests(TestCase):
                 ArticleFactory(
                     section=section if n % 2 else SectionFactory(),
                     tags=[f"tag{n}", "shared"],
-                    lead_image=image_file() if n < 2 else "",
-                    lead_image_alt="Photo",
+                    lead_image=library_image(alt_text="Photo") if n < 2 else None,
                     published_at=timezone.now() - timedelta(minutes=n + 1),
                 )
             for url in ["/sitemap.xml"] + [f"/sitemap-{s}.xml" for s in SECTIONS + ["news"]]:
