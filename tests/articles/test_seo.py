@@ -88,7 +88,7 @@ class ArticleStructuredDataTests(TestCase):
         # 16:9, 4:3 and 1:1 renditions, at least 1200 px wide where the original allows.
         assert [(i["width"], i["height"]) for i in article_ld["image"]] == [
             (1280, 720),
-            (1200, 900),
+            (1280, 960),
             (1200, 1200),
         ]
         for image, ratio in zip(article_ld["image"], ["16:9", "4:3", "1:1"], strict=True):
