@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cache hit skips everything below yet replays the headers it produced.
+    "articles.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,10 +101,24 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # Redis down must not hang pages: fail fast, log, serve uncached.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The page cache (articles/middleware.py): shared-cache lifetimes in seconds, the application
+# cache switch, and the reverse proxies (Varnish, deploy/varnish/) that purges are sent to.
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=True)
+NEWSROOM_CACHE_MAX_AGE = int(os.environ.get("NEWSROOM_CACHE_MAX_AGE", "60"))
+NEWSROOM_CACHE_S_MAXAGE = int(os.environ.get("NEWSROOM_CACHE_S_MAXAGE", "600"))
+NEWSROOM_CACHE_STALE_WHILE_REVALIDATE = 60
+NEWSROOM_CACHE_STALE_IF_ERROR = 86400
+# Purge marks must outlive every page entry they could make stale.
+NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
+NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
+NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
 
 # Sessions live in the database so that a cache flush never logs editors out mid-edit.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -3,15 +3,20 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, Prefetch, Q
+from django.db.models import ExpressionWrapper, F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from ads.insertion import top_level_blocks
 from articles.images import ReencodedImageField
 from articles.models.people import Author
 from articles.models.taxonomy import Section, TaggedArticle
 from articles.sanitizer import clean_html
+
+# Columns no article card shows: listings leave them in the database.
+LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "lead_image_caption",
+                    "lead_image_credit", "lead_image_alt", "section__description"]  # fmt: skip
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -80,8 +85,13 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What an article card needs, newest first."""
-        return self.select_related("section").with_bylines().order_by("-published_at", "-pk")
+        """What an article card needs (never the body), newest first."""
+        return (
+            self.select_related("section")
+            .defer(*LISTING_DEFERRED)
+            .with_bylines()
+            .order_by("-published_at", "-pk")
+        )
 
     def for_detail(self):
         """What the article page needs, in a fixed number of queries."""
@@ -95,6 +105,11 @@ class ArticleQuerySet(models.QuerySet):
                 )
             )
         )
+
+
+def derive_body_fields(article) -> None:
+    """Parse the (clean) body once, at save time: where its top-level blocks end."""
+    article.body_blocks = [[end, tag] for end, tag in top_level_blocks(article.body or "")]
 
 
 class ArticleStatus(models.TextChoices):
@@ -126,6 +141,12 @@ class Article(models.Model):
         blank=True,
         help_text="Formatting beyond paragraphs, headings, lists, links and quotes is removed "
         "when you save.",
+    )
+    body_blocks = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Where each top-level block of the body ends, derived on save (ad insertion).",
     )
     lead_image = ReencodedImageField(
         upload_to="lead-images/%Y/%m/",
@@ -199,6 +220,14 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_pub_idx"
             ),
+            # The listing order of what readers may see: PostgreSQL walks it instead of
+            # sorting every live article (home page, deep pages).
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                condition=Q(status__in=["published", "scheduled"]),
+                name="article_live_order_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -222,6 +251,10 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.body = clean_html(self.body)
+        derive_body_fields(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_blocks"}
         if self.status == self.Status.PUBLISHED and self.first_published_at is None:
             self.first_published_at = self.published_at or timezone.now()
         super().save(*args, **kwargs)
@@ -237,6 +270,13 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def blocks(self):
+        """The body's top-level blocks (derived on save; parsed here only for old rows)."""
+        if self.body and not self.body_blocks:
+            return top_level_blocks(self.body)
+        return [tuple(block) for block in self.body_blocks]
 
     @property
     def ordered_tags(self):
