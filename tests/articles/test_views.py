@@ -1,9 +1,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.test import RequestFactory, TestCase
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.views.defaults import server_error
 
