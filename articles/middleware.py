@@ -100,8 +100,8 @@ class PageCacheMiddleware:
             return response
         self.mark_shareable(request, response, started)
         if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
-            self.store(key, response, started)
-            response[STATUS_HEADER] = "miss"
+            if self.store(key, response, started):
+                response[STATUS_HEADER] = "miss"
         return get_conditional_response(
             request,
             etag=response["ETag"],
@@ -127,8 +127,10 @@ class PageCacheMiddleware:
         }
         try:
             default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
+            return True
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return False
 
     @staticmethod
     def lookup(request, key):
