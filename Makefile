@@ -54,4 +54,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
 
 bench: venv
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(ARGS)

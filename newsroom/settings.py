@@ -215,5 +215,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per task run (cache purges on every save) is noise; failures still show.
+        "django.tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
