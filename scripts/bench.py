@@ -334,8 +334,8 @@ def run(args, workdir, servers):  # noqa: C901
     if not args.no_callgrind:
         instructions = callgrind(env, pages, args.warmup, args.requests, workdir, "app")
         cached_pages = {f"{n} (cache hit)": pages[n] for n in ("article", "home")}
-        instructions |= callgrind(environment(args, workdir, NEWSROOM_PAGE_CACHE="1"),
-                                  cached_pages, args.warmup, args.requests, workdir, "hit")  # fmt: skip
+        hit_env = environment(args, workdir, NEWSROOM_PAGE_CACHE="1")
+        instructions |= callgrind(hit_env, cached_pages, args.warmup, args.requests, workdir, "hit")
         floor_ir["floor"] = floor_callgrind(workdir, body, "", args.warmup, args.requests, "f")
         floor_ir["floor + default middleware"] = floor_callgrind(
             workdir, body, "default", args.warmup, args.requests, "fm"

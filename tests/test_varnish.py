@@ -58,7 +58,7 @@ class VarnishTests(LiveServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="newsroom-varnish-")
-        os.chmod(cls.workdir, 0o755)  # varnishd's compiler runs as another user
+        os.chmod(cls.workdir, 0o755)  # noqa: S103 varnishd's compiler runs as another user
         app_port = cls.live_server_url.rsplit(":", 1)[1]
         vcl = Path(cls.workdir) / "default.vcl"
         vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{app_port}"'))
