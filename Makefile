@@ -53,5 +53,7 @@ test: venv e2e-tools lint
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
 
+# PostgreSQL benchmark against the bare-Django floor (docs/operations.md); ARGS="--articles 100000".
 bench: venv
+	scripts/install-bench-tools
 	$(PY) scripts/bench.py $(ARGS)

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
+from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
 from articles.admin.forms import (
     ARTICLE_FORM_CSP,
     CONFLICT_FIELDS,
@@ -50,9 +51,11 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_at",
         "updated_at",
     ]
-    list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled"]
+    list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled", "published_at"]
     search_fields = ["headline", "standfirst", "slug"]
-    date_hierarchy = "published_at"
+    # At scale (see articles/admin/changelist.py): no date_hierarchy, no full-table COUNT.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
     inlines = [BylineInline, TaggedArticleInline]
@@ -83,6 +86,9 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
         ("History", {"fields": ["first_published_at", "created_at", "updated_at", "version"]}),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return LeanChangeList
 
     # --- permissions -------------------------------------------------------------------------
 
