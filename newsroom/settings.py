@@ -150,6 +150,23 @@ STORAGES = {
         )
     },
 }
+# Media on S3-compatible object storage (django-storages, `pip install newsroom[s3]`) when
+# NEWSROOM_S3_BUCKET is set; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+if os.environ.get("NEWSROOM_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["NEWSROOM_S3_BUCKET"],
+            "endpoint_url": os.environ.get("NEWSROOM_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("NEWSROOM_S3_REGION") or None,
+            # A CDN or cookieless media host in front of the bucket, e.g. media.example.com
+            "custom_domain": os.environ.get("NEWSROOM_MEDIA_DOMAIN") or None,
+            "querystring_auth": False,  # media is public; URLs stay cacheable
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 

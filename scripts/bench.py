@@ -69,6 +69,14 @@ if mode == "callgrind":
         os.getppid()  # callgrind dumps here (--dump-before=os_getppid)
         for _ in range(count):
             client.get(url)
+    settings.NEWSROOM_PAGE_CACHE = True  # the same pages again, from the application cache
+    for name, url in pages.items():
+        for _ in range(warmup):
+            client.get(url)
+    for name, url in pages.items():
+        os.getppid()
+        for _ in range(count):
+            assert client.get(url)["X-Page-Cache"] == "hit"
     os.getppid()
 print(json.dumps(out))
 """ % {"seed": SEED_SLUG}  # noqa: UP031
@@ -141,8 +149,12 @@ def callgrind(env, pages, warmup, count, workdir, tag):
     child(env, "callgrind", pages, warmup, count, prefix=prefix)
     dumps = sorted(out.glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
     totals = [int(re.search(r"^totals: (\d+)", p.read_text(), re.M).group(1)) for p in dumps]
-    # dump 1 = start-up and warmup; dump k+1 = page k's N requests
-    return {name: totals[i + 1] / count for i, name in enumerate(pages)}
+    # dump 1 = start-up and warmup; dump k+1 = page k's N requests (uncached); dump n+2 =
+    # the cache warmup; then page k's N requests as application-cache hits.
+    n = len(pages)
+    uncached = {name: totals[i + 1] / count for i, name in enumerate(pages)}
+    hits = {f"{name} (cache hit)": totals[n + 2 + i] / count for i, name in enumerate(pages)}
+    return uncached | hits
 
 
 def floor_callgrind(workdir, body_file, middleware, warmup, count, tag):
@@ -330,47 +342,47 @@ def run(args, workdir, servers):  # noqa: C901
                       url=f"http://{HOST}:{PORTS['varnish']}{article}")  # fmt: skip
         proxy["Varnish hit (article)"] = wrk(f"http://{HOST}:{PORTS['varnish']}{article}", args)
 
-    instructions, floor_ir = {}, {}
-    if not args.no_callgrind:
-        instructions = callgrind(env, pages, args.warmup, args.requests, workdir, "app")
-        cached_pages = {f"{n} (cache hit)": pages[n] for n in ("article", "home")}
-        hit_env = environment(args, workdir, NEWSROOM_PAGE_CACHE="1")
-        instructions |= callgrind(hit_env, cached_pages, args.warmup, args.requests, workdir, "hit")
-        floor_ir["floor"] = floor_callgrind(workdir, body, "", args.warmup, args.requests, "f")
-        floor_ir["floor + default middleware"] = floor_callgrind(
-            workdir, body, "default", args.warmup, args.requests, "fm"
-        )
+    base = floor[0]
+    print(f"{'page':<28}{'queries':>8}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'% floor':>9}"
+          f"{'errors':>7}")  # fmt: skip
 
-    head = f"{'page':<26}{'queries':>8}{'M instr':>9}{'instr %':>8}{'req/s':>9}{'p50 ms':>8}" \
-           f"{'p99 ms':>8}{'% floor':>8}{'errors':>7}"  # fmt: skip
-    print(head)
-    print("-" * len(head))
-    base_ir = floor_ir.get("floor")
-
-    def line(label, queries, ir, result, base):
+    def line(label, queries, result):
         rate, p50, p99, bad = result
-        ir_text = (
-            f"{ir / 1e6:9.1f}{base_ir / ir * 100:7.1f}%" if ir and base_ir else f"{'–':>9}{'–':>8}"
-        )
-        print(f"{label:<26}{queries:>8}{ir_text}{rate:9.0f}{p50:8.1f}{p99:8.1f}"
-              f"{rate / base[0] * 100:7.1f}%{bad:>7}")  # fmt: skip
+        print(f"{label:<28}{queries:>8}{rate:9.0f}{p50:8.1f}{p99:8.1f}{rate / base * 100:8.1f}%"
+              f"{bad:>7}", flush=True)  # fmt: skip
 
     for name, mode, result in rows:
-        key = name if mode == "uncached" else f"{name} (cache hit)"
-        queries = stats[name]["queries"] if mode == "uncached" else 0
-        line(f"{name} {mode}", queries, instructions.get(key), result, floor)
-    line("bare Django view (floor)", 0, floor_ir.get("floor"), floor, floor)
-    line("  + default middleware", 0, floor_ir.get("floor + default middleware"), floor_mw, floor)
+        line(f"{name} {mode}", stats[name]["queries"] if mode == "uncached" else 0, result)
+    line("bare Django view (floor)", 0, floor)
+    line("  + default middleware", 0, floor_mw)
     for label, result in proxy.items():
-        line(label, 0, None, result, floor)
+        line(label, 0, result)
     if proxy:
         share = proxy["Varnish hit (article)"][0] / proxy["nginx static file"][0] * 100
-        print(f"\nVarnish hit / nginx static file: {share:.1f} % (target ≥ 40 %)")
+        print(f"Varnish hit / nginx static file: {share:.1f} % (target >= 40 %)")
     print(
         f"\nAdmin article changelist: {admin['changelist']['ms']:.1f} ms median of 10, "
         f"{admin['changelist']['queries']} queries (in-process test client)"
     )
-    print(f"Page bytes: article {stats['article']['bytes']}, home {stats['home']['bytes']}")
+    print(f"Page bytes: article {stats['article']['bytes']}, home {stats['home']['bytes']}",
+          flush=True)  # fmt: skip
+    servers.stop_all()
+    if args.no_callgrind:
+        return
+    print(
+        f"\nCPU instructions per request (callgrind, in-process test client, {args.warmup} "
+        f"warmup + {args.requests} requests per page; floor = bare view / its share of it):"
+    )
+    floor_ir = floor_callgrind(workdir, body, "", args.warmup, args.requests, "f")
+    floor_mw_ir = floor_callgrind(workdir, body, "default", args.warmup, args.requests, "fm")
+    instructions = callgrind(env, pages, args.warmup, args.requests, workdir, "app")
+    for name, ir in instructions.items():
+        print(f"  {name:<26}{ir / 1e6:8.2f} M   {floor_ir / ir * 100:6.1f} % of the floor's rate")
+    print(f"  {'bare Django view (floor)':<26}{floor_ir / 1e6:8.2f} M")
+    print(
+        f"  {'  + default middleware':<26}{floor_mw_ir / 1e6:8.2f} M   "
+        f"{floor_ir / floor_mw_ir * 100:6.1f} %"
+    )
 
 
 if __name__ == "__main__":

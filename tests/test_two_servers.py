@@ -120,8 +120,9 @@ class TwoServersTests(TransactionTestCase):
         self.start(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no"], REDIS_PORT)  # fmt: skip
         for port in (PORT_A, PORT_B):
-            self.start([sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind",
-                        f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"], port)  # fmt: skip
+            bind = f"127.0.0.1:{port}"
+            gunicorn = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind", bind]
+            self.start([*gunicorn, "--workers", "1", "--log-level", "warning"], port)
 
     def start(self, cmd, port):
         log = open(Path(self.workdir) / f"{port}.log", "w")  # noqa: SIM115 (closed in stop)
@@ -143,7 +144,7 @@ class TwoServersTests(TransactionTestCase):
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def test_sessions_purges_locks_and_the_scheduler_hold_across_two_servers(self):
-        editor = UserFactory(username="ed", role="Editor")
+        UserFactory(username="ed", role="Editor")
         UserFactory(username="ed2", role="Editor")
         ArticleFactory(headline="Standing story", tags=["Weather"], seo_description=SEO)
         fresh = ArticleFactory(in_review=True, headline="Breaking story", tags=["Weather"],
