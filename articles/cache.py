@@ -146,7 +146,13 @@ def purge_on_commit(keys) -> None:
         return
     from articles.tasks import purge_keys
 
-    transaction.on_commit(lambda: purge_keys.enqueue(keys))
+    def after_commit():
+        # Marked here at once (this process's cache, even without Redis); the task repeats
+        # the mark wherever it runs and sends the proxies their PURGE.
+        mark_purged(keys)
+        purge_keys.enqueue(keys)
+
+    transaction.on_commit(after_commit)
 
 
 def purge(keys) -> None:
@@ -155,6 +161,13 @@ def purge(keys) -> None:
     keys = sorted(set(keys))
     if not keys:
         return
+    mark_purged(keys)
+    for url in settings.NEWSROOM_PURGE_URLS:
+        send_purge(url, keys)
+
+
+def mark_purged(keys) -> None:
+    """Pages the application cache rendered before now that show any of `keys` are stale."""
     now = time.time()
     try:
         default_cache.set_many(
@@ -162,8 +175,8 @@ def purge(keys) -> None:
         )
     except Exception:  # the cache being down must not break a publish
         logger.exception("Could not mark %d surrogate keys purged in the cache", len(keys))
-    for url in settings.NEWSROOM_PURGE_URLS:
-        send_purge(url, keys)
+    if NAV in keys:
+        forget_navigation()
 
 
 def send_purge(url, keys, timeout=5.0) -> bool:

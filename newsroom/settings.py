@@ -110,7 +110,9 @@ else:
 
 # The page cache (articles/middleware.py): shared-cache lifetimes in seconds, the application
 # cache switch, and the reverse proxies (Varnish, deploy/varnish/) that purges are sent to.
-NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=True)
+# On by default with Redis: a per-process memory cache would not see purges made by the
+# scheduler, the task worker or the other gunicorn workers.
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=bool(os.environ.get("REDIS_URL")))
 NEWSROOM_CACHE_MAX_AGE = int(os.environ.get("NEWSROOM_CACHE_MAX_AGE", "60"))
 NEWSROOM_CACHE_S_MAXAGE = int(os.environ.get("NEWSROOM_CACHE_S_MAXAGE", "600"))
 NEWSROOM_CACHE_STALE_WHILE_REVALIDATE = 60
