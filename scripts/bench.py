@@ -47,6 +47,20 @@ if mode == "urls":
     article = Article.objects.get(slug=%(seed)r)
     print(json.dumps({"article": article.get_absolute_url()}))
     sys.exit()
+if mode == "explain":
+    from articles.views import PAGE_SIZE
+    out = {}
+    for label, page in (("home page 1", 1), ("home page 100", 100)):
+        start = (page - 1) * PAGE_SIZE
+        qs = Article.objects.published().for_listing()[start : start + PAGE_SIZE + 1]
+        plan = qs.explain(analyze=True)
+        out[label] = {
+            "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
+            "sorts": "Sort Method" in plan,
+            "index": "article_live_order_idx" in plan,
+        }
+    print(json.dumps(out))
+    sys.exit()
 if mode == "admin":
     from django.contrib.auth import get_user_model
     user, _ = get_user_model().objects.get_or_create(
@@ -299,6 +313,11 @@ def run(args, workdir, servers):  # noqa: C901
           f"-d{args.duration}s (loopback; req/s is noisy on a shared machine)\n")  # fmt: skip
     stats = child(env, "queries", pages, warmup=1)
     admin = child(env, "admin", {"changelist": "/admin/articles/article/"}, warmup=2, count=10)
+    for label, plan in child(env, "explain", {}).items():
+        print(
+            f"PostgreSQL, {label} listing query: {plan['ms']:.2f} ms (EXPLAIN ANALYZE), "
+            f"live-order index used: {plan['index']}, sort: {plan['sorts']}"
+        )
     body = Path(workdir) / "page.html"
 
     # The floor's bytes: the article page as the app serves it.

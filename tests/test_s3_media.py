@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.forms import modelform_factory
 from django.test import TestCase, override_settings
 
 from articles.models import Article
-from tests.factories import ArticleFactory, image_file
+from tests.factories import ArticleFactory, SectionFactory, image_file
 
 boto3 = pytest.importorskip("boto3")
 PORT = 18140
@@ -82,11 +82,18 @@ class S3MediaTests(TestCase):
 
     def test_a_refused_upload_never_reaches_the_bucket(self):
         before = self.keys()
-        article = ArticleFactory.build(lead_image=image_file("doc.pdf"), lead_image_alt="x")
-        with pytest.raises(ValidationError):
-            article.full_clean()
+        form_class = modelform_factory(
+            Article, fields=["headline", "slug", "section", "lead_image", "lead_image_alt"]
+        )
+        form = form_class(
+            data={"headline": "Refused", "slug": "refused", "section": SectionFactory().pk,
+                  "lead_image_alt": "A document"},
+            files={"lead_image": image_file("doc.pdf")},
+        )  # fmt: skip
+        assert not form.is_valid()
+        assert "lead_image" in form.errors
         assert self.keys() == before
-        assert not Article.objects.filter(lead_image__endswith=".pdf").exists()
+        assert not Article.objects.filter(slug="refused").exists()
 
 
 def settings_storages(**env):
