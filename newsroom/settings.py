@@ -113,7 +113,8 @@ else:
 # On by default with Redis: a per-process memory cache would not see purges made by the
 # scheduler, the task worker or the other gunicorn workers.
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=bool(os.environ.get("REDIS_URL")))
-NEWSROOM_CACHE_MAX_AGE = int(os.environ.get("NEWSROOM_CACHE_MAX_AGE", "60"))
+# Browsers revalidate every time (ETag → 304): a purge cannot reach a reader's browser.
+NEWSROOM_CACHE_MAX_AGE = int(os.environ.get("NEWSROOM_CACHE_MAX_AGE", "0"))
 NEWSROOM_CACHE_S_MAXAGE = int(os.environ.get("NEWSROOM_CACHE_S_MAXAGE", "600"))
 NEWSROOM_CACHE_STALE_WHILE_REVALIDATE = 60
 NEWSROOM_CACHE_STALE_IF_ERROR = 86400

@@ -23,7 +23,7 @@ from tests.factories import (
 from tests.purge_recorder import PurgeRecorder
 
 SEO = "A search description that is comfortably longer than fifty characters."
-CACHE_CONTROL = "public, max-age=60, s-maxage=600, stale-while-revalidate=60, stale-if-error=86400"
+CACHE_CONTROL = "public, max-age=0, s-maxage=600, stale-while-revalidate=60, stale-if-error=86400"
 PAGE_CACHE_ON = override_settings(NEWSROOM_PAGE_CACHE=True)
 
 
