@@ -56,8 +56,10 @@ test: venv e2e-tools lint
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
 
+# PostgreSQL benchmark against the bare-Django floor (docs/operations.md); ARGS="--articles 100000".
 bench: venv
-	$(PY) scripts/bench.py
+	scripts/install-bench-tools
+	$(PY) scripts/bench.py $(ARGS)
 
 # Search p50/p99 over 5,000 and 100,000 articles; needs DATABASE_URL (PostgreSQL).
 bench-search: venv

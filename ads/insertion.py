@@ -52,12 +52,13 @@ def top_level_blocks(html: str) -> list[tuple[int, str]]:
     return parser.blocks
 
 
-def plan(html: str, slots) -> tuple[dict[int, list], list]:
+def plan(html: str, slots, blocks=None) -> tuple[dict[int, list], list]:
     """Where each slot goes: ({block index: [slots]}, slots that fall back to after the body).
 
-    `slots` are AdSlots with `after_paragraph` and `min_paragraphs`.
+    `slots` are AdSlots with `after_paragraph` and `min_paragraphs`; `blocks` are the body's
+    `top_level_blocks()` when already known (articles derive them on save).
     """
-    blocks = top_level_blocks(html)
+    blocks = top_level_blocks(html) if blocks is None else blocks
     paragraphs = [i for i, (_, tag) in enumerate(blocks) if tag == "p"]
     used: dict[int, list] = {}
     fallback = []
@@ -75,9 +76,9 @@ def plan(html: str, slots) -> tuple[dict[int, list], list]:
     return used, fallback
 
 
-def insert(html: str, plan_by_block: dict[int, list], render) -> str:
+def insert(html: str, plan_by_block: dict[int, list], render, blocks=None) -> str:
     """`html` with `render(slot)` placed after the planned top-level blocks."""
-    blocks = top_level_blocks(html)
+    blocks = top_level_blocks(html) if blocks is None else blocks
     out, start = [], 0
     for index, (end, _) in enumerate(blocks):
         if index in plan_by_block:

@@ -7,6 +7,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from articles.cache import connect_signals
         from articles.roles import sync_roles
 
+        connect_signals()
         post_migrate.connect(sync_roles, dispatch_uid="articles.sync_roles")

@@ -1,18 +1,43 @@
 """Request middleware for the reader site and the newsroom.
 
-`publication_time_zone` shows times in the publication's zone. `BreachSafeGZipMiddleware`
-compresses what readers fetch (HTML, feeds, sitemaps, text), never a page with a CSRF token:
-BREACH recovers a secret from the compressed size of responses that reflect attacker-chosen
-input next to it; a page without a CSRF token (every public page) has no secret to recover, so
-only those are compressed. Admin pages and any form that calls `{% csrf_token %}` go out as is.
+`PageCacheMiddleware` (first in `MIDDLEWARE`) is the page cache. `publication_time_zone` shows
+times in the publication's zone. `BreachSafeGZipMiddleware` compresses what readers fetch
+(HTML, feeds, sitemaps, text), never a page with a CSRF token: BREACH recovers a secret from the
+compressed size of responses that reflect attacker-chosen input next to it; a page without a
+CSRF token (every public page) has no secret to recover, so only those are compressed. Admin
+pages and any form that calls `{% csrf_token %}` go out as is.
+
+The page cache: shared-cache headers on every reader response, and an application cache.
+`PageCacheMiddleware` sits first in `MIDDLEWARE`, so a hit skips every other middleware and
+the view, yet replays the exact headers (CSP, HSTS, …) the full stack produced. A response is
+shareable only when all of these hold: GET/HEAD; not admin, preview or ads endpoints; no query
+string other than `page`; no session cookie or Authorization on the request; status 200; no
+cookie set, no CSRF token used, no CSP nonce, and no Cache-Control chosen by the view (previews
+and the "Not published" banner set `private, no-store`). Shareable responses get
+`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag, a
+Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`.
+
+Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
+once any of their keys is purged after they started rendering (`articles.cache.purge`).
+`NEWSROOM_PAGE_CACHE=0` turns the application cache off (headers stay). A cache that is down
+is logged and pages are served uncached.
 """
 
+import hashlib
+import logging
+import re
+import time
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
+from articles import cache
 from articles.publication import get_publication
 
 
@@ -60,3 +85,143 @@ class BreachSafeGZipMiddleware(GZipMiddleware):
         if not content_type.startswith(COMPRESSIBLE) or carries_csrf_token(request, response):
             return response
         return super().process_response(request, response)
+
+
+logger = logging.getLogger(__name__)
+
+ENTRY_PREFIX = "page:"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+STATUS_HEADER = "X-Page-Cache"
+ALLOWED_QUERY = {"page"}
+
+
+def is_candidate(request) -> bool:
+    """Could the response to this request be shared at all?"""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.path_info.startswith(settings.NEWSROOM_UNCACHED_PREFIXES):
+        return False
+    if set(request.GET) - ALLOWED_QUERY:
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    return True
+
+
+def is_shareable(request, response) -> bool:
+    """May this response be stored by a shared cache?"""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
+def shared_cache_control() -> str:
+    return (
+        f"public, max-age={settings.NEWSROOM_CACHE_MAX_AGE}, "
+        f"s-maxage={settings.NEWSROOM_CACHE_S_MAXAGE}, "
+        f"stale-while-revalidate={settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.NEWSROOM_CACHE_STALE_IF_ERROR}"
+    )
+
+
+def entry_key(request) -> str:
+    """The URL, and whether the reader takes gzip: BreachSafeGZipMiddleware sits below the
+    page cache, so an entry holds compressed bytes only for readers who asked for them."""
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        url += " gzip"
+    return ENTRY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_candidate(request):
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header(
+                "Cache-Control"
+            ):
+                response["Cache-Control"] = "private, no-cache"
+            return response
+        try:
+            key = entry_key(request)
+        except Exception:  # a bad Host header: let the full stack answer it (400)
+            return self.get_response(request)
+        if settings.NEWSROOM_PAGE_CACHE:
+            hit = self.lookup(request, key)
+            if hit is not None:
+                return hit
+        started = time.time()
+        response = self.get_response(request)
+        if not is_shareable(request, response):
+            return response
+        self.mark_shareable(request, response, started)
+        if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
+            if self.store(key, response, started):
+                response[STATUS_HEADER] = "miss"
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=int(started),
+            response=response,
+        )
+
+    @staticmethod
+    def mark_shareable(request, response, started):
+        response["Cache-Control"] = shared_cache_control()
+        response[cache.HEADER] = " ".join(cache.response_keys(request))
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        response["Last-Modified"] = http_date(started)
+
+    @staticmethod
+    def store(key, response, started):
+        entry = {
+            "started": started,
+            "status": response.status_code,
+            "headers": list(response.items()),
+            "content": response.content,
+            "keys": response[cache.HEADER].split(),
+        }
+        try:
+            default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
+            return True
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return False
+
+    @staticmethod
+    def lookup(request, key):
+        try:
+            entry = default_cache.get(key)
+            if entry is None or cache.purged_since(entry["keys"], entry["started"]):
+                return None
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return None
+        headers = dict(entry["headers"])
+        not_modified = get_conditional_response(
+            request,
+            etag=headers.get("ETag"),
+            last_modified=int(entry["started"]),
+            response=None,
+        )
+        if isinstance(not_modified, HttpResponseNotModified):
+            response = not_modified
+            for name in ("Cache-Control", "ETag", "Last-Modified", cache.HEADER):
+                response[name] = headers[name]
+        else:
+            content = b"" if request.method == "HEAD" else entry["content"]
+            response = HttpResponse(content, status=entry["status"])
+            for name, value in entry["headers"]:
+                response[name] = value
+        response["Age"] = str(max(0, int(time.time() - entry["started"])))
+        response[STATUS_HEADER] = "hit"
+        return response

@@ -1,4 +1,5 @@
-"""Background work on Django's tasks framework: notification mail and image renditions.
+"""Background work on Django's tasks framework: notification mail, image renditions and
+cache purges.
 
 Enqueue with `transaction.on_commit(lambda: some_task.enqueue(...))` so that a rolled-back
 change enqueues nothing. A task that raises is tried again later (`RETRY_DELAYS`) and, after
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from articles import cache
 from articles.models import Article, TaskFailure
 
 logger = logging.getLogger(__name__)
@@ -86,3 +88,9 @@ def make_renditions(*, image_id: int, attempt: int = 1):
 
     with retried(make_renditions, attempt=attempt, image_id=image_id):
         process_image(image_id=image_id)
+
+
+@task
+def purge_keys(keys: list[str]) -> None:
+    """Purge surrogate keys in the application cache and every configured proxy."""
+    cache.purge(keys)

@@ -1,25 +1,59 @@
 """Reader pages. Every listing starts from `Article.objects.published()`."""
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from dataclasses import dataclass
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from articles import cache, seo, services
 from articles import search as site_search
-from articles import seo, services
 from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
 
 PAGE_SIZE = 20
+# Listings go this deep and no deeper: readers reach older stories through sections, tags and
+# the sitemaps, and no request makes the database skip more than MAX_PAGES * PAGE_SIZE rows.
+MAX_PAGES = 100
+
+
+@dataclass
+class Page:
+    """One page of a listing, without counting the whole listing."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_previous or self.has_next
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
 
 
 def paginate(request, queryset):
-    """The requested page of `queryset`; a page that does not exist is a 404."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    try:
-        return paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, PageNotAnInteger) as exc:
-        raise Http404("No such page.") from exc
+    """The requested page of `queryset` (one query, no COUNT); a missing page is a 404."""
+    raw = request.GET.get("page") or "1"
+    number = int(raw) if raw.isdigit() else 0
+    if not 1 <= number <= MAX_PAGES:
+        raise Http404("No such page.")
+    start = (number - 1) * PAGE_SIZE
+    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    if number > 1 and not rows:
+        raise Http404("No such page.")
+    has_next = len(rows) > PAGE_SIZE and number < MAX_PAGES
+    return Page(number=number, object_list=rows[:PAGE_SIZE], has_next=has_next)
 
 
 def first_page_redirect(request):
@@ -38,6 +72,7 @@ def home(request):
         return response
     page = paginate(request, Article.objects.published().for_listing())
     articles = list(page.object_list)
+    _name_listing(request, cache.HOME, articles)
     lead = articles[0] if page.number == 1 and articles else None
     rest = articles[1:] if lead else articles
     context = {"page": page, "lead": lead, "articles": rest, "head": seo.home_head(page)}
@@ -54,11 +89,15 @@ def article_detail(request, year, month, day, slug):
     local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
+    related = [] if is_preview else list(Article.objects.related_to(article).with_bylines())
+    cache.add_keys(
+        request, cache.article_key(article.pk), *(cache.article_key(a.pk) for a in related)
+    )
     context = {
         "article": article,
         "is_preview": is_preview,
         "head": seo.article_head(article, is_preview=is_preview),
-        "related": [] if is_preview else Article.objects.related_to(article).with_bylines(),
+        "related": related,
     }
     response = render(request, "articles/article_detail.html", context)
     if is_preview:
@@ -96,10 +135,16 @@ def shared_preview(request, token):
     return render_preview(request, article)
 
 
-def _listing(request, kind, obj, articles, description):
+def _name_listing(request, key, articles):
+    """The listing's own key and every article's on it (a change to one purges the page)."""
+    cache.add_keys(request, key, *(cache.article_key(a.pk) for a in articles))
+
+
+def _listing(request, kind, obj, key, articles, description):
     if response := first_page_redirect(request):
         return response
     page = paginate(request, articles.for_listing())
+    _name_listing(request, key, page.object_list)
     head = seo.listing_head(kind=kind, obj=obj, page=page, description=description)
     context = {"object": obj, "page": page, "head": head}
     return render(request, f"articles/{kind}_detail.html", context)
@@ -112,21 +157,23 @@ def tag_detail(request, slug):
         return redirect(old.tag, permanent=True)
     articles = Article.objects.published().filter(tags=tag)
     description = tag.description or f"Articles tagged {tag.name}."
-    return _listing(request, "tag", tag, articles, description)
+    return _listing(request, "tag", tag, cache.tag_key(tag.pk), articles, description)
 
 
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     articles = Article.objects.published().filter(bylines__author=author)
     description = author.bio or f"Articles by {author.name}."
-    return _listing(request, "author", author, articles, description)
+    return _listing(request, "author", author, cache.author_key(author.pk), articles, description)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     articles = Article.objects.published().filter(section=section)
     description = section.description or f"The latest from {section.name}."
-    return _listing(request, "section", section, articles, description)
+    return _listing(
+        request, "section", section, cache.section_key(section.pk), articles, description
+    )
 
 
 def corrections(request):
@@ -134,6 +181,9 @@ def corrections(request):
     if response := first_page_redirect(request):
         return response
     page = paginate(request, Correction.objects.public())
+    cache.add_keys(
+        request, cache.CORRECTIONS, *(cache.article_key(c.article_id) for c in page.object_list)
+    )
     context = {"page": page, "head": seo.corrections_head(page)}
     return render(request, "articles/corrections.html", context)
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cache hit skips everything below yet replays the headers it produced.
+    "articles.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
@@ -106,10 +108,27 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # Redis down must not hang pages: fail fast, log, serve uncached.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The page cache (articles/middleware.py): shared-cache lifetimes in seconds, the application
+# cache switch, and the reverse proxies (Varnish, deploy/varnish/) that purges are sent to.
+# On by default with Redis: a per-process memory cache would not see purges made by the
+# scheduler, the task worker or the other gunicorn workers.
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=bool(os.environ.get("REDIS_URL")))
+# Browsers revalidate every time (ETag → 304): a purge cannot reach a reader's browser.
+NEWSROOM_CACHE_MAX_AGE = int(os.environ.get("NEWSROOM_CACHE_MAX_AGE", "0"))
+NEWSROOM_CACHE_S_MAXAGE = int(os.environ.get("NEWSROOM_CACHE_S_MAXAGE", "600"))
+NEWSROOM_CACHE_STALE_WHILE_REVALIDATE = 60
+NEWSROOM_CACHE_STALE_IF_ERROR = 86400
+# Purge marks must outlive every page entry they could make stale.
+NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
+NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
+NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
 
 # Sessions live in the database so that a cache flush never logs editors out mid-edit.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -143,6 +162,23 @@ STORAGES = {
         )
     },
 }
+# Media on S3-compatible object storage (django-storages, `pip install newsroom[s3]`) when
+# NEWSROOM_S3_BUCKET is set; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+if os.environ.get("NEWSROOM_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["NEWSROOM_S3_BUCKET"],
+            "endpoint_url": os.environ.get("NEWSROOM_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("NEWSROOM_S3_REGION") or None,
+            # A CDN or cookieless media host in front of the bucket, e.g. media.example.com
+            "custom_domain": os.environ.get("NEWSROOM_MEDIA_DOMAIN") or None,
+            "querystring_auth": False,  # media is public; URLs stay cacheable
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 
@@ -236,5 +272,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_tasks_db": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "articles.tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per task run (cache purges on every save) is noise; failures still show.
+        "django.tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

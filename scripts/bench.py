@@ -1,49 +1,116 @@
-"""Reader-page benchmark: queries per page and requests/s under gunicorn, on loopback only.
+"""Reader-page benchmark against the framework floor, on loopback only (see docs/operations.md).
 
-Usage: make bench   (or .venv/bin/python scripts/bench.py [--requests 400] [--concurrency 8])
-Uses a throwaway SQLite database with the demo content unless DATABASE_URL is set.
+Usage:  make bench                       (5,000 articles, 500 tags, 50 authors)
+        make bench ARGS="--articles 100000"
+        .venv/bin/python scripts/bench.py --help
+
+Needs PostgreSQL (`BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/newsroom_bench_N;
+created and seeded deterministically on first use, reused after), gunicorn, wrk, valgrind,
+redis-server, and for the proxy figures varnishd (+ varnish-modules) and nginx. Prints, per
+page: queries, CPU instructions per request (callgrind, in-process test client, warmup then
+N requests, the difference of two dumps), wrk req/s and p50/p99, and each figure's share of
+the bare-Django floor measured in the same run. req/s on a shared machine is noisy; the
+instruction counts are not.
 """
 
 import argparse
-import http.client
+import json
 import os
-import statistics
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = "/2025/08/10/china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves/"
-PAGES = {
-    "home": "/",
-    "article": SEED,
-    "tag": "/tags/artificial-intelligence/",
-    "author": "/authors/daniel-reyes/",
-    "section": "/sections/technology/",
-    "feed": "/feed/",
-    "feed-atom": "/feed/atom/",
-    "section-feed": "/sections/technology/feed/",
-    "sitemap-index": "/sitemap.xml",
-    "sitemap-articles": "/sitemap-articles.xml",
-    "robots": "/robots.txt",
-}
-HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
+HOST = "127.0.0.1"
+PORTS = {"app": 18101, "cached": 18102, "floor": 18103, "floor_mw": 18104, "nginx": 18105,
+         "varnish": 18106, "redis": 18107}  # fmt: skip
+SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
+CHILD = r"""
+import json, os, sys, time
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from articles.models import Article
+mode, warmup, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+pages = json.loads(sys.argv[4])
+client = Client(HTTP_HOST="127.0.0.1")
+if mode == "urls":
+    article = Article.objects.get(slug=%(seed)r)
+    print(json.dumps({"article": article.get_absolute_url()}))
+    sys.exit()
+if mode == "explain":
+    from articles.views import PAGE_SIZE
+    out = {}
+    for label, page in (("home page 1", 1), ("home page 100", 100)):
+        start = (page - 1) * PAGE_SIZE
+        qs = Article.objects.published().for_listing()[start : start + PAGE_SIZE + 1]
+        plan = qs.explain(analyze=True)
+        out[label] = {
+            "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
+            "sorts": "Sort Method" in plan,
+            "index": "article_live_order_idx" in plan,
+        }
+    print(json.dumps(out))
+    sys.exit()
+if mode == "admin":
+    from django.contrib.auth import get_user_model
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    client.force_login(user)
+out = {}
+for name, url in pages.items():
+    for _ in range(warmup):
+        assert client.get(url).status_code == 200, url
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    out[name] = {"queries": len(ctx), "bytes": len(response.content)}
+    if mode == "admin":
+        times = []
+        for _ in range(count):
+            start = time.perf_counter(); client.get(url); times.append(time.perf_counter() - start)
+        out[name]["ms"] = sorted(times)[len(times) // 2] * 1000
+if mode == "callgrind":
+    for name, url in pages.items():
+        os.getppid()  # callgrind dumps here (--dump-before=os_getppid)
+        for _ in range(count):
+            client.get(url)
+    settings.NEWSROOM_PAGE_CACHE = True  # the same pages again, from the application cache
+    for name, url in pages.items():
+        for _ in range(warmup):
+            client.get(url)
+    for name, url in pages.items():
+        os.getppid()
+        for _ in range(count):
+            assert client.get(url)["X-Page-Cache"] == "hit"
+    os.getppid()
+print(json.dumps(out))
+""" % {"seed": SEED_SLUG}  # noqa: UP031
 
 
-def environment(workdir):
+def environment(args, workdir, **extra):
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     env.update(
-        DJANGO_SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",  # noqa: S106
+        DATABASE_URL=args.database_url,
+        DJANGO_SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DJANGO_DEBUG="0",
         DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_ALLOWED_HOSTS=HOST,
-        MEDIA_ROOT=str(Path(workdir) / "media"),
+        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        MEDIA_ROOT=str(ROOT / "media"),
         STATIC_ROOT=str(Path(workdir) / "static"),
+        NEWSROOM_PAGE_CACHE="0",
     )
+    env.pop("REDIS_URL", None)
+    env.update(extra)
     return env
 
 
@@ -51,93 +118,290 @@ def manage(env, *args):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def queries_per_page(env):
+def ensure_database(args, env):
+    """Create and seed the benchmark database once (deterministic), then reuse it."""
+    name = args.database_url.rsplit("/", 1)[1]
+    admin_url = args.database_url.rsplit("/", 1)[0] + "/postgres"
     code = (
-        "import django,json;django.setup();"
-        "from django.db import connection;from django.test import Client;"
-        "from django.test.utils import CaptureQueriesContext;"
-        f"pages={PAGES!r};c=Client(HTTP_HOST='{HOST}');out={{}}\n"
-        "for name,url in pages.items():\n"
-        "    with CaptureQueriesContext(connection) as ctx:\n"
-        "        r=c.get(url)\n"
-        "    out[name]=(r.status_code,len(ctx))\n"
-        "print(json.dumps(out))"
+        "import psycopg,sys\n"
+        f"c=psycopg.connect({admin_url!r},autocommit=True)\n"
+        f"r=c.execute('SELECT 1 FROM pg_database WHERE datname=%s',[{name!r}]).fetchone()\n"
+        f"r or c.execute('CREATE DATABASE \"{name}\"')\n"
     )
-    env = {**env, "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    import json
+    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+    manage(env, "migrate", "-v0")
+    probe = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django;django.setup();from articles.models import Article;"
+         "print(Article.objects.filter(slug__startswith='bulk-').count())"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    have = int(probe.stdout.strip().splitlines()[-1])
+    if have == 0:
+        manage(env, "seed_demo")
+        manage(env, "seed_bulk", "--articles", str(args.articles), "--tags", str(args.tags),
+               "--authors", str(args.authors))  # fmt: skip
+        manage(env, "shell", "-c", "from django.db import connection;"
+               "connection.cursor().execute('VACUUM ANALYZE')")  # fmt: skip
+    elif have != args.articles:
+        raise SystemExit(f"{name} holds {have} bulk articles, not {args.articles}: drop it first")
 
+
+def child(env, mode, pages, warmup=0, count=0, prefix=()):
+    result = subprocess.run(  # noqa: S603
+        [*prefix, sys.executable, "-c", CHILD, mode, str(warmup), str(count), json.dumps(pages)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def hit(path):
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
-    start = time.perf_counter()
-    conn.request("GET", path, headers={"Host": HOST})
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    return response.status, time.perf_counter() - start
+def callgrind(env, pages, warmup, count, workdir, tag):
+    """CPU instructions per request for each page: one process, a dump before each page."""
+    out = Path(workdir) / f"cg-{tag}"
+    out.mkdir()
+    prefix = ["valgrind", "--tool=callgrind", "--dump-before=os_getppid*",
+              f"--callgrind-out-file={out}/cg.%p"]  # fmt: skip
+    child(env, "callgrind", pages, warmup, count, prefix=prefix)
+    dumps = sorted(out.glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    totals = [int(re.search(r"^totals: (\d+)", p.read_text(), re.M).group(1)) for p in dumps]
+    # dump 1 = start-up and warmup; dump k+1 = page k's N requests (uncached); dump n+2 =
+    # the cache warmup; then page k's N requests as application-cache hits.
+    n = len(pages)
+    uncached = {name: totals[i + 1] / count for i, name in enumerate(pages)}
+    hits = {f"{name} (cache hit)": totals[n + 2 + i] / count for i, name in enumerate(pages)}
+    return uncached | hits
 
 
-def wait_for_server(deadline=30):
+def floor_callgrind(workdir, body_file, middleware, warmup, count, tag):
+    env = dict(os.environ, BENCH_FLOOR_BODY=str(body_file), PYTHONPATH=str(ROOT / "scripts"),
+               DJANGO_SETTINGS_MODULE="", BENCH_FLOOR_MIDDLEWARE=middleware)  # fmt: skip
+    code = (
+        "import os,sys;import bench_floor;from django.test import Client;"
+        "c=Client(HTTP_HOST='127.0.0.1');n=int(sys.argv[1]);w=int(sys.argv[2])\n"
+        "for _ in range(w): c.get('/')\n"
+        "os.getppid()\n"
+        "for _ in range(n): c.get('/')\n"
+        "os.getppid()\n"
+    )
+    out = Path(workdir) / f"cg-{tag}"
+    out.mkdir()
+    subprocess.run(  # noqa: S603
+        ["valgrind", "--tool=callgrind", "--dump-before=os_getppid*",
+         f"--callgrind-out-file={out}/cg.%p", sys.executable, "-c", code, str(count), str(warmup)],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    dumps = sorted(out.glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    return int(re.search(r"^totals: (\d+)", dumps[1].read_text(), re.M).group(1)) / count
+
+
+class Servers:
+    """Everything started here is stopped here, whatever happens."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, name, cmd, env=None, cwd=ROOT, url=None):
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+        self.procs.append((name, proc))
+        if url:
+            wait_for(url)
+        return proc
+
+    def stop(self, proc):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def stop_all(self):
+        for _, proc in reversed(self.procs):
+            self.stop(proc)
+
+
+def wait_for(url, deadline=60):
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
-            if hit("/")[0] == 200:
-                return
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit("gunicorn did not come up")
+    raise SystemExit(f"{url} did not come up")
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=8)
+def wrk(url, args):
+    """(req/s, p50 ms, p99 ms, non-2xx) from wrk on `url`."""
+    out = subprocess.run(  # noqa: S603
+        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+         url],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def ms(pct):
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\b", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, ms(50), ms(99), int(bad.group(1)) if bad else 0
+
+
+def gunicorn(servers, app, port, env, workers, cwd=ROOT):
+    cmd = [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{port}", "--workers",
+           str(workers), "--log-level", "warning"]  # fmt: skip
+    return servers.start(app, cmd, env=env, cwd=cwd, url=f"http://{HOST}:{port}/")
+
+
+def nginx_config(workdir, port, root):
+    conf = Path(workdir) / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 2; daemon off; pid {workdir}/nginx.pid; error_log {workdir}/nginx.err;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; client_body_temp_path {workdir}; proxy_temp_path {workdir};
+  fastcgi_temp_path {workdir}; uwsgi_temp_path {workdir}; scgi_temp_path {workdir};
+  server {{ listen {HOST}:{port}; root {root};
+           location / {{ default_type text/html; try_files /page.html =404; }} }}
+}}""")
+    return conf
+
+
+def main():  # noqa: C901 (one linear script)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--tags", type=int, default=500)
+    parser.add_argument("--authors", type=int, default=50)
+    parser.add_argument("--database-url")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per page")
+    parser.add_argument("--requests", type=int, default=20, help="callgrind requests per page")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--no-proxy", action="store_true", help="skip Varnish and nginx")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        env = environment(workdir)
-        manage(env, "migrate", "-v0")
-        manage(env, "seed_demo")
-        manage(env, "collectstatic", "--noinput", "-v0")
-        print("Queries per page (status, queries):")
-        for name, (status, count) in queries_per_page(env).items():
-            print(f"  {name:<16} {status}  {count} queries")
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable, "-m", "gunicorn", "newsroom.wsgi",
-                "--bind", f"{HOST}:{PORT}", "--workers", str(args.workers),
-                "--log-level", "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
+    args.database_url = args.database_url or os.environ.get(
+        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/newsroom_bench_{args.articles}"
+    )
+    servers = Servers()
+    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as workdir:
+        os.chmod(workdir, 0o755)  # varnishd and nginx workers run as other users
         try:
-            wait_for_server()
-            print(
-                f"\ngunicorn, {args.workers} workers, {args.concurrency} concurrent clients, "
-                f"{args.requests} requests per page (loopback):"
-            )
-            for name, path in PAGES.items():
-                start = time.perf_counter()
-                with ThreadPoolExecutor(args.concurrency) as pool:
-                    results = list(pool.map(hit, [path] * args.requests))
-                elapsed = time.perf_counter() - start
-                latencies = sorted(latency for _, latency in results)
-                errors = sum(status != 200 for status, _ in results)
-                p95 = latencies[int(len(latencies) * 0.95) - 1]
-                print(
-                    f"  {name:<16} {args.requests / elapsed:7.1f} req/s   "
-                    f"p50 {statistics.median(latencies) * 1000:6.1f} ms   "
-                    f"p95 {p95 * 1000:6.1f} ms   errors {errors}"
-                )
+            run(args, workdir, servers)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            servers.stop_all()
+
+
+def run(args, workdir, servers):  # noqa: C901
+    env = environment(args, workdir)
+    ensure_database(args, env)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    article = child(env, "urls", {})["article"]
+    pages = {
+        "article": article,
+        "home": "/",
+        "home p100": "/?page=100",
+        "tag": "/tags/bulk-topic-7/",
+        "author": "/authors/bulk-author-3/",
+        "section": "/sections/bulk-section-2/",
+    }
+    print(f"Newsroom benchmark: {args.articles} articles, {args.tags} tags, {args.authors} "
+          f"authors; gunicorn x{args.workers}; wrk -t{args.threads} -c{args.connections} "
+          f"-d{args.duration}s (loopback; req/s is noisy on a shared machine)\n")  # fmt: skip
+    stats = child(env, "queries", pages, warmup=1)
+    admin = child(env, "admin", {"changelist": "/admin/articles/article/"}, warmup=2, count=10)
+    for label, plan in child(env, "explain", {}).items():
+        print(
+            f"PostgreSQL, {label} listing query: {plan['ms']:.2f} ms (EXPLAIN ANALYZE), "
+            f"live-order index used: {plan['index']}, sort: {plan['sorts']}"
+        )
+    body = Path(workdir) / "page.html"
+
+    # The floor's bytes: the article page as the app serves it.
+    servers.start("redis", ["redis-server", "--port", str(PORTS["redis"]), "--bind", HOST,
+                                    "--save", "", "--appendonly", "no"])  # fmt: skip
+    time.sleep(0.5)
+    gunicorn(servers, "newsroom.wsgi", PORTS["app"], env, args.workers)
+    with urllib.request.urlopen(f"http://{HOST}:{PORTS['app']}{article}") as response:  # noqa: S310
+        body.write_bytes(response.read())
+    floor_env = dict(os.environ, BENCH_FLOOR_BODY=str(body))
+    floor_env.pop("DJANGO_SETTINGS_MODULE", None)
+    gunicorn(servers, "bench_floor:application", PORTS["floor"], floor_env, args.workers,
+             cwd=ROOT / "scripts")  # fmt: skip
+    gunicorn(servers, "bench_floor:application", PORTS["floor_mw"],
+             {**floor_env, "BENCH_FLOOR_MIDDLEWARE": "default"}, args.workers,
+             cwd=ROOT / "scripts")  # fmt: skip
+    cached_env = environment(args, workdir, NEWSROOM_PAGE_CACHE="1",
+                             REDIS_URL=f"redis://{HOST}:{PORTS['redis']}/0")  # fmt: skip
+    gunicorn(servers, "newsroom.wsgi", PORTS["cached"], cached_env, args.workers)
+
+    floor = wrk(f"http://{HOST}:{PORTS['floor']}/", args)
+    floor_mw = wrk(f"http://{HOST}:{PORTS['floor_mw']}/", args)
+    rows = []
+    for name, path in pages.items():
+        rows.append((name, "uncached", wrk(f"http://{HOST}:{PORTS['app']}{path}", args)))
+    for name in ("article", "home"):
+        rows.append((name, "app cache hit",
+                     wrk(f"http://{HOST}:{PORTS['cached']}{pages[name]}", args)))  # fmt: skip
+    proxy = {}
+    if not args.no_proxy:
+        (Path(workdir) / "www").mkdir()
+        shutil.copy(body, Path(workdir) / "www" / "page.html")
+        conf = nginx_config(workdir, PORTS["nginx"], Path(workdir) / "www")
+        servers.start("nginx", ["nginx", "-c", str(conf)], url=f"http://{HOST}:{PORTS['nginx']}/")
+        proxy["nginx static file"] = wrk(f"http://{HOST}:{PORTS['nginx']}/", args)
+        vcl = Path(workdir) / "default.vcl"
+        vcl.write_text((ROOT / "deploy/varnish/default.vcl").read_text().replace(
+            '.port = "8000"', f'.port = "{PORTS["cached"]}"'))  # fmt: skip
+        servers.start("varnish", ["varnishd", "-F", "-a", f"{HOST}:{PORTS['varnish']}", "-f",
+                                  str(vcl), "-n", f"{workdir}/varnish", "-s", "malloc,64m"],
+                      url=f"http://{HOST}:{PORTS['varnish']}{article}")  # fmt: skip
+        proxy["Varnish hit (article)"] = wrk(f"http://{HOST}:{PORTS['varnish']}{article}", args)
+
+    base = floor[0]
+    print(f"{'page':<28}{'queries':>8}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'% floor':>9}"
+          f"{'errors':>7}")  # fmt: skip
+
+    def line(label, queries, result):
+        rate, p50, p99, bad = result
+        print(f"{label:<28}{queries:>8}{rate:9.0f}{p50:8.1f}{p99:8.1f}{rate / base * 100:8.1f}%"
+              f"{bad:>7}", flush=True)  # fmt: skip
+
+    for name, mode, result in rows:
+        line(f"{name} {mode}", stats[name]["queries"] if mode == "uncached" else 0, result)
+    line("bare Django view (floor)", 0, floor)
+    line("  + default middleware", 0, floor_mw)
+    for label, result in proxy.items():
+        line(label, 0, result)
+    if proxy:
+        share = proxy["Varnish hit (article)"][0] / proxy["nginx static file"][0] * 100
+        print(f"Varnish hit / nginx static file: {share:.1f} % (target >= 40 %)")
+    print(
+        f"\nAdmin article changelist: {admin['changelist']['ms']:.1f} ms median of 10, "
+        f"{admin['changelist']['queries']} queries (in-process test client)"
+    )
+    print(f"Page bytes: article {stats['article']['bytes']}, home {stats['home']['bytes']}",
+          flush=True)  # fmt: skip
+    servers.stop_all()
+    if args.no_callgrind:
+        return
+    print(
+        f"\nCPU instructions per request (callgrind, in-process test client, {args.warmup} "
+        f"warmup + {args.requests} requests per page; floor = bare view / its share of it):"
+    )
+    floor_ir = floor_callgrind(workdir, body, "", args.warmup, args.requests, "f")
+    floor_mw_ir = floor_callgrind(workdir, body, "default", args.warmup, args.requests, "fm")
+    instructions = callgrind(env, pages, args.warmup, args.requests, workdir, "app")
+    for name, ir in instructions.items():
+        print(f"  {name:<26}{ir / 1e6:8.2f} M   {floor_ir / ir * 100:6.1f} % of the floor's rate")
+    print(f"  {'bare Django view (floor)':<26}{floor_ir / 1e6:8.2f} M")
+    print(
+        f"  {'  + default middleware':<26}{floor_mw_ir / 1e6:8.2f} M   "
+        f"{floor_ir / floor_mw_ir * 100:6.1f} %"
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,18 @@ def pytest_configure(config):
     from django.test.signals import setting_changed
 
     setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
+    # Tests change rows directly between requests; the page cache has its own tests
+    # (tests/articles/test_cache.py), which switch it on.
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.NEWSROOM_PURGE_URLS = []
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (pages, navigation, purge marks, rate limits)."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def pytest_unconfigure(config):

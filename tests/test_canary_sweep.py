@@ -2,7 +2,7 @@
 
 import re
 
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from tests.canary import (
     CANARY,
@@ -59,3 +59,12 @@ class CanarySweepTests(TestCase):
             with self.subTest(url=url):
                 _, body = self.fetch(url)
                 assert CORRECTION_TEXT in body and PUBLIC_HEADLINE in body
+
+
+@override_settings(NEWSROOM_PAGE_CACHE=True)
+class CachedCanarySweepTests(CanarySweepTests):
+    """The same sweep with the page cache on: every surface fetched twice, the second a hit."""
+
+    def fetch(self, url):
+        super().fetch(url)
+        return super().fetch(url)

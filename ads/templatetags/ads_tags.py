@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from ads import csp, insertion
 from ads.models import Creative, EmptyBehaviour, Position
 from ads.services import order_for_display, page_ads_for_request
+from articles import cache
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -50,6 +51,8 @@ def render_slot(context, code, article=None, page_type=None, *, listing=False) -
         article = context.get("article")
     if article is not None and getattr(article, "ads_disabled", False):
         return ""
+    # Named even when the slot shows nothing: a placement booked later must purge the page.
+    cache.add_keys(context.get("request"), cache.slot_key(code))
     page = page_ads_for_request(
         request=context.get("request"), article=article, page_type=page_type
     )
@@ -145,9 +148,12 @@ def ad_article_body(context, article):
         if slot.position == Position.IN_ARTICLE
         and (html := render_slot(context, slot.code, article=article))
     }
+    if not rendered:
+        return mark_safe(body)  # noqa: S308 (sanitised on every save)
     slots = [page.slots[code] for code in rendered]
-    placed, fallback = insertion.plan(body, slots)
-    html = insertion.insert(body, placed, lambda slot: rendered[slot.code])
+    blocks = article.blocks if hasattr(article, "blocks") else None
+    placed, fallback = insertion.plan(body, slots, blocks)
+    html = insertion.insert(body, placed, lambda slot: rendered[slot.code], blocks)
     html += "".join(rendered[slot.code] for slot in fallback)
     return mark_safe(html)  # noqa: S308 (body sanitised on save; slots built by templates)
 

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from articles import search as article_search
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
+from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
 from articles.admin.conflicts import body_text, word_diff
 from articles.admin.desk import DeskViewsMixin
 from articles.admin.forms import (
@@ -54,9 +55,11 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
         "published_at",
         "updated_at",
     ]
-    list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled"]
+    list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled", "published_at"]
     search_fields = ["headline", "standfirst", "slug"]
-    date_hierarchy = "published_at"
+    # At scale (see articles/admin/changelist.py): no date_hierarchy, no full-table COUNT.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     prepopulated_fields = {"slug": ["headline"]}
     list_select_related = ["section"]
     autocomplete_fields = ["lead_image"]
@@ -91,6 +94,9 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return LeanChangeList
 
     # --- permissions -------------------------------------------------------------------------
 

@@ -9,9 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from ads.insertion import top_level_blocks
 from articles.models.people import Author
 from articles.models.taxonomy import Section, TaggedArticle
 from articles.sanitizer import clean_html
+
+# Columns no article card shows: listings leave them in the database.
+LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "section__description",
+                    "lead_image__caption", "lead_image__credit"]  # fmt: skip
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -80,9 +85,11 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What an article card needs (its lead image and renditions too), newest first."""
+        """What an article card needs (its lead image and renditions too; never the body),
+        newest first."""
         return (
             self.select_related("section", "lead_image")
+            .defer(*LISTING_DEFERRED)
             .with_bylines()
             .order_by("-published_at", "-pk")
         )
@@ -135,6 +142,11 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return super().get_queryset().defer("search_vector")
 
 
+def derive_body_fields(article) -> None:
+    """Parse the (clean) body once, at save time: where its top-level blocks end."""
+    article.body_blocks = [[end, tag] for end, tag in top_level_blocks(article.body or "")]
+
+
 class ArticleStatus(models.TextChoices):
     """Where an article is on its way to readers."""
 
@@ -164,6 +176,12 @@ class Article(models.Model):
         blank=True,
         help_text="Formatting beyond paragraphs, headings, lists, links and quotes is removed "
         "when you save.",
+    )
+    body_blocks = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Where each top-level block of the body ends, derived on save (ad insertion).",
     )
     lead_image = models.ForeignKey(
         "articles.Image",
@@ -236,6 +254,14 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_pub_idx"
             ),
+            # The listing order of what readers may see: PostgreSQL walks it instead of
+            # sorting every live article (home page, deep pages).
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                condition=Q(status__in=["published", "scheduled"]),
+                name="article_live_order_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -259,6 +285,10 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.body = clean_html(self.body)
+        derive_body_fields(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_blocks"}
         if self.status == self.Status.PUBLISHED and self.first_published_at is None:
             self.first_published_at = self.published_at or timezone.now()
         super().save(*args, **kwargs)
@@ -280,6 +310,13 @@ class Article(models.Model):
         """The date in the article's address, in the server's TIME_ZONE (never the reader's)."""
         moment = self.published_at or self.created_at or timezone.now()
         return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+    @property
+    def blocks(self):
+        """The body's top-level blocks (derived on save; parsed here only for old rows)."""
+        if self.body and not self.body_blocks:
+            return top_level_blocks(self.body)
+        return [tuple(block) for block in self.body_blocks]
 
     @property
     def ordered_tags(self):

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from articles import cache
 from articles.models import Article, Correction
 from articles.services.permissions import EDITORS_ONLY, is_editor
 from articles.services.revisions import _audit, _locked, record_revision
@@ -53,5 +54,6 @@ def add_correction(*, article: Article, kind: str, text: str, by, at=None) -> Co
         label = correction.get_kind_display()
         record_revision(article=current, by=by, reason=f"{label} added")
         _audit(current, "correction", current.status, by, f"{label}: {correction.text}")
+        cache.purge_on_commit(cache.keys_for_correction(current))
     article.updated_at = at
     return correction

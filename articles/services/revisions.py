@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from articles import cache
 from articles.models import (
     Article,
     AuditEntry,
@@ -13,6 +14,7 @@ from articles.models import (
     OldSlug,
     Revision,
     Section,
+    Tag,
     TaggedArticle,
 )
 from articles.services.permissions import (
@@ -147,11 +149,28 @@ def claim_version(*, article: Article, loaded_version: int) -> int:
 
 
 def record_edit(*, article: Article, by, old_slug: str | None = None, reason="Edited") -> None:
-    """After an edit is saved: remember an old published slug, store a revision."""
+    """After an edit is saved: remember an old published slug, store a revision, and purge the
+    cached pages a live article's change shows on."""
     if old_slug and old_slug != article.slug and article.first_published_at:
         OldSlug.objects.filter(slug=article.slug).delete()
         OldSlug.objects.get_or_create(slug=old_slug, defaults={"article": article})
+    previous = article.revisions.order_by("-number").values_list("data", flat=True).first()
     record_revision(article=article, by=by, reason=reason)
+    if Article.objects.published().filter(pk=article.pk).exists():
+        cache.purge_on_commit(cache.keys_for_edit(article, _membership_keys(previous)))
+
+
+def _membership_keys(data: dict | None) -> set[str]:
+    """The listings a revision's article was on (section, tags, authors)."""
+    if not data:
+        return set()
+    keys = {cache.section_key(data["section"])} if data.get("section") else set()
+    keys |= {cache.author_key(b["author"]) for b in data.get("bylines", [])}
+    names = data.get("tags", [])
+    keys |= {
+        cache.tag_key(pk) for pk in Tag.objects.filter(name__in=names).values_list("pk", flat=True)
+    }
+    return keys
 
 
 def restore_revision(*, revision: Revision, by) -> Article:

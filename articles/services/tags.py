@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
+from articles import cache
 from articles.models import AuditEntry, OldTagSlug, Tag, TaggedArticle
 
 TAGS_EDITORS_ONLY = "Only editors can rename, merge or prune tags."
@@ -42,6 +43,7 @@ def rename_tag(*, tag: Tag, name: str, slug: str, by) -> Tag:
         current.name, current.slug = name, slug
         current.save()
         remember_old_slug(tag=current, old_slug=old_slug)
+        cache.purge_on_commit(cache.keys_for_tag(current))
     tag.name, tag.slug = current.name, current.slug
     return current
 
@@ -125,7 +127,10 @@ def merge_tags(*, sources, into: Tag, by) -> int:
             )
             for article_id, status in _statuses(moved)
         )
+        # The old tags' pages and feeds, and every article now showing the surviving tag.
+        purged = cache.keys_for_tag(into).union(*(cache.keys_for_tag(tag) for tag in found))
         Tag.objects.filter(pk__in=[t.pk for t in found]).delete()
+        cache.purge_on_commit(purged)
     return len(moved)
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from articles import cache
 from articles.models import (
     Article,
     Byline,
@@ -38,9 +39,14 @@ CHECK_SEO = (
 )
 
 
+def _is_public(article: Article) -> bool:
+    return Article.objects.published().filter(pk=article.pk).exists()
+
+
 def _apply(article: Article, action: str, by, note="", **fields) -> Article:
-    """Move the article (row-locked) along `action`, with revision, audit and mail."""
+    """Move the article (row-locked) along `action`, with revision, audit, mail and purge."""
     from_status = article.status
+    was_public = _is_public(article)
     article.status = TRANSITIONS[action].target
     for name, value in fields.items():
         setattr(article, name, value)
@@ -50,6 +56,8 @@ def _apply(article: Article, action: str, by, note="", **fields) -> Article:
     record_revision(article=article, by=by, reason=TRANSITIONS[action].label)
     _audit(article, action, from_status, by, note)
     enqueue_notification(article=article, action=action, note=note)
+    if was_public or _is_public(article):
+        cache.purge_on_commit(cache.keys_for_article(article))
     return article
 
 
@@ -236,4 +244,6 @@ def import_article(
             article.tags.set(tags)
         record_revision(article=article, by=by, reason="Loaded as data")
         _audit(article, "import", "", by, "Loaded as data")
+        if _is_public(article):
+            cache.purge_on_commit(cache.keys_for_article(article))
     return article

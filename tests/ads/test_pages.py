@@ -40,7 +40,7 @@ class ArticlePageAdsTests(TestCase):
         assert positions == sorted(positions)
 
     def test_ads_cost_the_same_two_queries_however_many_placements(self):
-        self.count_queries()  # warm the per-process caches (publication settings)
+        self.count_queries()  # warm the per-process caches (publication settings, sections)
         placeholder_only, _ = self.count_queries()
         for slot in (self.after, self.bottom, self.inline):
             for _ in range(4):

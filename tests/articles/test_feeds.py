@@ -44,7 +44,9 @@ class FeedTests(TestCase):
             section=cls.section,
             authors=[cls.second, cls.first],  # byline order, not alphabetical
             tags=["Floods", "Weather"],
-            lead_image=library_image(alt_text="A river over its banks", size=(800, 450), renditions=True),
+            lead_image=library_image(
+                alt_text="A river over its banks", size=(800, 450), renditions=True
+            ),
         )
         cls.hidden = [
             ArticleFactory(

@@ -74,7 +74,9 @@ class ArticleStructuredDataTests(TestCase):
             section=cls.section,
             authors=cls.authors,
             tags=["Floods", "Weather"],
-            lead_image=library_image(alt_text="A river over its banks", size=(1600, 1200), renditions=True),
+            lead_image=library_image(
+                alt_text="A river over its banks", size=(1600, 1200), renditions=True
+            ),
         )
         cls.url = cls.article.get_absolute_url()
 

@@ -76,7 +76,7 @@ def test_reader_pages_through_the_front_page_forward_and_back(seeded, page, watc
     for number in range(2, pages + 1):
         pagination.get_by_role("link", name="Older").click()
         expect(page).to_have_url(re.compile(rf"\?page={number}$"))
-        expect(pagination).to_contain_text(f"Page {number} of {pages}")
+        expect(pagination).to_contain_text(f"Page {number}")  # no COUNT: no "of N"
         seen.append(headlines(page))
     expect(pagination.get_by_role("link", name="Older")).to_have_count(0)
 
@@ -86,11 +86,11 @@ def test_reader_pages_through_the_front_page_forward_and_back(seeded, page, watc
 
     for number in range(pages - 1, 0, -1):
         pagination.get_by_role("link", name="Newer").click()
-        expect(pagination).to_contain_text(f"Page {number} of {pages}")
+        expect(pagination).to_contain_text(f"Page {number}")  # no COUNT: no "of N"
         assert headlines(page) == seen[number - 1]
     expect(pagination.get_by_role("link", name="Newer")).to_have_count(0)
 
     page.go_back()
-    expect(pagination).to_contain_text(f"Page 2 of {pages}")
+    expect(pagination).to_contain_text("Page 2")
     assert headlines(page) == seen[1]
     watch.assert_clean()

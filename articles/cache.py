@@ -1,0 +1,296 @@
+"""Surrogate keys and exact purges: the one module every cached surface and state change uses.
+
+Every cacheable reader response carries a `Surrogate-Key` header naming what it shows
+(`article-12`, `section-3`, `tag-40`, `author-7`, `home`, `nav`, `adslot-YYYYYYYYYY`, and `all`).
+Views and template tags name what they render with `add_keys(request, …)`; the page cache
+middleware (`articles/middleware.py`) turns the keys into the header and keeps the page in the
+application cache. A state change names what it touched with one of the `keys_for_…()`
+functions and calls `purge_on_commit(keys)`: after the transaction commits, a task marks the
+keys purged in the application cache (pages rendered before that are misses from then on) and
+sends `PURGE` with an `xkey-purge` header to every URL in `NEWSROOM_PURGE_URLS` (the shipped
+Varnish, or a CDN adapter).
+
+Listings carry the key of every article they show, so changing or taking down an article
+purges exactly the listing pages it is on; publishing or unpublishing one also purges the
+listings it enters or leaves (everything after it on them moves).
+"""
+
+import logging
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+HEADER = "Surrogate-Key"
+ALL = "all"
+HOME = "home"
+NAV = "nav"
+ADS_TXT = "ads-txt"
+FEEDS = "feeds"  # every RSS/Atom feed
+SITEMAPS = "sitemaps"  # the sitemap index and every sitemap, robots.txt excepted
+CORRECTIONS = "corrections"  # /corrections/ and its feeds
+# Keys purged whenever an article goes live or comes down, besides its own listings:
+# the front page, the feeds and the sitemaps that list every article.
+EVERY_LISTING = [HOME, FEEDS, SITEMAPS]
+PURGED_PREFIX = "purged:"
+NAV_SECTIONS = "nav:sections"  # the navigation's sections, kept in the cache
+REQUEST_ATTR = "_surrogate_keys"
+
+
+def article_key(pk) -> str:
+    return f"article-{pk}"
+
+
+def section_key(pk) -> str:
+    return f"section-{pk}"
+
+
+def tag_key(pk) -> str:
+    return f"tag-{pk}"
+
+
+def author_key(pk) -> str:
+    return f"author-{pk}"
+
+
+def slot_key(code) -> str:
+    return f"adslot-{code}"
+
+
+# --- naming what a response shows ------------------------------------------------------------
+
+
+def add_keys(request, *keys) -> None:
+    """Say that the response to `request` shows `keys` (no-op without a request)."""
+    if request is not None:
+        request.__dict__.setdefault(REQUEST_ATTR, set()).update(keys)
+
+
+def response_keys(request) -> list[str]:
+    return sorted({ALL, *getattr(request, REQUEST_ATTR, ())})
+
+
+# --- what a change touches -------------------------------------------------------------------
+
+
+def membership_keys(article) -> set[str]:
+    """The listings an article is on: its section, tags and authors."""
+    from articles.models import Byline, TaggedArticle
+
+    keys = {section_key(article.section_id)} if article.section_id else set()
+    keys |= {
+        tag_key(pk)
+        for pk in TaggedArticle.objects.filter(content_object_id=article.pk).values_list(
+            "tag_id", flat=True
+        )
+    }
+    keys |= {
+        author_key(pk)
+        for pk in Byline.objects.filter(article_id=article.pk).values_list("author_id", flat=True)
+    }
+    return keys
+
+
+def keys_for_article(article) -> set[str]:
+    """An article going live or coming down: its page and every listing it enters or leaves."""
+    return {article_key(article.pk), *EVERY_LISTING, *membership_keys(article)}
+
+
+def keys_for_edit(article, before: set[str]) -> set[str]:
+    """A live article edited: its page (and the listing cards showing it, which carry its key),
+    plus the listings it joined or left (`before` is `membership_keys()` before the edit)."""
+    return {article_key(article.pk)} | (before ^ membership_keys(article))
+
+
+def _public_article_keys(queryset) -> set[str]:
+    from articles.models import Article
+
+    ids = Article.objects.published().filter(pk__in=queryset.values("pk")).values_list("pk")
+    return {article_key(pk) for (pk,) in ids}
+
+
+def keys_for_tag(tag) -> set[str]:
+    """A tag renamed, merged or deleted: its page, its feeds and sitemap entry, and every public
+    article showing its name."""
+    from articles.models import Article
+
+    articles = Article.objects.filter(tagged_items__tag=tag)
+    return {tag_key(tag.pk), FEEDS, SITEMAPS} | _public_article_keys(articles)
+
+
+def keys_for_correction(article) -> set[str]:
+    """A correction added: the article's page (and cards), the corrections page and feeds, and
+    every feed and sitemap (the article's updated time moves)."""
+    return {article_key(article.pk), CORRECTIONS, FEEDS, SITEMAPS}
+
+
+def keys_for_author(author) -> set[str]:
+    """An author renamed or changed: their page and every public article with their byline."""
+    from articles.models import Article
+
+    articles = Article.objects.filter(bylines__author=author)
+    return {author_key(author.pk)} | _public_article_keys(articles)
+
+
+def keys_for_section(section) -> set[str]:
+    """A section changed: the navigation on every page, and the section's own page."""
+    return {NAV, section_key(section.pk)}
+
+
+def keys_for_slot(code) -> set[str]:
+    """An ad slot, placement or creative changed: every page that rendered the slot."""
+    return {slot_key(code)}
+
+
+# --- purging ---------------------------------------------------------------------------------
+
+
+def purge_on_commit(keys) -> None:
+    """Purge `keys` once the current transaction commits (through the task framework)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    from articles.tasks import purge_keys
+
+    def after_commit():
+        # Marked here at once (this process's cache, even without Redis); the task repeats
+        # the mark wherever it runs and sends the proxies their PURGE.
+        mark_purged(keys)
+        purge_keys.enqueue(keys)
+
+    # robust: a queue that is down is logged; it never turns a saved change into an error page.
+    transaction.on_commit(after_commit, robust=True)
+
+
+def purge(keys) -> None:
+    """Purge `keys` now: in the application cache and in every configured proxy. Never raises:
+    a cache or proxy that is down is logged (its entries expire on their own)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    mark_purged(keys)
+    for url in settings.NEWSROOM_PURGE_URLS:
+        send_purge(url, keys)
+
+
+def mark_purged(keys) -> None:
+    """Pages the application cache rendered before now that show any of `keys` are stale."""
+    now = time.time()
+    try:
+        default_cache.set_many(
+            {PURGED_PREFIX + key: now for key in keys}, timeout=settings.NEWSROOM_PURGE_MEMORY
+        )
+    except Exception:  # the cache being down must not break a publish
+        logger.exception("Could not mark %d surrogate keys purged in the cache", len(keys))
+    if NAV in keys:
+        forget_navigation()
+
+
+def send_purge(url, keys, timeout=5.0) -> bool:
+    """One `PURGE` request naming `keys` to the proxy at `url`; False (logged) on failure."""
+    if urlsplit(url).scheme not in {"http", "https"}:
+        logger.error("Purge URL %r is not http(s); skipped", url)
+        return False
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            response.read()
+        return True
+    except OSError:
+        logger.exception("Purge of %d keys at %s failed", len(keys), url)
+        return False
+
+
+def purged_since(keys, started: float) -> bool:
+    """True when any of `keys` was purged at or after `started` (so a page is stale).
+
+    Raises whatever the cache raises; the middleware treats that as "cache down".
+    """
+    marks = default_cache.get_many([PURGED_PREFIX + key for key in keys])
+    return any(mark >= started for mark in marks.values())
+
+
+# --- purges from model changes outside the article workflow -----------------------------------
+
+
+def _on_commit_for(key_function):
+    def handler(sender, instance, **kwargs):
+        purge_on_commit(key_function(instance))
+
+    return handler
+
+
+def forget_navigation() -> None:
+    """Drop the cached navigation sections (the next page reads them again)."""
+    try:
+        default_cache.delete(NAV_SECTIONS)
+    except Exception:
+        logger.warning("Cache unavailable; navigation not forgotten", exc_info=True)
+
+
+def _forgetting_navigation(handler):
+    def forget_then(sender, instance, **kwargs):
+        forget_navigation()
+        handler(sender, instance, **kwargs)
+
+    return forget_then
+
+
+def _placement_keys(placement):
+    return keys_for_slot(placement.slot.code) if placement.slot_id else set()
+
+
+def _creative_keys(creative):
+    return set().union(*(keys_for_slot(p.slot.code) for p in creative.placements.all())) or set()
+
+
+def _suppression_keys(rule):
+    from ads.models import AdSlot
+
+    if rule.slot_id:
+        return keys_for_slot(rule.slot.code)
+    return {slot_key(code) for code in AdSlot.objects.values_list("code", flat=True)}
+
+
+def connect_signals() -> None:
+    """Purge on saves and deletes of what pages show besides articles (called from apps)."""
+    from django.db.models.signals import post_save, pre_delete
+
+    from ads.models import (
+        AdSlot,
+        AdsTxtRecord,
+        AdsTxtVariable,
+        Creative,
+        Placement,
+        Sponsorship,
+        SuppressionRule,
+    )
+    from articles.models import Author, Section, Tag
+
+    handlers = {
+        Section: keys_for_section,
+        Author: keys_for_author,
+        Tag: keys_for_tag,
+        AdSlot: lambda slot: keys_for_slot(slot.code),
+        Placement: _placement_keys,
+        Creative: _creative_keys,
+        SuppressionRule: _suppression_keys,
+        Sponsorship: lambda sponsorship: {article_key(sponsorship.article_id)},
+        AdsTxtRecord: lambda record: {ADS_TXT},
+        AdsTxtVariable: lambda variable: {ADS_TXT},
+    }
+    for model, key_function in handlers.items():
+        handler = _on_commit_for(key_function)
+        if model is Section:
+            handler = _forgetting_navigation(handler)
+        uid = f"newsroom-purge-{model._meta.label_lower}"
+        post_save.connect(handler, sender=model, weak=False, dispatch_uid=uid)
+        # pre_delete: the rows the keys are computed from still exist.
+        pre_delete.connect(handler, sender=model, weak=False, dispatch_uid=uid + "-delete")

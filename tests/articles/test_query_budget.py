@@ -1,0 +1,97 @@
+"""Reader pages cost a fixed, small number of queries: constant in tags, authors, ads and
+page size (the navigation's sections come from the cache after the first page)."""
+
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+
+from articles.views import PAGE_SIZE
+from tests.factories import (
+    AdSlotFactory,
+    ArticleFactory,
+    AuthorFactory,
+    PlacementFactory,
+    SectionFactory,
+)
+
+ARTICLE_QUERIES = 5  # article + section, bylines, tags, ad slots, ad placements
+LISTING_QUERIES = {"home": 2, "section": 3, "author": 3, "tag": 3}  # (object,) articles, bylines
+
+
+class ArticlePageBudgetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.slots = [AdSlotFactory(code="YYYYYYYYYY"), AdSlotFactory(code="ZZZZZZZZZZ")]
+        cls.small = ArticleFactory(slug="small", tags=["one"])
+        authors = [AuthorFactory() for _ in range(3)]
+        cls.big = ArticleFactory(slug="big", authors=authors, tags=[f"t{i}" for i in range(30)])
+
+    def setUp(self):
+        self.client.get(self.small.get_absolute_url())  # the navigation is cached from now on
+
+    def test_article_page_is_five_queries_with_1_or_30_tags_and_1_or_3_authors(self):
+        for article in (self.small, self.big):
+            with self.subTest(article=article.slug), self.assertNumQueries(ARTICLE_QUERIES):
+                assert self.client.get(article.get_absolute_url()).status_code == 200
+
+    def test_article_page_is_five_queries_with_no_or_many_placements(self):
+        for slot in self.slots:
+            for _ in range(5):
+                PlacementFactory(slot=slot)
+        with self.assertNumQueries(ARTICLE_QUERIES):
+            response = self.client.get(self.big.get_absolute_url())
+        assert response.status_code == 200
+        self.assertContains(response, 'data-creative="', count=2)
+
+    def test_the_first_page_after_a_section_change_reads_the_navigation_once(self):
+        SectionFactory(name="Brand new desk")
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(self.small.get_absolute_url())
+        assert len(ctx) == ARTICLE_QUERIES + 1
+        self.assertContains(response, "Brand new desk")
+        with self.assertNumQueries(ARTICLE_QUERIES):
+            self.client.get(self.small.get_absolute_url())
+
+
+class ListingBudgetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.section, cls.author = SectionFactory(), AuthorFactory()
+
+    def add_articles(self, count):
+        for _ in range(count):
+            ArticleFactory(
+                section=self.section, authors=[self.author, AuthorFactory()], tags=["budget"]
+            )
+
+    def urls(self):
+        return {
+            "home": "/",
+            "section": self.section.get_absolute_url(),
+            "author": self.author.get_absolute_url(),
+            "tag": "/tags/budget/",
+        }
+
+    def test_listings_cost_the_same_with_3_or_a_full_page_of_articles(self):
+        self.add_articles(3)
+        self.client.get("/")
+        for size in (3, PAGE_SIZE + 5):
+            self.add_articles(size - 3 if size > 3 else 0)
+            for name, url in self.urls().items():
+                with self.subTest(page=name, articles=size):
+                    with self.assertNumQueries(LISTING_QUERIES[name]):
+                        response = self.client.get(url)
+                    assert response.status_code == 200
+                    assert len(response.context["page"].object_list) == min(size, PAGE_SIZE)
+
+    def test_listings_never_load_the_body_or_count_the_table(self):
+        self.add_articles(2)
+        self.client.get("/")
+        for url in self.urls().values():
+            with self.subTest(url=url), CaptureQueriesContext(connection) as ctx:
+                self.client.get(url)
+            article_queries = [q["sql"] for q in ctx if 'FROM "articles_article"' in q["sql"]]
+            assert article_queries
+            for sql in article_queries:
+                assert '"articles_article"."body"' not in sql
+                assert "COUNT(" not in sql.upper()
