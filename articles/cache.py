@@ -103,8 +103,9 @@ def keys_for_article(article) -> set[str]:
 
 def keys_for_edit(article, before: set[str]) -> set[str]:
     """A live article edited: its page (and the listing cards showing it, which carry its key),
-    plus the listings it joined or left (`before` is `membership_keys()` before the edit)."""
-    return {article_key(article.pk)} | (before ^ membership_keys(article))
+    the feeds (their items show it) and sitemaps (its lastmod), plus the listings it joined or
+    left (`before` is `membership_keys()` before the edit)."""
+    return {article_key(article.pk), FEEDS, SITEMAPS} | (before ^ membership_keys(article))
 
 
 def _public_article_keys(queryset) -> set[str]:
@@ -130,11 +131,12 @@ def keys_for_correction(article) -> set[str]:
 
 
 def keys_for_author(author) -> set[str]:
-    """An author renamed or changed: their page and every public article with their byline."""
+    """An author renamed or changed: their page, the feeds (bylines) and every public article
+    with their byline."""
     from articles.models import Article
 
     articles = Article.objects.filter(bylines__author=author)
-    return {author_key(author.pk)} | _public_article_keys(articles)
+    return {author_key(author.pk), FEEDS} | _public_article_keys(articles)
 
 
 def keys_for_section(section) -> set[str]:

@@ -20,7 +20,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc
 from django.utils.html import escape
 from django.views.decorators.http import conditional_page
 
-from articles import seo
+from articles import cache, seo
 from articles.models import Article, Author, Correction, Section, Tag
 from articles.publication import absolute_url, get_publication
 from articles.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
@@ -127,8 +127,11 @@ class NewsFeed(Feed):
         view.__name__ = cls.__name__
         return view
 
+    cache_keys = (cache.FEEDS,)  # what the page cache purges this feed by
+
     def __call__(self, request, *args, **kwargs):
         self.publication = get_publication()
+        cache.add_keys(request, *self.cache_keys)
         # Last-Modified comes from the items' times (Feed sets it), the ETag from the bytes;
         # either one matching the reader's copy answers 304 Not Modified.
         return conditional_page(super().__call__)(request, *args, **kwargs)
@@ -292,6 +295,8 @@ class AuthorFeed(_FiledFeed):
 
 class CorrectionsFeed(NewsFeed):
     """Corrections, clarifications, editor's notes and updates on live articles, newest first."""
+
+    cache_keys = (cache.FEEDS, cache.CORRECTIONS)
 
     def get_object(self, request, *args, **kwargs):
         return None

@@ -7,6 +7,7 @@ the defaults from settings (`NEWSROOM_SITE_NAME`, `NEWSROOM_BASE_URL`, `NEWSROOM
 base URL, never from the request's Host header.
 """
 
+import logging
 from urllib.parse import urljoin
 
 from django.core.cache import cache
@@ -16,21 +17,33 @@ from django.dispatch import receiver
 
 from articles.models import Publication
 
+logger = logging.getLogger(__name__)
+
 CACHE_KEY = "newsroom:publication:v1"
 CACHE_SECONDS = 300
 
 
 def get_publication() -> Publication:
     """The publication's settings (cached; defaults until an administrator saves them)."""
-    publication = cache.get(CACHE_KEY)
+    try:
+        publication = cache.get(CACHE_KEY)
+    except Exception:  # the cache is down: read the row, never fail the page
+        logger.warning("Cache unavailable; reading the publication settings", exc_info=True)
+        return Publication.objects.first() or Publication()
     if publication is None:
         publication = Publication.objects.first() or Publication()
-        cache.set(CACHE_KEY, publication, CACHE_SECONDS)
+        try:
+            cache.set(CACHE_KEY, publication, CACHE_SECONDS)
+        except Exception:
+            logger.warning("Cache unavailable; publication settings not cached", exc_info=True)
     return publication
 
 
 def clear_publication_cache():
-    cache.delete(CACHE_KEY)
+    try:
+        cache.delete(CACHE_KEY)
+    except Exception:  # entries expire on their own (CACHE_SECONDS)
+        logger.warning("Cache unavailable; publication settings not cleared", exc_info=True)
 
 
 @receiver(setting_changed)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import conditional_page, require_safe
 
-from articles import seo
+from articles import cache, seo
 from articles.feeds import xml_text
 from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
 from articles.publication import absolute_url, get_publication
@@ -170,12 +170,14 @@ SITEMAPS = {
 @conditional_page
 def sitemap(request, section):
     """One page (`?p=N`) of one sitemap; a page past the end is a 404."""
+    cache.add_keys(request, cache.SITEMAPS)
     return sitemap_view(request, SITEMAPS, section=section, template_name="sitemaps/urlset.xml")
 
 
 @require_safe
 @conditional_page
 def news_sitemap(request):
+    cache.add_keys(request, cache.SITEMAPS)
     return sitemap_view(request, {"news": NewsSitemap}, template_name="sitemaps/news.xml")
 
 
@@ -184,6 +186,7 @@ def news_sitemap(request):
 @x_robots_tag
 def index(request):
     """The sitemap index: every page of every sitemap, and the news sitemap."""
+    cache.add_keys(request, cache.SITEMAPS)
     publication = get_publication()
     entries = []
     for section, sitemap_class in SITEMAPS.items():

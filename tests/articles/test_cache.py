@@ -233,6 +233,8 @@ class PurgeKeysTests(TestCase):
             f"section-{article.section_id}",
             *(f"author-{b.author_id}" for b in article.bylines.all()),
             *(f"tag-{t.pk}" for t in article.tags.all()),
+            "feeds",
+            "sitemaps",
             *extra,
         }
 
@@ -287,12 +289,18 @@ class PurgeKeysTests(TestCase):
 
     def test_editing_a_live_article_purges_only_its_page_and_cards(self):
         keys = self.purged_by(self.edit(self.article, headline="A better headline"))
-        assert keys == {f"article-{self.article.pk}"}
+        assert keys == {f"article-{self.article.pk}", "feeds", "sitemaps"}
 
     def test_retagging_a_live_article_purges_the_tags_it_joined_and_left(self):
         keys = self.purged_by(self.edit(self.article, tags=["Gamma"]))
         gamma = Tag.objects.get(name="Gamma")
-        assert keys == {f"article-{self.article.pk}", f"tag-{self.alpha.pk}", f"tag-{gamma.pk}"}
+        assert keys == {
+            f"article-{self.article.pk}",
+            f"tag-{self.alpha.pk}",
+            f"tag-{gamma.pk}",
+            "feeds",
+            "sitemaps",
+        }
 
     def test_editing_a_draft_purges_nothing(self):
         draft = ArticleFactory(draft=True)
@@ -306,7 +314,25 @@ class PurgeKeysTests(TestCase):
             self.alpha.save()
 
         keys = self.purged_by(rename)
-        assert keys == {f"tag-{self.alpha.pk}", f"article-{self.article.pk}"}
+        assert keys == {f"tag-{self.alpha.pk}", f"article-{self.article.pk}", "feeds", "sitemaps"}
+        assert f"article-{hidden.pk}" not in keys
+
+    def test_correction_purges_the_article_the_corrections_page_feeds_and_sitemaps(self):
+        add = lambda: services.add_correction(  # noqa: E731
+            article=self.article, kind="correction", text="A date was wrong.", by=self.editor
+        )
+        keys = self.purged_by(add)
+        assert keys == {f"article-{self.article.pk}", "corrections", "feeds", "sitemaps"}
+
+    def test_tag_merge_purges_both_tags_and_the_public_articles_that_carried_them(self):
+        other = ArticleFactory(tags=["Beta"], seo_description=SEO)
+        hidden = ArticleFactory(draft=True, tags=["Beta"])
+        beta = Tag.objects.get(name="Beta")
+        admin = UserFactory(username="boss", is_superuser=True)
+        merge = lambda: services.merge_tags(sources=[beta], into=self.alpha, by=admin)  # noqa: E731
+        keys = self.purged_by(merge)
+        assert {f"tag-{beta.pk}", f"tag-{self.alpha.pk}", "feeds", "sitemaps"} <= keys
+        assert {f"article-{self.article.pk}", f"article-{other.pk}"} <= keys
         assert f"article-{hidden.pk}" not in keys
 
     def test_author_change_purges_their_page_and_their_public_articles(self):
@@ -317,6 +343,7 @@ class PurgeKeysTests(TestCase):
         assert self.purged_by(rename) == {
             f"author-{self.author.pk}",
             f"article-{self.article.pk}",
+            "feeds",
         }
 
     def test_section_change_purges_the_navigation_and_the_section(self):

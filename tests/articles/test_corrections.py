@@ -196,13 +196,13 @@ class CorrectionsOnReaderPagesTests(TestCase):
 
     def test_corrections_page_is_paginated_with_a_constant_query_count(self):
         self.client.get("/corrections/")
-        with self.assertNumQueries(3):  # count, page, section nav
+        with self.assertNumQueries(1):  # the page (no COUNT; navigation and settings cached)
             self.client.get("/corrections/")
         for _ in range(25):
             services.add_correction(article=self.later, kind="update", text="x", by=self.editor)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(1):
             second = self.client.get("/corrections/?page=2")
-        self.assertContains(second, "Page 2 of 2")
+        self.assertContains(second, "Page 2")
         assert self.client.get("/corrections/?page=9").status_code == 404
         assert self.client.get("/corrections/?page=abc").status_code == 404
 
