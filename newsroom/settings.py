@@ -1,6 +1,7 @@
 """Newsroom settings: one file, configured from the environment (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,13 +47,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "taggit",
     "django_prose_editor",
+    "axes",
     "articles",
     "ads",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL and other control characters in the address: 400 before anything reads them.
+    "newsroom.middleware.HostileInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A read whose database connection died is retried once, else a 503 with Retry-After.
+    "newsroom.middleware.DatabaseFaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,6 +68,13 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
+    # Last, as django-axes asks: refuses logins while a username or address is locked out.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -113,6 +126,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords a username is locked,
+# and separately so is the address they came from, for the cool-off time. A superuser unlocks
+# early by deleting the rows under Axes → Access attempts. The client address is REMOTE_ADDR;
+# X-Forwarded-For counts only when DJANGO_TRUSTED_PROXY_COUNT says how many proxies set it.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "newsroom.middleware.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
