@@ -25,8 +25,13 @@ RETRY_AFTER_SECONDS = 5
 IDEMPOTENT = {"GET", "HEAD", "OPTIONS"}
 
 
+OUT_OF_RANGE = "A number or date in this address is out of range."
+
+
 class HostileInputMiddleware:
-    """400 for control characters (NUL first of all) in the path or any query parameter."""
+    """400 for control characters (NUL first of all) in the path or any query parameter, and
+    for numbers too large for Python's dates (`?published_at__year=99999999999` in any
+    changelist's date drill-down, Django's or a third-party app's)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,6 +43,11 @@ class HostileInputMiddleware:
         ):
             return HttpResponseBadRequest(BAD_REQUEST, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError):
+            return HttpResponseBadRequest(OUT_OF_RANGE, content_type="text/plain; charset=utf-8")
+        return None
 
 
 def _connection_lost(exc) -> bool:
