@@ -54,8 +54,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # NUL and other control characters in the address: 400 before anything reads them.
-    "newsroom.middleware.HostileInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
     "newsroom.middleware.DatabaseFaultMiddleware",
@@ -66,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # NUL and other control characters in the address: 400 before any view reads them (inside
+    # the security and CSP middleware, so the 400 carries the same headers as every page).
+    "newsroom.middleware.HostileInputMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
     # Last, as django-axes asks: refuses logins while a username or address is locked out.
@@ -126,6 +127,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Signing in lands on the newsroom admin (also when a forged ?next= pointed elsewhere).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords a username is locked,
 # and separately so is the address they came from, for the cool-off time. A superuser unlocks

@@ -24,6 +24,7 @@ class Pattern:
     name: str
     sample: str  # an address with placeholders where the parameters go
     params: tuple  # (parameter, "int" | "str")
+    callback: object = None  # the view
 
     @property
     def is_admin(self) -> bool:
@@ -67,12 +68,14 @@ def url_patterns(patterns=None, prefix="/", namespace=""):
         if isinstance(pattern, URLResolver):
             ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             for child in url_patterns(pattern.url_patterns, prefix + text, ns):
-                yield Pattern(child.name, child.sample, tuple(params) + child.params)
+                yield Pattern(
+                    child.name, child.sample, tuple(params) + child.params, child.callback
+                )
         elif isinstance(pattern, URLPattern):
             name = f"{namespace}{pattern.name}" if pattern.name else pattern.lookup_str
             if "(?" in text or "*" in text:  # a catch-all regex (admin's final_catch_all_view)
                 text = text.split("(?", 1)[0] + "no-such-page/"
-            yield Pattern(name, prefix + text, tuple(params))
+            yield Pattern(name, prefix + text, tuple(params), pattern.callback)
 
 
 def fill(sample: str, value: str) -> str:
