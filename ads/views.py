@@ -1,6 +1,7 @@
 """Click redirects, viewability beacons and ads.txt."""
 
 import json
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ads import adstxt, csp, services
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
+
+logger = logging.getLogger(__name__)
 
 MAX_BEACON_BYTES = 1024
 MAX_BEACON_IDS = 20
@@ -98,10 +101,13 @@ def _within_rate(placement_ids, kind="beacon") -> list[int]:
     allowed = []
     for pk in placement_ids:
         key = f"ads:{kind}:{pk}"
-        cache.add(key, 0, timeout=60)
         try:
+            cache.add(key, 0, timeout=60)
             count = cache.incr(key)
         except ValueError:
+            count = 1
+        except Exception:  # the cache is down: never take a click or a page down with it
+            logger.warning("Cache unavailable; ad %s counted without the flood limit", kind)
             count = 1
         if count <= limit:
             allowed.append(pk)

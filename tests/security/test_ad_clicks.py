@@ -41,3 +41,19 @@ class ClickRuleTests(TestCase):
                 assert response.content == b"This advertisement is no longer running."
                 assert "Location" not in response
         assert not PlacementStat.objects.exists()
+
+
+class CacheDownTests(TestCase):
+    def test_clicks_and_beacons_work_while_the_cache_is_down(self):
+        from unittest import mock
+
+        placement = PlacementFactory(creative=CreativeFactory(click_url=OFFER))
+        with mock.patch("ads.views.cache.add", side_effect=ConnectionError("redis is down")):
+            response = self.client.get(f"/ads/click/{placement.pk}/")
+            beacon = self.client.post(
+                "/ads/beacon/", f'{{"o": [{placement.pk}]}}', content_type="text/plain"
+            )
+        assert (response.status_code, response["Location"]) == (302, OFFER)
+        assert beacon.status_code == 204
+        stat = PlacementStat.objects.get()
+        assert (stat.clicks, stat.offers) == (1, 1)
