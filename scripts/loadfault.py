@@ -134,19 +134,23 @@ def main():
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
     subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
-    article = subprocess.run(  # noqa: S603
-        [
-            *manage,
-            "shell",
-            "-c",
-            "from articles.models import Article;"
-            "print(Article.objects.published().first().get_absolute_url())",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip().splitlines()[-1]
+    article = (
+        subprocess.run(  # noqa: S603
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from articles.models import Article;"
+                "print(Article.objects.published().first().get_absolute_url())",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     base = f"http://127.0.0.1:{args.port}"
     redis = start_redis(args.redis_port, workdir)
     gunicorn = subprocess.Popen(  # noqa: S603

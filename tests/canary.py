@@ -26,6 +26,7 @@ PUBLIC_SURFACES = [
     "/tags/{tag}/",
     "{public}",
     "/ads.txt",
+    "/app-ads.txt",
 ]
 
 
