@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean bench bench-search
+.PHONY: run test venv e2e-tools lint clean bench bench-search lock lock-check audit deploy-check
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -48,10 +48,27 @@ $(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	@touch $@
 
-test: venv e2e-tools lint
+test: venv e2e-tools lint deploy-check
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# requirements.lock: the exact versions `make venv` resolved (pip-audit audits these).
+lock: venv
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+lock-check: venv
+	@$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' | diff -u requirements.lock - \
+		|| { echo "requirements.lock is out of date: run 'make lock' and commit it" >&2; exit 1; }
+
+audit: lock-check
+	PY=$(PY) scripts/audit
+
+# Django's deployment checklist with production settings (DEBUG off, HTTPS, a strong key).
+deploy-check: venv
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=news.example DJANGO_DEBUG=0 \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts

@@ -24,6 +24,7 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
+from articles.models import Article
 
 EXPIRING_SOON = timedelta(days=7)
 
@@ -286,6 +287,17 @@ class SponsorshipAdmin(admin.ModelAdmin):
     search_fields = ["sponsor_name", "article__headline"]
     autocomplete_fields = ["article"]
     list_select_related = ["article"]
+
+    # The one view rule (docs/security.md): an ad manager sees, lists and attaches sponsorships
+    # only on articles they may see (for ad managers: what readers see).
+    def get_queryset(self, request):
+        visible = Article.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(article__in=visible)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["queryset"] = Article.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(SuppressionRule)

@@ -1,11 +1,11 @@
-"""Content-Security-Policy additions for pages that carry ad code, and only for those pages.
+"""Content-Security-Policy for ad code: the creative frame's own policy, and network pages.
 
-The site-wide policy (settings.SECURE_CSP) allows no inline or third-party script. A page whose
-slots render a sandboxed script creative gets the hashes of that creative's inline scripts and
-the origins of its external scripts added to script-src: a srcdoc frame inherits the page's
-policy, so without them the creative could not run at all. A page with a Google Ad Manager or
-AdSense unit switches to the nonce-based "strict CSP" that Google supports for GPT (ads.js then
-carries the request's nonce and may load gpt.js).
+The site-wide policy (settings.SECURE_CSP) allows no inline or third-party script, and an
+article page's policy never depends on ad content: a script creative is served from its own URL
+(`ads:creative-frame`) into a sandboxed `<iframe src=…>`, and that response carries its own
+policy (`frame_policy`: the creative's inline-script hashes and https script origins, nothing
+else). Only a page with a Google Ad Manager or AdSense unit switches to the nonce-based "strict
+CSP" that Google supports for GPT (ads.js then carries the request's nonce and may load gpt.js).
 """
 
 import base64
@@ -67,28 +67,42 @@ def script_sources(html: str) -> set[str]:
     return hashes | parser.origins
 
 
-def note(request, *, scripts=(), network=False):
-    """Remember what ad code this page renders, for AdsCspMiddleware."""
+def frame_policy(html: str, sandbox: str) -> dict:
+    """The creative frame's own policy: its scripts only, framed by our pages only, sandboxed."""
+    return {
+        "default-src": [CSP.NONE],
+        "script-src": sorted(script_sources(html)) or [CSP.NONE],
+        "style-src": [CSP.UNSAFE_INLINE, "https:"],
+        "img-src": ["https:", "data:"],
+        "font-src": ["https:"],
+        "media-src": ["https:"],
+        "connect-src": ["https:"],
+        "frame-src": ["https:"],
+        "base-uri": [CSP.NONE],
+        "form-action": [CSP.NONE],
+        "frame-ancestors": [CSP.SELF],
+        "sandbox": sandbox.split(),
+    }
+
+
+def note(request, *, network=False):
+    """Remember that this page renders ad network units, for AdsCspMiddleware."""
     if request is None:
         return
-    needs = request.__dict__.setdefault(REQUEST_ATTR, {"scripts": set(), "network": False})
-    needs["scripts"].update(scripts)
+    needs = request.__dict__.setdefault(REQUEST_ATTR, {"network": False})
     needs["network"] = needs["network"] or network
 
 
 def policy_for(needs) -> dict:
-    """The site policy plus what this page's ad code needs."""
+    """The site policy, or Google's strict nonce policy on pages with ad network units."""
     policy = {key: list(value) for key, value in settings.SECURE_CSP.items()}
     if needs["network"]:
         policy.update({key: list(value) for key, value in NETWORK_POLICY.items()})
-    if needs["scripts"]:
-        base = policy.get("script-src") or policy.get("default-src") or []
-        policy["script-src"] = list(base) + sorted(needs["scripts"] - set(base))
     return policy
 
 
 class AdsCspMiddleware:
-    """Widen the page's CSP for the ad code it renders (listed after Django's CSP middleware)."""
+    """Switch a page with ad network units to the nonce policy (after Django's CSP middleware)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -96,7 +110,7 @@ class AdsCspMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         needs = getattr(request, REQUEST_ATTR, None)
-        if needs and (needs["scripts"] or needs["network"]):
+        if needs and needs["network"]:
             if not hasattr(response, "_csp_config"):
                 response._csp_config = policy_for(needs)
         return response

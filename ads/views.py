@@ -1,29 +1,55 @@
 """Click redirects, viewability beacons and ads.txt."""
 
 import json
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from ads import adstxt, services
-from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Placement
+from ads import adstxt, csp, services
+from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
+
+logger = logging.getLogger(__name__)
 
 MAX_BEACON_BYTES = 1024
 MAX_BEACON_IDS = 20
 BEACON_KEYS = {"o", "v"}  # offered, viewed
 
 
+# A script creative's frame document: only its own scripts run, it may be framed only by our
+# pages, and (the `sandbox` directive) it stays in an opaque origin even when opened directly.
+CREATIVE_FRAME_SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox"
+ENDED = "This advertisement is no longer running."
+
+
+def _servable(placement_id, **filters):
+    """A placement a page could show now: live, its creative and slot switched on (else 404)."""
+    return get_object_or_404(
+        Placement.objects.live().select_related("creative", "slot"),
+        pk=placement_id,
+        creative__is_active=True,
+        slot__is_active=True,
+        **filters,
+    )
+
+
 @require_GET
 def click(request, placement_id):
-    """Count a click and send the reader to the creative's stored address (never one from us)."""
-    placement = get_object_or_404(
-        Placement.objects.select_related("creative"), pk=placement_id, creative__is_active=True
-    )
+    """Count a click and send the reader to the creative's stored address (never one from us).
+
+    Only clicks on placements a page could have served count: a switched-off or ended placement
+    answers 404 and counts nothing.
+    """
+    try:
+        placement = _servable(placement_id)
+    except Http404:
+        return HttpResponse(ENDED, status=404, content_type="text/plain")
     url = placement.creative.click_url
     if not url.lower().startswith(("http://", "https://")):
         return HttpResponse(
@@ -34,6 +60,22 @@ def click(request, placement_id):
     response = HttpResponseRedirect(url)
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+@xframe_options_sameorigin
+def creative_frame(request, placement_id):
+    """A script creative as its own document, for a sandboxed `<iframe src=…>` on our pages.
+
+    It carries its own Content-Security-Policy (the creative's inline-script hashes and https
+    script origins), so the article page's policy never depends on ad content.
+    """
+    placement = _servable(placement_id, creative__kind=Creative.Kind.SCRIPT)
+    response = render(request, "ads/creative_frame.html", {"creative": placement.creative})
+    response._csp_config = csp.frame_policy(placement.creative.html, CREATIVE_FRAME_SANDBOX)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    patch_cache_control(response, public=True, max_age=60)
     return response
 
 
@@ -59,10 +101,13 @@ def _within_rate(placement_ids, kind="beacon") -> list[int]:
     allowed = []
     for pk in placement_ids:
         key = f"ads:{kind}:{pk}"
-        cache.add(key, 0, timeout=60)
         try:
+            cache.add(key, 0, timeout=60)
             count = cache.incr(key)
         except ValueError:
+            count = 1
+        except Exception:  # the cache is down: never take a click or a page down with it
+            logger.warning("Cache unavailable; ad %s counted without the flood limit", kind)
             count = 1
         if count <= limit:
             allowed.append(pk)

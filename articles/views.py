@@ -84,7 +84,7 @@ def article_detail(request, year, month, day, slug):
     if article is None:
         return _old_slug_redirect(slug)
     is_preview = not article.is_public
-    if is_preview and not request.user.has_perm("articles.change_article"):
+    if is_preview and not services.can_view(request.user, article):
         raise Http404("No such article.")
     local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):

@@ -1,6 +1,7 @@
 """Newsroom settings: one file, configured from the environment (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
+    "axes",
     "articles",
     "ads",
 ]
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "articles.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A read whose database connection died is retried once, else a 503 with Retry-After.
+    "newsroom.middleware.DatabaseFaultMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
     "articles.middleware.BreachSafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,8 +72,18 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.publication_time_zone",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # NUL and other control characters in the address: 400 before any view reads them (inside
+    # the security and CSP middleware, so the 400 carries the same headers as every page).
+    "newsroom.middleware.HostileInputMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
+    # Last, as django-axes asks: refuses logins while a username or address is locked out.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -139,6 +153,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Signing in lands on the newsroom admin (also when a forged ?next= pointed elsewhere).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords a username is locked,
+# and separately so is the address they came from, for the cool-off time. A superuser unlocks
+# early by deleting the rows under Axes → Access attempts. The client address is REMOTE_ADDR;
+# X-Forwarded-For counts only when DJANGO_TRUSTED_PROXY_COUNT says how many proxies set it.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "newsroom.middleware.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -54,6 +54,7 @@ PUBLIC_SURFACES = [
     "/search/?q=canary+tag",
     "/search/?q=" + CANARY[:-1] + "B",
     "/search/?q=canary&section={section}&author={author}",
+    "/app-ads.txt",
 ]
 # The public twin's page also lists its related stories: the canaries share its tag and are
 # pinned to it, so a related list that forgot `published()` would show them.

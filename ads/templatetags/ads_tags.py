@@ -84,13 +84,10 @@ def render_slot(context, code, article=None, page_type=None, *, listing=False) -
 
 
 def _note_csp(request, placements):
+    # Script creatives need nothing from the page's policy: they run in their own framed
+    # document (ads:creative-frame) under its own policy.
     kinds = {p.creative.kind for p in placements}
-    scripts = set()
-    for placement in placements:
-        if placement.creative.kind == Creative.Kind.SCRIPT:
-            scripts |= csp.script_sources(placement.creative.html)
-    network = bool(kinds & {Creative.Kind.GAM, Creative.Kind.ADSENSE})
-    csp.note(request, scripts=scripts, network=network)
+    csp.note(request, network=bool(kinds & {Creative.Kind.GAM, Creative.Kind.ADSENSE}))
 
 
 @register.simple_tag(takes_context=True)

@@ -101,11 +101,9 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
     # --- permissions -------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).with_bylines()
-        if not request.user.has_perm("articles.change_article"):
-            # Ad managers (view only) see what readers see.
-            queryset = queryset.published()
-        return queryset
+        # The one view rule (docs/security.md): the change form, changelist, autocomplete and
+        # every page below start from what this user may see; anything else does not exist.
+        return super().get_queryset(request).visible_to(request.user).with_bylines()
 
     def get_search_results(self, request, queryset, search_term):
         # On PostgreSQL the reader search index (headline, tags, standfirst, body) or the exact
@@ -140,10 +138,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
 
     def may_see_workflow(self, request, article):
         """Preview, history and share links: editors, and the article's own writers."""
-        user = request.user
-        return user.has_perm("articles.change_article") and (
-            services.is_editor(user) or services.is_owner(user, article)
-        )
+        return services.can_work_on(request.user, article)
 
     # --- saving ------------------------------------------------------------------------------
 
@@ -354,7 +349,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
         ]
 
     def _article(self, request, pk, *, workflow=True):
-        article = get_object_or_404(Article.objects.with_bylines(), pk=pk)
+        article = get_object_or_404(self.get_queryset(request), pk=pk)
         if workflow and not self.may_see_workflow(request, article):
             raise PermissionDenied
         return article
@@ -444,7 +439,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(article))
 
     def preview_view(self, request, pk):
-        article = get_object_or_404(Article.objects.for_detail(), pk=pk)
+        article = get_object_or_404(Article.objects.visible_to(request.user).for_detail(), pk=pk)
         if not self.may_see_workflow(request, article):
             raise PermissionDenied
         if request.method == "POST":
@@ -491,7 +486,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
         if not request.user.has_perm("articles.change_article"):
             raise PermissionDenied
         now = timezone.now()
-        articles = Article.objects.select_related("section")
+        articles = Article.objects.visible_to(request.user).select_related("section")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

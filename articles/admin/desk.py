@@ -96,7 +96,8 @@ class DeskViewsMixin:
             if not self.has_add_permission(request):
                 raise PermissionDenied(services.NOT_EDITABLE)
             return None
-        article = get_object_or_404(Article.objects.with_bylines(), pk=pk)
+        # The one view rule: an article the user may not see is not there at all (404).
+        article = get_object_or_404(Article.objects.visible_to(request.user).with_bylines(), pk=pk)
         if not services.can_edit(request.user, article):
             raise PermissionDenied(services.NOT_EDITABLE)
         return article

@@ -78,6 +78,20 @@ class ArticleQuerySet(models.QuerySet):
         """Articles the user created or has a byline on."""
         return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
 
+    def visible_to(self, user):
+        """Articles `user` may see, in the newsroom's one view rule (docs/security.md).
+
+        Editors see every article; a writer sees what readers see plus the articles they own
+        (created or carry the byline of); everyone else (ad managers, readers) sees only what
+        `published()` returns.
+        """
+        if user.is_active and user.has_perm("articles.publish_article"):
+            return self
+        if user.is_active and user.has_perm("articles.change_article"):
+            owned = Article.objects.owned_by(user).values("pk")
+            return self.filter(self.public_q() | Q(pk__in=owned))
+        return self.published()
+
     def with_bylines(self):
         """Prefetch ordered bylines with their authors (one query for any number)."""
         return self.prefetch_related(

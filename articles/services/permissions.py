@@ -79,6 +79,16 @@ def is_owner(user, article: Article) -> bool:
     return article.bylines.filter(author__user=user).exists()
 
 
+def can_view(user, article: Article) -> bool:
+    """The one view rule (docs/security.md): may `user` see this article as it is now?"""
+    return Article.objects.visible_to(user).filter(pk=article.pk).exists()
+
+
+def can_work_on(user, article: Article) -> bool:
+    """Preview, history, diff and share links (never public): editors and the article's owners."""
+    return user.has_perm("articles.change_article") and (is_editor(user) or is_owner(user, article))
+
+
 def can_edit(user, article: Article) -> bool:
     """Editors edit anything; writers their own drafts (including those sent back)."""
     if not user.has_perm("articles.change_article"):

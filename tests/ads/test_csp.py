@@ -29,13 +29,45 @@ class PageCspTests(TestCase):
         assert script_src(response) == "'self'"
         self.assertContains(response, '<script src="/static/ads/ads.js" defer></script>')
 
-    def test_script_creative_gets_its_hashes_and_origins_on_its_page_only(self):
+    def test_script_creative_never_widens_the_article_pages_policy(self):
+        """Issue 12, hole 4: the creative's hashes and origins live on its frame only."""
+        html = f'<script src="https://evil.example/t.js"></script><script>{INLINE}</script>'
+        placement = PlacementFactory(
+            slot=self.slot, creative=CreativeFactory(script=True, html=html)
+        )
+        page = self.client.get(self.article.get_absolute_url())
+        assert (
+            page["Content-Security-Policy"]
+            == self.client.get("/ads.txt")["Content-Security-Policy"]
+        )
+        assert script_src(page) == "'self'"
+        assert "evil.example" not in page["Content-Security-Policy"]
+        self.assertContains(page, f'src="/ads/creative/{placement.pk}/"')
+        self.assertNotContains(page, "srcdoc")
+
+    def test_script_creative_frame_carries_its_own_sandboxed_policy(self):
         html = f'<script src="https://cdn.adserver.example/t.js"></script><script>{INLINE}</script>'
-        PlacementFactory(slot=self.slot, creative=CreativeFactory(script=True, html=html))
-        response = self.client.get(self.article.get_absolute_url())
-        assert script_src(response) == f"'self' {sha256(INLINE)} https://cdn.adserver.example"
-        assert "unsafe-inline" not in script_src(response)
-        assert script_src(self.client.get("/ads.txt")) == "'self'"
+        placement = PlacementFactory(
+            slot=self.slot, creative=CreativeFactory(script=True, html=html)
+        )
+        frame = self.client.get(f"/ads/creative/{placement.pk}/")
+        assert frame.status_code == 200
+        self.assertContains(frame, html)
+        policy = frame["Content-Security-Policy"]
+        assert script_src(frame) == f"{sha256(INLINE)} https://cdn.adserver.example"
+        assert "default-src 'none'" in policy
+        assert "frame-ancestors 'self'" in policy
+        assert "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox" in policy
+        assert "allow-same-origin" not in policy
+        assert frame["X-Frame-Options"] == "SAMEORIGIN"
+
+    def test_creative_frame_serves_only_live_script_placements(self):
+        script = CreativeFactory(script=True)
+        ended = PlacementFactory(slot=self.slot, creative=script, is_active=False)
+        image = PlacementFactory(slot=self.slot)
+        for placement in (ended, image):
+            assert self.client.get(f"/ads/creative/{placement.pk}/").status_code == 404
+        assert self.client.post(f"/ads/creative/{image.pk}/").status_code == 405
 
     def test_network_units_switch_the_page_to_googles_strict_policy_with_a_nonce(self):
         PlacementFactory(slot=self.slot, creative=CreativeFactory(gam=True))

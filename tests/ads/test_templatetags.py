@@ -272,16 +272,16 @@ class CreativeMarkupTests(TestCase):
         assert f'href="/ads/click/{placement.pk}/" rel="sponsored noopener"' in html
         assert "<p>Hi there</p>" in html
 
-    def test_script_creative_only_inside_a_sandboxed_srcdoc_frame(self):
-        self.place(script=True)
+    def test_script_creative_only_inside_a_sandboxed_frame_from_its_own_url(self):
+        placement = self.place(script=True)
         html = render(ONE_SLOT)
         assert (
             '<iframe class="ad-frame" title="Advertisement" sandbox="allow-scripts '
-            'allow-popups allow-popups-to-escape-sandbox" srcdoc="&lt;script '
-            'src=&quot;https://ads.example/tag.js&quot;&gt;&lt;/script&gt;"' in html
+            'allow-popups allow-popups-to-escape-sandbox" '
+            f'src="/ads/creative/{placement.pk}/"' in html
         )
-        assert "allow-same-origin" not in html
-        assert "<script" not in html  # never inline in the page
+        assert "allow-same-origin" not in html and "srcdoc" not in html
+        assert "<script" not in html and "ads.example" not in html  # never inline in the page
 
     def test_gam_unit_carries_sizes_and_size_mapping_for_the_external_script(self):
         self.place(gam=True)

@@ -9,7 +9,7 @@ from articles.admin import FORGED_FIELD
 from articles.models import Article, AuditEntry, Revision
 from tests.articles.test_admin import article_form
 from tests.articles.test_services import SEO, db_state, ready_article
-from tests.factories import AuthorFactory, SectionFactory, UserFactory
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 
 S = Article.Status
 
@@ -70,18 +70,24 @@ class WriterEditsOwnDraftsTests(TestCase):
 
     def test_writer_cannot_save_others_work_or_their_own_submitted_work(self):
         self.client.force_login(self.writer)
-        for article in [self.others, self.in_review]:
+        # Another writer's draft does not exist for them (the one view rule, docs/security.md);
+        # their own submitted work is there but read-only.
+        for article, code in [(self.others, 302), (self.in_review, 403)]:
             with self.subTest(article=article.status):
                 state = db_state(article)
                 response = self.client.post(change_url(article), edit_form(article, headline="X"))
-                assert response.status_code == 403
+                assert response.status_code == code
                 assert db_state(article) == state
 
-    def test_writer_sees_others_work_read_only(self):
+    def test_writer_sees_others_published_work_read_only_and_not_their_drafts(self):
         self.client.force_login(self.writer)
-        response = self.client.get(change_url(self.others))
+        published = ArticleFactory(headline="Someone else's live story")
+        response = self.client.get(change_url(published))
         assert response.status_code == 200
         self.assertNotContains(response, 'name="headline"')
+        response = self.client.get(change_url(self.others))
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+        assert self.others.headline not in self.client.get("/admin/").content.decode()
 
     def test_new_article_is_a_draft_created_by_its_writer(self):
         self.client.force_login(self.writer)
@@ -304,17 +310,19 @@ class DashboardTests(TestCase):
         mine = AuthorFactory(user=writer)
         ready_article(draft=True, headline="My own draft", authors=[mine])
         ready_article(draft=True, headline="Someone else's draft")
-        ready_article(in_review=True, headline="Waiting story")
-        ready_article(scheduled=True, headline="Tomorrow story")
+        ready_article(in_review=True, headline="My waiting story", authors=[mine])
+        ready_article(in_review=True, headline="Someone else's waiting story")
+        ready_article(scheduled=True, headline="Someone else's tomorrow story")
         ready_article(headline="Live story")
         self.client.force_login(writer)
         response = self.client.get(reverse("admin:articles_article_dashboard"))
         context = response.context
         assert [a.headline for a in context["my_drafts"]] == ["My own draft"]
-        assert [a.headline for a in context["in_review"]] == ["Waiting story"]
-        assert [a.headline for a in context["scheduled"]] == ["Tomorrow story"]
+        # The one view rule (docs/security.md): other writers' unpublished work is not listed.
+        assert [a.headline for a in context["in_review"]] == ["My waiting story"]
+        assert [a.headline for a in context["scheduled"]] == []
         assert [a.headline for a in context["recent"]] == ["Live story"]
-        self.assertNotContains(response, "Someone else&#x27;s draft")
+        self.assertNotContains(response, "Someone else")
 
     def test_ad_managers_have_no_dashboard(self):
         self.client.force_login(UserFactory(username="ads", role="Ad manager"))

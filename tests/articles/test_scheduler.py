@@ -164,3 +164,55 @@ class SchedulerLoopTests(TestCase):
         assert sleeps == [5.0, 5.0]
         assert "Published 1, unpublished 0." in out.getvalue()
         assert Article.objects.published().count() == 1
+
+
+# A scheduler process that flips one article every 0.2 s, so the test can kill it half-way.
+SLOW_SCHEDULER = """
+import time, django
+django.setup()
+from articles.services import workflow
+apply = workflow._apply
+def slow(*args, **kwargs):
+    apply(*args, **kwargs)
+    time.sleep(0.2)
+workflow._apply = slow
+workflow.run_due()
+"""
+
+
+@skipUnless(
+    connection.vendor == "postgresql",
+    "Needs PostgreSQL: a second process shares the test database.",
+)
+class KilledSchedulerTests(TransactionTestCase):
+    def test_a_scheduler_killed_mid_run_then_restarted_flips_every_article_exactly_once(self):
+        import os
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        articles = [ready_article(due=True) for _ in range(20)]
+        db = connection.settings_dict
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1"}
+        process = subprocess.Popen([sys.executable, "-c", SLOW_SCHEDULER], env=env)  # noqa: S603
+        try:
+            deadline = time.monotonic() + 30
+            while Article.objects.filter(status=S.PUBLISHED).count() < 3:
+                assert time.monotonic() < deadline, "the scheduler never started flipping"
+                assert process.poll() is None
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=10)
+        flipped = Article.objects.filter(status=S.PUBLISHED).count()
+        assert 3 <= flipped < 20  # killed half-way
+        assert services.run_due()["published"] == 20 - flipped  # the restart does the rest
+        for article in articles:
+            assert Article.objects.get(pk=article.pk).status == S.PUBLISHED
+            assert article.audit_entries.count() == 1
+            assert article.revisions.count() == 1
+        assert services.run_due()["published"] == 0

@@ -50,10 +50,16 @@ class NothingNonPublicLeaksTests(TestCase):
         self.client.force_login(UserFactory(username="plainstaff"))
         assert self.client.get(self.hidden[0].get_absolute_url()).status_code == 404
 
-    def test_staff_with_change_permission_see_a_banner_and_never_cache(self):
+    def test_writers_get_404_for_unpublished_articles_they_do_not_own(self):
         user = UserFactory(username="changer")
         user.user_permissions.add(Permission.objects.get(codename="change_article"))
         self.client.force_login(user)
+        for article in self.hidden:
+            with self.subTest(status=article.status):
+                assert self.client.get(article.get_absolute_url()).status_code == 404
+
+    def test_editors_see_a_banner_and_never_cache(self):
+        self.client.force_login(UserFactory(username="editor", role="Editor"))
         for article in self.hidden:
             with self.subTest(status=article.status):
                 response = self.client.get(article.get_absolute_url())

@@ -1,0 +1,254 @@
+#!/usr/bin/env python
+"""Load and faults, run by hand: wrk against gunicorn while the database and Redis fail.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom_x .venv/bin/python scripts/loadfault.py
+
+What it does (everything on 127.0.0.1, everything stops by itself):
+1. migrates and seeds the database named in DATABASE_URL (PostgreSQL: its backends are what
+   gets terminated), starts its own redis-server on --redis-port and gunicorn on --port with
+   REDIS_URL pointing at that Redis;
+2. runs wrk for --seconds (default 60) at --connections (default 64) split over the home page
+   and one article page, while a probe fetches the home page every 100 ms;
+3. during the run terminates every backend of that database twice (pg_terminate_backend,
+   only this database's) and restarts its Redis once;
+4. prints wrk's requests, socket errors and non-2xx/3xx counts per page, what the probe saw
+   around each fault (status codes) and how long until it got a 200 again.
+
+The req/s figures depend on what else runs on the machine: compare error counts, not speed.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def wait_for(url, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback only)
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def probe(url, stop, log):
+    """Fetch `url` every 100 ms; log (time, status) with 0 for a connection failure."""
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (urllib.error.URLError, ConnectionError, OSError):
+            status = 0
+        log.append((started, status))
+        time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
+
+
+def terminate_backends(dsn, dbname):
+    with psycopg.connect(dsn.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [dbname],
+        ).fetchall()
+    return len(rows)
+
+
+def start_redis(port, workdir):
+    return subprocess.Popen(  # noqa: S603
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def parse_wrk(text):
+    def number(pattern):
+        match = re.search(pattern, text)
+        return int(match.group(1)) if match else 0
+
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
+    return {
+        "requests": number(r"(\d+) requests in"),
+        "non_2xx_3xx": number(r"Non-2xx or 3xx responses: (\d+)"),
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+        "req_per_s": (re.search(r"Requests/sec:\s+([\d.]+)", text) or [None, "?"])[1],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=18201)
+    parser.add_argument("--redis-port", type=int, default=18250)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    dsn = os.environ.get("DATABASE_URL", "")
+    if not dsn.startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database of your own.")
+    for tool in ("wrk", "redis-server"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed (apt-get install wrk redis-server).")
+    dbname = dsn.rsplit("/", 1)[1].split("?")[0]
+    workdir = tempfile.mkdtemp(prefix="loadfault-")
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "loadfault-" + "x" * 40),
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0",
+        "STATIC_ROOT": os.path.join(workdir, "static"),
+    }
+    manage = [PY, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    article = (
+        subprocess.run(  # noqa: S603
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from articles.models import Article;"
+                "print(Article.objects.published().first().get_absolute_url())",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    redis = start_redis(args.redis_port, workdir)
+    gunicorn = subprocess.Popen(  # noqa: S603
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "newsroom.wsgi",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    stop, log, events, wrks = threading.Event(), [], [], []
+    try:
+        wait_for(base + "/")
+        wait_for(base + article)
+        prober = threading.Thread(target=probe, args=(base + "/", stop, log), daemon=True)
+        prober.start()
+        half = max(1, args.connections // 2)
+        for url in (base + "/", base + article):
+            wrks.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        shutil.which("wrk"),
+                        "-t1",
+                        f"-c{half}",
+                        f"-d{args.seconds}s",
+                        "--timeout",
+                        "30s",
+                        url,
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        t0 = time.monotonic()
+        plan = [(0.25, "terminate"), (0.45, "redis"), (0.65, "terminate")]
+        for at, what in plan:
+            time.sleep(max(0.0, t0 + at * args.seconds - time.monotonic()))
+            when = time.monotonic()
+            if what == "terminate":
+                count = terminate_backends(dsn, dbname)
+                events.append((when, f"terminated {count} backends of {dbname}"))
+            else:
+                redis.send_signal(signal.SIGKILL)
+                redis.wait()
+                time.sleep(1)
+                redis = start_redis(args.redis_port, workdir)
+                events.append((when, "killed Redis, restarted it 1 s later"))
+        outputs = [w.communicate(timeout=args.seconds + 30)[0] for w in wrks]
+        stop.set()
+        prober.join(timeout=10)
+    finally:
+        stop.set()
+        for process in (*wrks, gunicorn, redis):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(
+        f"\n== wrk: {args.seconds} s, {args.connections} connections, "
+        f"{args.workers} gunicorn workers"
+    )
+    for name, text in zip(("home", "article"), outputs, strict=True):
+        figures = parse_wrk(text)
+        print(
+            f"{name:8} requests {figures['requests']:7}  non-2xx/3xx {figures['non_2xx_3xx']:5}"
+            f"  socket errors {figures['socket_errors']:4}  req/s {figures['req_per_s']}"
+        )
+    statuses = {}
+    for _, status in log:
+        statuses[status] = statuses.get(status, 0) + 1
+    print(f"\n== probe (home page every 100 ms): {len(log)} requests, by status {statuses}")
+    for when, what in events:
+        window = [(t, s) for t, s in log if when - 0.5 <= t <= when + 10]
+        bad = [(t, s) for t, s in window if s != 200]
+        after = [t for t, s in window if t > when and s == 200]
+        recovered = f"{after[0] - when:.2f} s" if after else "not within 10 s"
+        codes = sorted({s for _, s in bad})
+        print(
+            f"t={when - t0:5.1f}s {what}: non-200 seen {len(bad)} {codes}; "
+            f"first 200 after {recovered}"
+        )
+
+
+if __name__ == "__main__":
+    main()

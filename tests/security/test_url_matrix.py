@@ -1,0 +1,248 @@
+"""The role × URL matrix, generated from the URL resolver: every route, every role, a GET.
+
+`tests/security/urlmap.py` walks the resolver. Every admin model's standard URLs are checked
+against MODEL_ACCESS (the newsroom's roles, restated here on purpose: a change to
+`articles/roles.py` must change this table too); every other route needs a row in ROUTES. A
+route that has neither fails `test_every_url_has_a_row`: a new URL is never unchecked.
+State changes (POST) per role are in tests/articles/test_admin_matrix.py and test_csrf.py.
+"""
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.test import TestCase
+
+from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
+from articles import services
+from articles.models import AuditEntry, Author, Revision, Tag
+from tests.articles.test_services import ready_article
+from tests.factories import AdSlotFactory, CreativeFactory, PlacementFactory, UserFactory
+from tests.security.urlmap import INT_PLACEHOLDER, STR_PLACEHOLDER, url_patterns
+
+ROLES = ["anonymous", "writer", "editor", "ad_manager", "superuser"]
+LOGIN = "login"
+DENY = "deny"  # 403, or the admin's "does not exist" redirect for rows the user may not see
+W, E, A, SU = "writer", "editor", "ad_manager", "superuser"
+
+# Model → {role: actions} with v(iew) a(dd) c(hange) d(elete); superusers hold everything.
+MODEL_ACCESS = {
+    "articles.article": {W: "vac", E: "vacd", A: "v"},
+    "articles.auditentry": {E: "v"},
+    "articles.revision": {W: "v", E: "v"},
+    "articles.author": {W: "v", E: "vacd"},
+    "articles.section": {W: "v", E: "vacd", A: "v"},
+    "articles.tag": {W: "va", E: "vacd", A: "v"},
+    **{
+        f"ads.{model}": {A: "vacd"}
+        for model in (
+            "adslot",
+            "creative",
+            "placement",
+            "sponsorship",
+            "suppressionrule",
+            "adstxtrecord",
+            "adstxtvariable",
+        )
+    },
+    "auth.group": {},
+    "auth.user": {},
+    "axes.accessattempt": {},
+    "axes.accesslog": {},
+    "axes.accessfailurelog": {},
+}
+# What the admin refuses whatever the permissions: logs are never added by hand, the audit
+# log is never deleted, and the sample article was published (never deleted).
+NEVER = {
+    ("articles.auditentry", "a"),
+    ("articles.auditentry", "d"),
+    ("articles.revision", "a"),
+    ("articles.article", "d"),
+    ("axes.accessattempt", "a"),
+    ("axes.accesslog", "a"),
+    ("axes.accessfailurelog", "a"),
+}
+STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
+STAFF = (200, 200, 200)  # writer, editor, ad manager
+# Every other route: the response per role (ROLES order). Sample addresses are filled from
+# `sample_values`; "login" is a redirect to the admin login page.
+ROUTES = {
+    "admin:index": (LOGIN, *STAFF, 200),
+    "admin:login": (200, 302, 302, 302, 302),
+    "admin:logout": (302, 405, 405, 405, 405),  # a POST; anonymous go to the index
+    "admin:password_change": (LOGIN, *STAFF, 200),
+    "admin:password_change_done": (LOGIN, *STAFF, 200),
+    "admin:autocomplete": (LOGIN, 403, 403, 403, 403),  # no field given
+    "admin:jsi18n": (LOGIN, *STAFF, 200),
+    "admin:view_on_site": (LOGIN, 404, 404, 404, 404),  # no such content type
+    "admin:auth_user_password_change": (LOGIN, 403, 403, 403, 200),
+    "admin:app_list": (LOGIN, *STAFF, 200),
+    "django.contrib.admin.sites.AdminSite.catch_all_view": (LOGIN, 404, 404, 404, 404),
+    "django.views.generic.base.RedirectView": (LOGIN, 302, 302, 302, 302),
+    "admin:articles_article_dashboard": (LOGIN, 200, 200, 403, 200),
+    "admin:articles_article_transition": (LOGIN, 405, 405, 405, 405),
+    # The sample article is public: ad managers see it, but not its history (never public).
+    "admin:articles_article_revisions": (LOGIN, 200, 200, 403, 200),
+    "admin:articles_article_diff": (LOGIN, 200, 200, 403, 200),
+    "admin:articles_article_restore": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_preview": (LOGIN, 200, 200, 403, 200),
+    "admin:articles_article_share_preview": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_revoke_preview": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_take_over": (LOGIN, 405, 405, 405, 405),
+    "admin:ads_adslot_report_all": (LOGIN, 403, 403, 200, 200),
+    "admin:ads_adslot_report": (LOGIN, 403, 403, 200, 200),
+    "admin:ads_placement_report_all": (LOGIN, 403, 403, 200, 200),
+    "admin:ads_placement_report": (LOGIN, 403, 403, 200, 200),
+    "admin:ads_adstxtrecord_import": (LOGIN, 403, 403, 200, 200),
+    "ads:click": (302, 302, 302, 302, 302),
+    "ads:creative-frame": (200, 200, 200, 200, 200),
+    "ads:beacon": (405, 405, 405, 405, 405),
+    "ads-txt": (200, 200, 200, 200, 200),
+    "app-ads-txt": (200, 200, 200, 200, 200),
+    "articles:home": (200, 200, 200, 200, 200),
+    "articles:detail": (200, 200, 200, 200, 200),
+    "articles:shared-preview": (200, 200, 200, 200, 200),
+    "articles:tag": (200, 200, 200, 200, 200),
+    "articles:author": (200, 200, 200, 200, 200),
+    "articles:section": (200, 200, 200, 200, 200),
+}
+
+
+def model_url(name):
+    """("articles.article", "change") for "admin:articles_article_change", else None."""
+    for label in MODEL_ACCESS:
+        app, model = label.split(".")
+        prefix = f"admin:{app}_{model}_"
+        if name.startswith(prefix) and name.removeprefix(prefix) in STANDARD:
+            return label, name.removeprefix(prefix)
+    return None
+
+
+class UrlMatrixTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.users = {
+            W: UserFactory(username="writer", role="Writer"),
+            E: UserFactory(username="editor", role="Editor"),
+            A: UserFactory(username="admanager", role="Ad manager"),
+            SU: UserFactory(username="root", is_superuser=True),
+        }
+        writer = cls.users[W]
+        author = Author.objects.create(name="Matrix Writer", slug="matrix-writer", user=writer)
+        cls.article = ready_article(authors=[author], tags=["matrix"])
+        services.record_revision(article=cls.article, by=writer, reason="Created")
+        services.record_revision(article=cls.article, by=writer, reason="Edited")
+        draft = ready_article(draft=True, authors=[author])
+        services.submit_for_review(article=draft, by=writer)
+        cls.token = services.create_preview_token(article=draft, by=writer)
+        slot = AdSlotFactory(code="MATRIX")
+        cls.placement = PlacementFactory(slot=slot, creative=CreativeFactory(script=True))
+        Sponsorship.objects.create(article=cls.article, sponsor_name="Acme")
+        SuppressionRule.objects.create(slot=slot, section=cls.article.section)
+        AdsTxtRecord.objects.create(
+            domain="google.com", account_id="pub-1", relationship="DIRECT", position=1
+        )
+        AdsTxtVariable.objects.create(name="CONTACT", value="ads@example.com")
+        attempt = {"username": "x", "ip_address": "192.0.2.1", "user_agent": "t", "path_info": "/"}
+        AccessAttempt.objects.create(**attempt, failures_since_start=1)
+        AccessLog.objects.create(**attempt)
+        AccessFailureLog.objects.create(**attempt)
+        cls.objects = {
+            "articles.article": cls.article.pk,
+            "articles.auditentry": AuditEntry.objects.first().pk,
+            "articles.revision": Revision.objects.first().pk,
+            "articles.author": author.pk,
+            "articles.section": cls.article.section_id,
+            "articles.tag": Tag.objects.get(name="matrix").pk,
+            "ads.adslot": slot.pk,
+            "ads.creative": cls.placement.creative_id,
+            "ads.placement": cls.placement.pk,
+            "ads.sponsorship": Sponsorship.objects.get().pk,
+            "ads.suppressionrule": SuppressionRule.objects.get().pk,
+            "ads.adstxtrecord": AdsTxtRecord.objects.get().pk,
+            "ads.adstxtvariable": AdsTxtVariable.objects.get().pk,
+            "auth.group": Group.objects.first().pk,
+            "auth.user": writer.pk,
+            "axes.accessattempt": AccessAttempt.objects.get().pk,
+            "axes.accesslog": AccessLog.objects.get().pk,
+            "axes.accessfailurelog": AccessFailureLog.objects.get().pk,
+        }
+
+    def address(self, pattern):
+        """The sample address filled with real objects (or values that match nothing)."""
+        url = pattern.sample
+        label = (model_url(pattern.name) or (None,))[0]
+        special = {
+            "articles:detail": self.article.get_absolute_url(),
+            "articles:shared-preview": f"/preview/{self.token}/",
+            "articles:tag": "/tags/matrix/",
+            "articles:author": "/authors/matrix-writer/",
+            "articles:section": f"/sections/{self.article.section.slug}/",
+            "admin:articles_article_diff": (
+                f"/admin/articles/article/{self.article.pk}/revisions/diff/?a=1&b=2"
+            ),
+            "admin:auth_user_password_change": f"/admin/auth/user/{self.users[W].pk}/password/",
+            "admin:view_on_site": "/admin/r/999999/1/",
+            "ads:click": f"/ads/click/{self.placement.pk}/",
+            "ads:creative-frame": f"/ads/creative/{self.placement.pk}/",
+            "admin:ads_adslot_report": f"/admin/ads/adslot/{self.placement.slot_id}/report/",
+            "admin:ads_placement_report": f"/admin/ads/placement/{self.placement.pk}/report/",
+        }
+        if pattern.name in special:
+            return special[pattern.name]
+        pk = str(self.objects.get(label, self.article.pk))
+        if pattern.name == "django.views.generic.base.RedirectView":
+            pk = str(self.article.pk)
+            return f"/admin/articles/article/{pk}/"
+        if pattern.name == "admin:articles_article_transition":
+            return url.replace(INT_PLACEHOLDER, pk).replace(STR_PLACEHOLDER, "submit")
+        return url.replace(INT_PLACEHOLDER, pk).replace(STR_PLACEHOLDER, pk)
+
+    def expected(self, pattern):
+        found = model_url(pattern.name)
+        if found is None:
+            return ROUTES[pattern.name]
+        label, action = found
+        need = STANDARD[action]
+        codes = []
+        for role in ROLES:
+            if role == "anonymous":
+                codes.append(LOGIN)
+                continue
+            held = "vacd" if role == SU else MODEL_ACCESS[label].get(role, "")
+            allowed = (need in held or (need == "v" and "c" in held)) and (label, need) not in NEVER
+            codes.append(200 if allowed else DENY)
+        return tuple(codes)
+
+    def test_every_url_has_a_row(self):
+        unknown = {
+            p.name for p in url_patterns() if model_url(p.name) is None and p.name not in ROUTES
+        }
+        assert not unknown, f"URLs without a row in ROUTES: {sorted(unknown)}"
+        registered = {m._meta.label_lower for m in admin.site._registry}
+        assert registered == set(MODEL_ACCESS), registered ^ set(MODEL_ACCESS)
+
+    def test_every_role_gets_what_the_matrix_says_on_every_url(self):
+        failures = []
+        rows, seen = [], set()
+        for pattern in url_patterns():
+            url = self.address(pattern)
+            if url not in seen:
+                seen.add(url)
+                rows.append((pattern, url, self.expected(pattern)))
+        for index, role in enumerate(ROLES):
+            self.client.logout()
+            if role != "anonymous":
+                self.client.force_login(self.users[role])
+            for pattern, url, codes in rows:
+                code = codes[index]
+                response = self.client.get(url)
+                got = response.status_code
+                if code == LOGIN:
+                    ok = got == 302 and response["Location"].startswith("/admin/login/")
+                elif code == DENY:
+                    ok = got == 403 or (got == 302 and response["Location"] == "/admin/")
+                else:
+                    ok = got == code
+                if not ok:
+                    failures.append((pattern.name, url, role, code, got))
+        assert failures == [], "\n".join(map(str, failures))
