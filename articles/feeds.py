@@ -220,8 +220,15 @@ class ArticleFeed(NewsFeed):
     def item_categories(self, item):
         return [xml_text(tag.name) for tag in item.ordered_tags]
 
+    def item_image(self, item):
+        """The lead image with its size in bytes, read once per item (a storage stat)."""
+        cache = self.__dict__.setdefault("_images", {})
+        if item.pk not in cache:
+            cache[item.pk] = seo.lead_image_meta(item, with_size=True)
+        return cache[item.pk]
+
     def item_enclosures(self, item):
-        image = seo.lead_image_meta(item, with_size=True)
+        image = self.item_image(item)
         if not image:
             return []
         return [Enclosure(image["url"], str(image["size"]), image["type"])]
@@ -240,7 +247,7 @@ class ArticleFeed(NewsFeed):
                 if self.publication.feeds_full_content
                 else None
             ),
-            "image": seo.lead_image_meta(item, with_size=True),
+            "image": self.item_image(item),
         }
 
 
