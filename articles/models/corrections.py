@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from articles.models.articles import Article
@@ -69,7 +68,3 @@ class Correction(models.Model):
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#correction-{self.pk}"
-
-    @property
-    def corrections_page_url(self):
-        return reverse("articles:corrections")

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
 from articles import cache
-from articles.models import AuditEntry, OldTagSlug, Tag, TaggedArticle
+from articles.models import Article, AuditEntry, OldTagSlug, Tag, TaggedArticle
 
 TAGS_EDITORS_ONLY = "Only editors can rename, merge or prune tags."
 MERGE_INTO_ITSELF = "A tag cannot be merged into itself: choose a target that is not selected."
@@ -125,19 +125,15 @@ def merge_tags(*, sources, into: Tag, by) -> int:
                 note=note,
                 user=by,
             )
-            for article_id, status in _statuses(moved)
+            for article_id, status in Article.objects.filter(pk__in=moved).values_list(
+                "pk", "status"
+            )
         )
         # The old tags' pages and feeds, and every article now showing the surviving tag.
         purged = cache.keys_for_tag(into).union(*(cache.keys_for_tag(tag) for tag in found))
         Tag.objects.filter(pk__in=[t.pk for t in found]).delete()
         cache.purge_on_commit(purged)
     return len(moved)
-
-
-def _statuses(article_ids):
-    from articles.models import Article
-
-    return Article.objects.filter(pk__in=article_ids).values_list("pk", "status")
 
 
 def prunable(queryset):

@@ -45,12 +45,14 @@ def test_reader_goes_from_home_to_the_seed_article_a_tag_and_an_author(seeded, p
 
     slots = page.locator("[data-ad-slot]")
     expect(slots).to_have_count(2)
-    for slot, code in zip(slots.all(), ["YYYYYYYYYY", "ZZZZZZZZZZ"], strict=True):
+    names = ["Advertisement: After article body", "Advertisement: Article bottom"]
+    for slot, code, name in zip(slots.all(), ["YYYYYYYYYY", "ZZZZZZZZZZ"], names, strict=True):
         expect(slot).to_be_visible()
-        expect(slot).to_have_accessible_name("Advertisement")
+        # Two complementary landmarks never share a name (axe: landmark-unique).
+        expect(slot).to_have_accessible_name(name)
         expect(slot.locator(".ad-slot__label")).to_have_text("Advertisement")
         expect(slot.get_by_text(f"Fake Ad Placeholder (Ad slot: {code})")).to_be_visible()
-    assert_in_order(page.locator("article").text_content(), SEED_ORDER)
+    assert_in_order(page.locator("article.article").text_content(), SEED_ORDER)
 
     page.get_by_role("region", name="Tags").get_by_role("link", name=tag, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(tag)
