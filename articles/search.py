@@ -170,9 +170,9 @@ def _postgresql_search(articles, query):
         function="regexp_replace",
         output_field=TextField(),
     )
-    # Stage one: the newest matches, found through the GIN index without reading a vector
-    # (a plain word needs no recheck) and cut at CANDIDATES by publication time. Stage two
-    # ranks only those, so both the count and the ranked page cost at most CANDIDATES rows.
+    # Stage one: the newest CANDIDATES matches (a top-N sort on publication time, no rank).
+    # Stage two ranks only those, so the count and the ranked page cover at most CANDIDATES
+    # rows (docs/architecture.md, "Bounded candidates").
     candidates = (
         articles.filter(search_vector=text_query)
         .order_by("-published_at", "-pk")
