@@ -213,6 +213,13 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_pub_idx"
             ),
+            # Newest first over the rows published() can return: search's first stage walks it
+            # and stops after its candidates (a two-value status IN breaks the order above).
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="article_public_pub_idx",
+                condition=Q(status__in=[ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -368,6 +368,14 @@ class BoundedCandidatesTests(TestCase):
     def test_the_live_cap_is_fifty_pages(self):
         assert search.CANDIDATES == 50 * search.PAGE_SIZE
 
+    def test_the_newest_matches_can_walk_the_public_index(self):
+        # At 100,000 articles the planner takes this walk for broad words by itself
+        # (scripts/bench_search.py); here other plans are switched off to show it exists.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        plan = search.search("tundra").explain()
+        assert "Index Scan using article_public_pub_idx" in plan
+
     def test_a_capped_page_keeps_the_query_count(self):
         self.get()  # warm up
         with self.assertNumQueries(QUERIES_PER_PAGE):
