@@ -44,6 +44,9 @@ CONFIG = "english"  # must match the configuration in the migration's trigger fu
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 PAGE_SIZE = 20
+# Ranking and counting stop at the newest CANDIDATES matches (50 pages): a broad word would
+# otherwise make every results page rank and count a third of the archive.
+CANDIDATES = 1_000
 QUERY_TOO_LONG = f"Search for at most {MAX_QUERY_LENGTH} characters."
 DATES_REVERSED = "The start date must be on or before the end date."
 NO_WORDS = "Type a word to search for."
@@ -167,8 +170,16 @@ def _postgresql_search(articles, query):
         function="regexp_replace",
         output_field=TextField(),
     )
-    return (
+    # Stage one: the newest CANDIDATES matches (a top-N sort on publication time, no rank).
+    # Stage two ranks only those, so the count and the ranked page cover at most CANDIDATES
+    # rows (docs/architecture.md, "Bounded candidates").
+    candidates = (
         articles.filter(search_vector=text_query)
+        .order_by("-published_at", "-pk")
+        .values("pk")[:CANDIDATES]
+    )
+    return (
+        articles.filter(pk__in=candidates)
         .annotate(
             rank=SearchRank(F("search_vector"), text_query),
             # Only evaluated for the rows of the page (PostgreSQL defers costly output columns
@@ -360,8 +371,18 @@ class SearchPage:
     message: str = ""
 
     @property
+    def capped(self):
+        """More matches than CANDIDATES: only the newest were ranked and paged."""
+        return self.page is not None and is_capped(self.page)
+
+    @property
     def status(self):
         return 400 if self.form.errors else 200
+
+
+def is_capped(page) -> bool:
+    """Whether a results page stands for more matches than were ranked (PostgreSQL)."""
+    return uses_postgresql() and page.paginator.count >= CANDIDATES
 
 
 def run(params, page_number) -> SearchPage:

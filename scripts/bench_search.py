@@ -54,7 +54,7 @@ QUERIES = [
     "the",  # only a stop word
     "football final injury coach league",
 ]
-EXPLAINED = "climate energy"
+EXPLAINED = ("climate energy", "election")  # a specific query and a broad one
 
 
 def vocabulary(rng, size=20_000):
@@ -142,10 +142,10 @@ def percentile(samples, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def explain():
+def explain(query):
     from articles import search
 
-    queryset = search.search(EXPLAINED)[: search.PAGE_SIZE]
+    queryset = search.search(query)[: search.PAGE_SIZE]
     return queryset.explain(analyze=True)
 
 
@@ -221,8 +221,10 @@ def main():
                     count = result.page.paginator.count if result.page is not None else 0
                     one.append((time.perf_counter() - started) * 1000)
                 suggestion = f", did you mean {result.suggestion!r}" if result.suggestion else ""
-                print(f"    {query!r:40} {count:>7,} found  {min(one):7.1f} ms{suggestion}")
-        print(f"\nEXPLAIN ANALYZE of the results page for {EXPLAINED!r}:\n{explain()}")
+                found = f"{count:,}{'+' if result.capped else ''}"
+                print(f"    {query!r:40} {found:>7} found  {min(one):7.1f} ms{suggestion}")
+        for query in EXPLAINED:
+            print(f"\nEXPLAIN ANALYZE of the results page for {query!r}:\n{explain(query)}")
     finally:
         if options.keepdb:
             connection.close()

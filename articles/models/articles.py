@@ -269,7 +269,8 @@ class Article(models.Model):
                 fields=["section", "status", "-published_at"], name="article_section_pub_idx"
             ),
             # The listing order of what readers may see: PostgreSQL walks it instead of
-            # sorting every live article (home page, deep pages).
+            # sorting every live article (home page, deep pages), and search's first stage walks it
+            # and stops after its candidates.
             models.Index(
                 F("published_at").desc(),
                 F("id").desc(),

@@ -1,6 +1,7 @@
 """Reader search (articles/search.py): ranking, highlighting, filters, suggestions, safety."""
 
 import unittest
+import unittest.mock
 from datetime import timedelta
 
 from django.db import connection
@@ -312,6 +313,73 @@ class RankingTests(TestCase):
             "Harbour reopens",
             "Boats are back",
         ]
+
+
+@postgresql_only
+class BoundedCandidatesTests(TestCase):
+    """Broad queries rank and count only the newest CANDIDATES matches (3 here, 1,000 live)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        # The oldest match is the best one (headline); the four newer ones mention it in the body.
+        cls.best_but_oldest = ArticleFactory(headline="Tundra thaw", published_at=ago(days=30))
+        cls.newer = [
+            ArticleFactory(
+                headline=f"Report {number}",
+                body="<p>The tundra again.</p>",
+                published_at=ago(days=number + 1),
+            )
+            for number in range(4)
+        ]
+
+    def get(self, **params):
+        with unittest.mock.patch.object(search, "CANDIDATES", 3):
+            return self.client.get(URL, {"q": "tundra", **params})
+
+    def test_only_the_newest_matches_are_ranked_and_counted(self):
+        response = self.get()
+        assert response.status_code == 200
+        assert headlines(response) == ["Report 0", "Report 1", "Report 2"]
+        assert response.context["search"].page.paginator.count == 3
+        self.assertContains(response, "3 or more results for")
+        self.assertContains(response, "Showing the best of the 3 newest.")
+
+    def test_ranking_holds_inside_the_candidates(self):
+        with unittest.mock.patch.object(search, "CANDIDATES", 10):
+            response = self.client.get(URL, {"q": "tundra"})
+        assert headlines(response)[0] == "Tundra thaw"
+        assert response.context["search"].page.paginator.count == 5
+        self.assertContains(response, "5 results for")
+        self.assertNotContains(response, "or more results")
+
+    def test_a_filter_reaches_older_matches(self):
+        response = self.get(date_to=ago(days=20).date().isoformat())
+        assert headlines(response) == ["Tundra thaw"]
+        self.assertNotContains(response, "or more results")
+
+    def test_page_numbers_stop_at_the_cap(self):
+        with unittest.mock.patch.object(search, "PAGE_SIZE", 2):
+            response = self.get(page=99)
+        assert response.status_code == 200
+        page = response.context["search"].page
+        assert (page.number, page.paginator.num_pages) == (2, 2)
+        assert headlines(response) == ["Report 2"]
+
+    def test_the_live_cap_is_fifty_pages(self):
+        assert search.CANDIDATES == 50 * search.PAGE_SIZE
+
+    def test_the_newest_matches_can_walk_the_public_index(self):
+        # At 100,000 articles the planner takes this walk for broad words by itself
+        # (scripts/bench_search.py); here other plans are switched off to show it exists.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        plan = search.search("tundra").explain()
+        assert "Index Scan using article_live_order_idx" in plan
+
+    def test_a_capped_page_keeps_the_query_count(self):
+        self.get()  # warm up
+        with self.assertNumQueries(QUERIES_PER_PAGE):
+            self.get()
 
 
 @postgresql_only
