@@ -245,7 +245,9 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
 
     def conflict_response(self, request, current):
         base_revision = (
-            current.revisions.filter(data__version=_int(request.POST.get("loaded_version")))
+            current.revisions.filter(
+                is_autosave=False, data__version=_int(request.POST.get("loaded_version"))
+            )
             .order_by("-number")
             .first()
         )
@@ -282,7 +284,7 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
             and key not in {"loaded_version", "csrfmiddlewaretoken", "_conflict_fields"}
             and not key.startswith(("_resolve_", "_yours_", "_theirs_"))
         ]
-        last_edit = current.revisions.order_by("-number").first()
+        last_edit = current.revisions.filter(is_autosave=False).order_by("-number").first()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
