@@ -1,4 +1,7 @@
-"""Stories: the article admin with its workflow buttons, history, previews and dashboard."""
+"""Stories: the article admin with its workflow buttons, history, previews and dashboard.
+
+The conflict page lives in `conflicts.py`, the change form's JSON endpoints in `desk.py`.
+"""
 
 from datetime import timedelta
 
@@ -20,11 +23,10 @@ from articles import search as article_search
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
 from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
-from articles.admin.conflicts import body_text, word_diff
+from articles.admin.conflicts import ConflictMixin
 from articles.admin.desk import DeskViewsMixin
 from articles.admin.forms import (
     ARTICLE_FORM_CSP,
-    CONFLICT_FIELDS,
     FORGED_FIELD,
     FORGED_KEYS,
     STALE_FORM,
@@ -36,7 +38,6 @@ from articles.models import (
     AuditEntry,
     PreviewToken,
     Revision,
-    Section,
     TaskFailure,
 )
 from articles.sanitizer import clean_html
@@ -44,7 +45,7 @@ from articles.views import render_preview
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
+class ArticleAdmin(ConflictMixin, DeskViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -238,69 +239,6 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
             "preview_tokens": [t for t in article.preview_tokens.all() if t.is_active],
             "sent_back": sent_back if article.status == Article.Status.DRAFT else None,
         }
-
-    def resolve_conflict(self, post):
-        """Apply the per-field choices from the conflict page to the resubmitted form data."""
-        data = post.copy()
-        for field in post.get("_conflict_fields", "").split(","):
-            if field not in CONFLICT_FIELDS:
-                continue
-            choice = post.get(f"_resolve_{field}", "yours")
-            value = post.get(f"_theirs_{field}" if choice == "theirs" else f"_yours_{field}", "")
-            data[field] = value
-        return data
-
-    def conflict_response(self, request, current):
-        base_revision = (
-            current.revisions.filter(data__version=_int(request.POST.get("loaded_version")))
-            .order_by("-number")
-            .first()
-        )
-        base = base_revision.data if base_revision else {}
-        rows = []
-        for field in CONFLICT_FIELDS:
-            theirs = str(current.section_id if field == "section" else getattr(current, field))
-            yours = request.POST.get(field, "")
-            compare = clean_html(yours) if field == "body" else yours
-            if compare == theirs:
-                continue
-            mine_changed = base.get(field) is None or str(base.get(field)) != compare
-            theirs_changed = base.get(field) is None or str(base.get(field)) != theirs
-            theirs_html, yours_html = word_diff(*_readable(field, theirs, yours))
-            rows.append(
-                {
-                    "field": field,
-                    "label": Article._meta.get_field(field).verbose_name,
-                    "theirs": theirs,
-                    "yours": yours,
-                    "theirs_html": theirs_html,
-                    "yours_html": yours_html,
-                    "editable": field not in ("body", "section"),
-                    "default": "theirs" if theirs_changed and not mine_changed else "yours",
-                    "both": mine_changed and theirs_changed,
-                }
-            )
-        conflicting = {row["field"] for row in rows}
-        hidden = [
-            (key, value)
-            for key, values in request.POST.lists()
-            for value in values
-            if key not in conflicting
-            and key not in {"loaded_version", "csrfmiddlewaretoken", "_conflict_fields"}
-            and not key.startswith(("_resolve_", "_yours_", "_theirs_"))
-        ]
-        last_edit = current.revisions.order_by("-number").first()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "article": current,
-            "rows": rows,
-            "hidden": hidden,
-            "conflict_fields": ",".join(row["field"] for row in rows),
-            "last_edit": last_edit,
-            "title": "Someone else saved this article",
-        }
-        return TemplateResponse(request, "articles/conflict.html", context, status=409)
 
     # --- extra admin pages -------------------------------------------------------------------
 
@@ -504,18 +442,6 @@ class ArticleAdmin(DeskViewsMixin, admin.ModelAdmin):
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
-
-
-def _readable(field, theirs, yours):
-    """Both sides of a conflicting field as an editor reads them (never raw HTML)."""
-    if field == "body":
-        return body_text(theirs), body_text(clean_html(yours))
-    if field == "section":
-        names = dict(
-            Section.objects.filter(pk__in=[_int(theirs), _int(yours)]).values_list("pk", "name")
-        )
-        return names.get(_int(theirs), theirs), names.get(_int(yours), yours)
-    return theirs, yours
 
 
 def _int(value):

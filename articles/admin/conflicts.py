@@ -1,11 +1,21 @@
-"""The conflict page's comparisons: word-level differences, the body read as text."""
+"""The conflict page ("Someone else saved this article") and its comparisons.
+
+A save from a stale version raises `services.EditConflict`; `ConflictMixin` (mixed into
+ArticleAdmin) answers it with the page, 409, showing both versions of each field that differs
+(word-level diff, the body read as text), and applies the choices when the form comes back.
+"""
 
 import difflib
 import html
 import re
 
+from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
+
+from articles.admin.forms import CONFLICT_FIELDS
+from articles.models import Article, Section
+from articles.sanitizer import clean_html
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre|figure|figcaption)>|<br\s*/?>", re.I)
 _WORDS = re.compile(r"\s+|[^\s]+")
@@ -38,3 +48,91 @@ def word_diff(theirs: str, yours: str) -> tuple[str, str]:
         format_html_join("", "{}", ((part,) for part in left)) or mark_safe(""),  # noqa: S308
         format_html_join("", "{}", ((part,) for part in right)) or mark_safe(""),  # noqa: S308
     )
+
+
+class ConflictMixin:
+    """Mixed into ArticleAdmin: the conflict page and the choices made on it."""
+
+    def resolve_conflict(self, post):
+        """Apply the per-field choices from the conflict page to the resubmitted form data."""
+        data = post.copy()
+        for field in post.get("_conflict_fields", "").split(","):
+            if field not in CONFLICT_FIELDS:
+                continue
+            choice = post.get(f"_resolve_{field}", "yours")
+            value = post.get(f"_theirs_{field}" if choice == "theirs" else f"_yours_{field}", "")
+            data[field] = value
+        return data
+
+    def conflict_response(self, request, current):
+        base_revision = (
+            current.revisions.filter(
+                is_autosave=False, data__version=_int(request.POST.get("loaded_version"))
+            )
+            .order_by("-number")
+            .first()
+        )
+        base = base_revision.data if base_revision else {}
+        rows = []
+        for field in CONFLICT_FIELDS:
+            theirs = str(current.section_id if field == "section" else getattr(current, field))
+            yours = request.POST.get(field, "")
+            compare = clean_html(yours) if field == "body" else yours
+            if compare == theirs:
+                continue
+            mine_changed = base.get(field) is None or str(base.get(field)) != compare
+            theirs_changed = base.get(field) is None or str(base.get(field)) != theirs
+            theirs_html, yours_html = word_diff(*_readable(field, theirs, yours))
+            rows.append(
+                {
+                    "field": field,
+                    "label": Article._meta.get_field(field).verbose_name,
+                    "theirs": theirs,
+                    "yours": yours,
+                    "theirs_html": theirs_html,
+                    "yours_html": yours_html,
+                    "editable": field not in ("body", "section"),
+                    "default": "theirs" if theirs_changed and not mine_changed else "yours",
+                    "both": mine_changed and theirs_changed,
+                }
+            )
+        conflicting = {row["field"] for row in rows}
+        hidden = [
+            (key, value)
+            for key, values in request.POST.lists()
+            for value in values
+            if key not in conflicting
+            and key not in {"loaded_version", "csrfmiddlewaretoken", "_conflict_fields"}
+            and not key.startswith(("_resolve_", "_yours_", "_theirs_"))
+        ]
+        last_edit = current.revisions.filter(is_autosave=False).order_by("-number").first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": current,
+            "rows": rows,
+            "hidden": hidden,
+            "conflict_fields": ",".join(row["field"] for row in rows),
+            "last_edit": last_edit,
+            "title": "Someone else saved this article",
+        }
+        return TemplateResponse(request, "articles/conflict.html", context, status=409)
+
+
+def _readable(field, theirs, yours):
+    """Both sides of a conflicting field as an editor reads them (never raw HTML)."""
+    if field == "body":
+        return body_text(theirs), body_text(clean_html(yours))
+    if field == "section":
+        names = dict(
+            Section.objects.filter(pk__in=[_int(theirs), _int(yours)]).values_list("pk", "name")
+        )
+        return names.get(_int(theirs), theirs), names.get(_int(yours), yours)
+    return theirs, yours
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

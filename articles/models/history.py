@@ -8,7 +8,11 @@ from articles.models.articles import Article
 
 
 class Revision(models.Model):
-    """A snapshot of an article's editorial fields after a save or a transition. Append-only."""
+    """A snapshot of an article's editorial fields after a save or a transition. Append-only,
+
+    except for autosaves: each author has at most one autosave revision per draft, replaced by
+    their next autosave and dropped when they save (the save writes a real revision).
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
@@ -18,11 +22,20 @@ class Revision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    is_autosave = models.BooleanField(
+        default=False,
+        help_text="What the author had typed but not saved yet: the article itself is unchanged.",
+    )
 
     class Meta:
         ordering = ["article", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
+            models.UniqueConstraint(
+                fields=["article", "created_by"],
+                condition=models.Q(is_autosave=True),
+                name="revision_one_autosave_per_author",
+            ),
         ]
 
     def __str__(self):

@@ -84,7 +84,7 @@ def snapshot(article: Article) -> dict:
 
 
 def record_revision(*, article: Article, by, reason: str) -> Revision:
-    """Store a new revision of the article as it is in the database now."""
+    """Store a new revision of the article as it is in the database now (after any autosave)."""
     last = article.revisions.order_by("-number").values_list("number", flat=True).first() or 0
     return Revision.objects.create(
         article=article, number=last + 1, data=snapshot(article), reason=reason, created_by=by
@@ -174,7 +174,10 @@ def _membership_keys(data: dict | None) -> set[str]:
 
 
 def restore_revision(*, revision: Revision, by) -> Article:
-    """Put an old revision's content back as a new draft revision (never publishes)."""
+    """Put an old revision's content back as a new draft revision (never publishes).
+
+    An autosave revision restored this way becomes a real one, so it is no longer kept apart.
+    """
     if not is_editor(by):
         raise PermissionDenied(EDITORS_ONLY)
     with transaction.atomic():
@@ -207,6 +210,8 @@ def restore_revision(*, revision: Revision, by) -> Article:
         for position, author_id in enumerate(a for a in authors if a in existing):
             Byline.objects.create(article=article, author_id=author_id, position=position)
         article.tags.set(data["tags"])
+        if revision.is_autosave:
+            revision.delete()
         record_edit(
             article=article, by=by, old_slug=old_slug, reason=f"Restored from #{revision.number}"
         )

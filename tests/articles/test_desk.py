@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.admin.conflicts import body_text, word_diff
-from articles.models import Article, Autosave, EditLock, Tag
+from articles.models import Article, Autosave, EditLock, Revision, Tag
 from tests.articles.test_admin_workflow import change_url, edit_form
 from tests.articles.test_services import ready_article
 from tests.factories import AuthorFactory, UserFactory
@@ -145,28 +145,97 @@ class AutosaveTests(TestCase):
         url = reverse("admin:articles_article_autosave", args=[article.pk])
         return self.client.post(url, edit_form(article, **overrides))
 
-    def test_autosave_keeps_a_private_copy_and_never_touches_the_article(self):
+    def autosaves(self, article):
+        return Revision.objects.filter(article=article, is_autosave=True)
+
+    def test_draft_autosave_is_one_rolling_revision_and_never_touches_the_article(self):
+        services.record_revision(article=self.draft, by=self.editor, reason="Edited")
         self.client.force_login(self.writer)
         before = Article.objects.filter(pk=self.draft.pk).values().get()
-        revisions = self.draft.revisions.count()
+        saved = list(self.draft.revisions.values_list("pk", "number", "data"))
+        assert self.autosave(self.draft, headline="Half-typed").status_code == 200
         response = self.autosave(
             self.draft, headline="Half-typed headline", body="<p>x</p><script>"
         )
         assert response.status_code == 200 and "Autosaved" in response.json()["message"]
+        # Status, version, updated_at and every other column: exactly as before.
         assert Article.objects.filter(pk=self.draft.pk).values().get() == before
-        assert self.draft.revisions.count() == revisions
-        copy = Autosave.objects.get(article=self.draft, user=self.writer)
-        assert copy.data["headline"] == "Half-typed headline"
-        assert "<script" not in copy.data["body"]
-        assert copy.loaded_version == self.draft.version
+        autosave = self.autosaves(self.draft).get()  # one, replaced in place
+        assert autosave.created_by == self.writer and autosave.reason == "Autosave"
+        assert autosave.data["headline"] == "Half-typed headline"
+        assert "<script" not in autosave.data["body"]
+        assert autosave.data["status"] == "draft"
+        assert autosave.data["version"] == before["version"]
+        assert autosave.number == max((number for _, number, _ in saved), default=0) + 1
+        assert (
+            list(self.draft.revisions.filter(is_autosave=False).values_list("pk", "number", "data"))
+            == saved
+        )
+        assert not Autosave.objects.exists()  # a draft keeps no second, private copy
+        reader = self.client_class()
+        assert reader.get(self.draft.get_absolute_url()).status_code == 404
+
+    def test_history_shows_the_autosave_and_an_editor_restores_it(self):
+        self.client.force_login(self.writer)
+        self.autosave(self.draft, headline="Typed but never saved")
+        number = self.autosaves(self.draft).get().number
+        self.client.force_login(self.editor)
+        history = self.client.get(reverse("admin:articles_article_revisions", args=[self.draft.pk]))
+        self.assertContains(history, "<strong>Autosave</strong> (typed, not saved yet)")
+        restore = reverse("admin:articles_article_restore", args=[self.draft.pk, number])
+        self.assertContains(history, f'action="{restore}"')
+        version = self.draft.version
+        assert self.client.post(restore).status_code == 302
+        self.draft.refresh_from_db()
+        assert self.draft.headline == "Typed but never saved"
+        assert self.draft.status == Article.Status.DRAFT and self.draft.version == version + 1
+        assert not self.autosaves(self.draft).exists()
+        assert self.draft.revisions.first().reason == f"Restored from #{number}"
+
+    def test_writer_restores_the_draft_autosave_in_the_form_and_saves_without_conflict(self):
+        self.client.force_login(self.writer)
+        self.autosave(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
+        self.assertContains(self.client.get(change_url(self.draft)), "Restore unsaved changes?")
+        restored = self.client.get(change_url(self.draft) + "?restore=1")
+        self.assertContains(restored, 'value="Back from the autosave"')
+        self.assertContains(restored, "alpha, beta")
+        version = self.draft.version
+        form = edit_form(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
+        assert self.client.post(change_url(self.draft), form).status_code == 302
+        self.draft.refresh_from_db()
+        assert self.draft.headline == "Back from the autosave"
+        assert self.draft.version == version + 1
+        assert not self.autosaves(self.draft).exists()
+        assert not self.draft.revisions.filter(reason="Autosave").exists()
+
+    def test_an_autosave_is_not_the_base_or_the_last_edit_of_a_conflict(self):
+        services.record_revision(article=self.draft, by=self.writer, reason="Edited")
+        self.client.force_login(self.writer)
+        stale = edit_form(self.draft, standfirst="My standfirst")
+        self.autosave(self.draft, headline="Writer's unsaved headline")
+        self.client.force_login(self.editor)
+        mine = edit_form(self.draft, headline="Editor's headline")
+        assert self.client.post(change_url(self.draft), mine).status_code == 302
+        self.client.force_login(self.writer)
+        response = self.client.post(change_url(self.draft), stale)
+        self.assertContains(response, "after you opened it (ed,", status_code=409)
+        # Only the editor changed the headline since the writer's version: theirs by default.
+        self.assertContains(
+            response, 'name="_resolve_headline" value="theirs" checked', status_code=409
+        )
 
     def test_live_article_autosave_is_invisible_to_readers_and_offered_back(self):
         self.client.force_login(self.editor)
+        before = Article.objects.filter(pk=self.live.pk).values().get()
         assert self.autosave(self.live, headline="Unsaved correction").status_code == 200
+        assert Article.objects.filter(pk=self.live.pk).values().get() == before
         self.live.refresh_from_db()
-        page = self.client.get(self.live.get_absolute_url())
+        page = self.client_class().get(self.live.get_absolute_url())
+        self.assertContains(page, self.live.headline)
         self.assertNotContains(page, "Unsaved correction")
         assert self.live.status == Article.Status.PUBLISHED and self.live.version == 1
+        assert not Revision.objects.filter(is_autosave=True).exists()  # history: what was saved
+        assert Autosave.objects.get(article=self.live).data["headline"] == "Unsaved correction"
         form = self.client.get(change_url(self.live))
         self.assertContains(form, "Restore unsaved changes?")
         restored = self.client.get(change_url(self.live) + "?restore=1")
@@ -180,12 +249,14 @@ class AutosaveTests(TestCase):
         response = self.client.post(change_url(self.draft), edit_form(self.draft))
         assert response.status_code == 302
         assert not Autosave.objects.exists()
+        assert not Revision.objects.filter(is_autosave=True).exists()
 
     def test_other_writer_is_refused_and_nothing_is_stored(self):
         self.client.force_login(self.other)
         response = self.autosave(self.draft, headline="Hijack")
         assert response.status_code == 403
         assert not Autosave.objects.exists()
+        assert not Revision.objects.filter(is_autosave=True).exists()
 
     def test_writer_cannot_autosave_a_live_article(self):
         self.client.force_login(self.writer)

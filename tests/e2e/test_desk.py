@@ -11,7 +11,7 @@ from tests.e2e.admin_pages import log_in, messages
 from tests.e2e.checks import axe_violations, horizontal_overflow
 from tests.e2e.chromium import DESKTOP, PHONE
 from tests.e2e.test_newsroom import change_url, draft_by
-from tests.factories import AuthorFactory, UserFactory
+from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
@@ -154,3 +154,101 @@ def test_two_editors_conflict_and_both_resolve_on_a_phone(seeded, new_page, watc
     assert all(": 409" in failed for failed in watch.failed_requests)
     assert [e for e in watch.console_errors if "status of 409" not in e] == []
     assert watch.dialogs == []
+
+
+# Every visible toolbar button: its icon's rendered size, and whether its glyph (and the dropdown
+# arrow's) is really drawn. A character no font has renders as the "missing glyph" box; that is
+# found by drawing it on a canvas beside a code point that is certainly missing (U+0378).
+TOOLBAR = """() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 64;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const pixels = (text, font) => {
+        ctx.clearRect(0, 0, 64, 64);
+        ctx.font = font;
+        ctx.fillText(text, 4, 48);
+        return ctx.getImageData(0, 0, 64, 64).data.join();
+    };
+    const drawn = (text, font) => {
+        const image = pixels(text, font);
+        return image !== pixels("", font) && image !== pixels("\u0378", font);
+    };
+    const buttons = [...document.querySelectorAll(".prose-menubar .prose-menubar__button")]
+        .filter((button) => button.getClientRects().length);
+    return {
+        buttons: buttons.map((button) => {
+            const style = getComputedStyle(button);
+            const range = document.createRange();
+            range.selectNodeContents(button);
+            const box = range.getBoundingClientRect();
+            const font = `${style.fontSize} ${style.fontFamily}`;
+            const text = button.textContent.trim();
+            return {
+                name: button.title || text,
+                iconFont: style.fontFamily.includes("Material Icons"),
+                width: box.width,
+                height: box.height,
+                size: parseFloat(style.fontSize),
+                drawn: [...text].length === 1 ? drawn(text, font) : box.width > 0,
+            };
+        }),
+        arrows: [...document.querySelectorAll(".prose-menubar__selected")].map((element) => {
+            const after = getComputedStyle(element, "::after");
+            const text = after.content.replace(/^"|"$/g, "");
+            return {
+                triangle: text === "" && parseFloat(after.borderTopWidth) > 0,
+                glyph: text !== "" && drawn(text, `${after.fontSize} ${after.fontFamily}`),
+            };
+        }),
+        iconFont: document.fonts.check('24px "Material Icons"'),
+    };
+}"""
+
+
+def toolbar_problems(page):
+    """Visible toolbar buttons whose icon is empty, zero-size or not drawn; the names shown."""
+    toolbar = page.evaluate(TOOLBAR)
+    assert toolbar["iconFont"], "the Material Icons font did not load"
+    problems = [
+        button
+        for button in toolbar["buttons"]
+        if not button["drawn"]
+        or button["height"] == 0
+        # A ligature icon is one square glyph; its name spelt out in letters is far wider.
+        or (button["iconFont"] and not 0 < button["width"] <= 1.5 * button["size"])
+    ]
+    problems += [arrow for arrow in toolbar["arrows"] if not (arrow["triangle"] or arrow["glyph"])]
+    return problems, {button["name"] for button in toolbar["buttons"]}
+
+
+def test_body_editor_icons_height_spellcheck_and_no_console_errors(live_server, page, watch):
+    log_in(page, UserFactory(username="editor1", role="Editor"))
+    page.goto("/admin/articles/article/add/")
+    body = page.locator('.ProseMirror[contenteditable="true"]')
+    expect(body).to_be_visible()
+    assert body.get_attribute("spellcheck") == "true"
+    line = body.evaluate("(e) => parseFloat(getComputedStyle(e).lineHeight)")
+    assert body.bounding_box()["height"] >= 8 * line, "the body box is not several lines high"
+    problems, shown = toolbar_problems(page)
+    assert problems == []
+    assert {"bold", "italic", "unordered list", "blockquote", "undo"} <= shown
+
+    article = ArticleFactory(
+        draft=True,
+        body=(
+            '<ol><li>First point</li></ol><p>See <a href="https://example.com/">the report</a>.</p>'
+        ),
+    )
+    page.goto(change_url(article))
+    body = page.locator('.ProseMirror[contenteditable="true"]')
+    assert body.get_attribute("spellcheck") == "true"
+    # The list-properties and remove-link buttons show only in an ordered list, in a link.
+    body.get_by_text("First point").click()
+    expect(page.locator('.prose-menubar [title="List properties"]')).to_be_visible()
+    problems, in_list = toolbar_problems(page)
+    assert problems == [] and "List properties" in in_list
+    body.get_by_text("the report").click()
+    expect(page.locator('.prose-menubar [title="remove link"]')).to_be_visible()
+    problems, in_link = toolbar_problems(page)
+    assert problems == [] and "remove link" in in_link
+    watch.assert_clean()
