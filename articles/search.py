@@ -2,7 +2,7 @@
 
 On PostgreSQL, `articles_article.search_vector` holds every article's weighted words (headline
 and tags A, standfirst B, body C). Database triggers keep it fresh on every save and on every
-tag change (articles/migrations/0003_search.py), so no Python code maintains it. Queries use
+tag change (articles/migrations/0006_search.py), so no Python code maintains it. Queries use
 `websearch` syntax ("quoted phrases", `or`, `-without`), are ranked by `SearchRank` with the
 newest first among equals, highlighted with `SearchHeadline`, and a query that finds nothing
 gets a "Did you mean" built from `pg_trgm` similarity over published headlines and tags.

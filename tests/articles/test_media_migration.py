@@ -4,8 +4,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 
-BEFORE = [("articles", "0003_media_library")]
-AFTER = [("articles", "0005_library_fields")]
+BEFORE = [("articles", "0007_media_library")]
+AFTER = [("articles", "0009_library_fields")]
 
 
 class MoveImagesIntoLibraryTests(TransactionTestCase):

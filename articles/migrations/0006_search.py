@@ -132,7 +132,7 @@ class PostgreSQLOnly(migrations.RunSQL):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0004_corrections_related_pins_old_tag_slugs'),
+        ('articles', '0005_corrections_related_pins_old_tag_slugs'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0004_move_images_into_library'),
+        ('articles', '0008_move_images_into_library'),
     ]
 
     operations = [

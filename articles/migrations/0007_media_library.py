@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_search'),
+        ('articles', '0006_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

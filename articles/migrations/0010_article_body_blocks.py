@@ -16,7 +16,7 @@ def derive_blocks(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0005_library_fields'),
+        ('articles', '0009_library_fields'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_autosave'),
+        ('articles', '0004_autosave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_article_body_blocks'),
+        ('articles', '0010_article_body_blocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

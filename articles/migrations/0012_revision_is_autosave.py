@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_autosave'),
+        ('articles', '0011_article_live_order_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -66,7 +66,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("articles", "0003_media_library"),
+        ('articles', '0007_media_library'),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
