@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 
 from articles import services
+from articles.admin.site import publication_name
 from articles.models import Article, Tag
 from articles.services.locks import HEARTBEAT_SECONDS
 
@@ -70,7 +71,7 @@ class DeskViewsMixin:
             else "",
             "desk_autosave_seconds": autosave_seconds(),
             "desk_heartbeat_seconds": HEARTBEAT_SECONDS,
-            "desk_site_name": settings.NEWSROOM_SITE_NAME,
+            "desk_site_name": publication_name(),
             "autosave_offer": autosave,
             "restored": getattr(request, "_desk_restored", None),
         }

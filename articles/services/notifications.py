@@ -1,6 +1,5 @@
 """Mail to the people who need to know about a transition."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 
@@ -9,6 +8,7 @@ from articles.models import (
     Article,
     Author,
 )
+from articles.publication import absolute_url, get_publication
 
 
 def _editor_emails():
@@ -25,7 +25,7 @@ def _byline_emails(article):
 
 def notify(*, article: Article, action: str, note: str = "") -> None:
     """Mail the people who need to know about a transition (runs after the commit)."""
-    site = settings.NEWSROOM_SITE_NAME
+    site = get_publication().name
     if action == "submit":
         recipients, subject = _editor_emails(), f"[{site}] Ready for review: {article.headline}"
         body = f"“{article.headline}” is waiting for review."
@@ -34,7 +34,7 @@ def notify(*, article: Article, action: str, note: str = "") -> None:
         body = f"An editor sent “{article.headline}” back with this note:\n\n{note}"
     elif action in ("publish", "scheduled_publish"):
         recipients, subject = _byline_emails(article), f"[{site}] Published: {article.headline}"
-        body = f"“{article.headline}” is live at {article.get_absolute_url()}"
+        body = f"“{article.headline}” is live at {absolute_url(article.get_absolute_url())}"
     else:
         return
     if recipients:

@@ -242,6 +242,20 @@ class NotificationTests(TestCase):
         assert mail.outbox[-1].to == ["wr@example.com"]
         assert "Published" in mail.outbox[-1].subject
 
+    def test_mail_names_the_publication_and_links_its_canonical_address(self):
+        from articles.models import Publication
+        from articles.publication import save_publication
+
+        with self.captureOnCommitCallbacks(execute=True):
+            save_publication(
+                publication=Publication(name="Example Gazette", base_url="https://news.example")
+            )
+        article = ready_article(in_review=True, authors=[self.author])
+        with self.captureOnCommitCallbacks(execute=True):
+            services.publish_now(article=article, by=self.editor)
+        assert mail.outbox[-1].subject == f"[Example Gazette] Published: {article.headline}"
+        assert f"https://news.example{article.get_absolute_url()}" in mail.outbox[-1].body
+
     def test_a_refused_transition_sends_nothing(self):
         article = ready_article(draft=True)
         with self.captureOnCommitCallbacks(execute=True), pytest.raises(PermissionDenied):
