@@ -306,10 +306,15 @@ def listing_head(*, kind, obj, page, description) -> Head:
     publication = get_publication()
     url = page_url(obj.get_absolute_url(), page.number, publication)
     image = _default_image(publication)
+    photo = None
     if kind == "author" and obj.photo:
+        photo = obj.photo.rendition_meta(ratio="1:1", width=400)
+    if photo:
         image = {
-            "url": absolute_url(obj.photo.url, publication),
-            "type": mimetypes.guess_type(obj.photo.name)[0] or "image/jpeg",
+            "url": absolute_url(photo["url"], publication),
+            "width": photo["width"],
+            "height": photo["height"],
+            "type": mimetypes.guess_type(photo["name"])[0] or "image/jpeg",
             "alt": obj.name,
         }
     title = obj.name if page.number == 1 else f"{obj.name} (page {page.number})"

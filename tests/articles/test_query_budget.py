@@ -14,8 +14,10 @@ from tests.factories import (
     SectionFactory,
 )
 
-ARTICLE_QUERIES = 5  # article + section, bylines, tags, ad slots, ad placements
-LISTING_QUERIES = {"home": 2, "section": 3, "author": 3, "tag": 3}  # (object,) articles, bylines
+# article + section + lead image, bylines, tags, corrections, related stories, ad slots, placements
+ARTICLE_QUERIES = 7
+# (object,) articles + lead images, bylines, ad slots (the listing slot; placements only if any)
+LISTING_QUERIES = {"home": 3, "section": 4, "author": 4, "tag": 4}
 
 
 class ArticlePageBudgetTests(TestCase):

@@ -93,6 +93,7 @@ class RelatedStoriesTests(TestCase):
         with self.assertNumQueries(base):
             self.client.get(self.article.get_absolute_url())
         crowded = ArticleFactory(tags=[f"many {n}" for n in range(30)] + ["chips"])
+        count(crowded)  # its new section changed the navigation: read it once more
         with self.assertNumQueries(base):
             self.client.get(crowded.get_absolute_url())
 
