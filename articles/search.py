@@ -414,8 +414,8 @@ def has_lexemes(query: str) -> bool:
 
 def admin_search(queryset, term):
     """The admin changelist's search through the same index (PostgreSQL), or None to fall back."""
-    if not uses_postgresql():
-        return None
+    if not uses_postgresql() or not term.strip():
+        return None  # no search: the whole (filtered) list
     term = " ".join(CONTROL.sub(" ", term).split())[:MAX_QUERY_LENGTH]
     if not has_words(term):
         return queryset.none()  # nothing to look for (and PostgreSQL refuses NUL characters)

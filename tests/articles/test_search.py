@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles import search
 from articles.models import Article, Tag
-from tests.canary import CANARY, PUBLIC_HEADLINE, make_canaries
+from tests.canary import CANARY, PUBLIC_HEADLINE, RELATED_HEADLINE, make_canaries
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 from tests.html_checker import html_errors
 
@@ -179,6 +179,7 @@ class SearchPageTests(TestCase):
             self.client.get(URL, {"q": "glacier"})
         for number in range(10):
             ArticleFactory(headline=f"Glacier extra {number}", authors=[self.ada, self.bob])
+        self.client.get(URL, {"q": "glacier"})  # the new sections changed the navigation
         with self.assertNumQueries(QUERIES_PER_PAGE):
             response = self.client.get(URL, {"q": "glacier"})
         assert len(headlines(response)) == 12
@@ -203,9 +204,9 @@ class SearchPageTests(TestCase):
         assert html_errors(pages) == {name: [] for name in pages}
 
 
-# Count, results, bylines, sections (header nav and filter: two), authors (filter); the
-# suggestion adds none when there are results.
-QUERIES_PER_PAGE = 6
+# Count, results, bylines, sections (the filter; the header's navigation is cached), authors
+# (filter); the suggestion adds none when there are results.
+QUERIES_PER_PAGE = 5
 
 
 class CanarySearchTests(TestCase):
@@ -222,7 +223,10 @@ class CanarySearchTests(TestCase):
                 found = response.context["search"].page.object_list
                 assert all(CANARY not in article.headline for article in found)
                 assert response.context["search"].suggestion is None
-        assert headlines(self.client.get(URL, {"q": "canary tag"})) == [PUBLIC_HEADLINE]
+        # The public twin and its public related story share the tag; no canary does.
+        assert sorted(headlines(self.client.get(URL, {"q": "canary tag"}))) == sorted(
+            [PUBLIC_HEADLINE, RELATED_HEADLINE]
+        )
 
 
 class HighlightTests(TestCase):
@@ -544,6 +548,12 @@ class AdminSearchTests(TestCase):
         assert self.changelist(self.draft.slug) == [self.draft]
         for term in ["'", "\\", "!!!", "\x00", "budget\x00", "x" * 10_000, "<script>", "%_"]:
             with self.subTest(term=term[:20]):
+                if "\x00" in term:
+                    # NUL never reaches a view: the hostile-input middleware answers 400.
+                    self.client.force_login(self.editor)
+                    url = reverse("admin:articles_article_changelist")
+                    assert self.client.get(url, {"q": term}).status_code == 400
+                    continue
                 found = self.changelist(term)  # asserts a 200
                 assert set(found) <= {self.draft, self.other}
         assert Article.objects.count() == 2
@@ -554,9 +564,9 @@ class QueryCountPostgresTests(TestCase):
     def test_a_miss_with_a_suggestion_has_a_bounded_query_count(self):
         ArticleFactory(headline="Election results are in")
         self.client.get(URL, {"q": "electon"})
-        # The page without results (count, sections twice, authors), the stop-word check,
+        # The page without results (count, sections for the filter, authors), the stop-word check,
         # the savepoint and planner settings around the suggestion (4), then one probe per
         # unknown word, its headline candidates, the tag candidates, and one check that the
         # suggestion finds something.
-        with self.assertNumQueries(4 + 1 + 4 + 4):
+        with self.assertNumQueries(3 + 1 + 4 + 4):
             self.client.get(URL, {"q": "electon"})

@@ -10,13 +10,22 @@ State changes (POST) per role are in tests/articles/test_admin_matrix.py and tes
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.test import TestCase
+from django.test import TestCase, override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
-from articles.models import AuditEntry, Author, Revision, Tag
+from articles.models import AuditEntry, Author, Publication, RelatedPin, Revision, Tag, TaskFailure
+from articles.publication import save_publication
 from tests.articles.test_services import ready_article
-from tests.factories import AdSlotFactory, CreativeFactory, PlacementFactory, UserFactory
+from tests.factories import (
+    AdSlotFactory,
+    CreativeFactory,
+    PlacementFactory,
+    UserFactory,
+    library_image,
+)
 from tests.security.urlmap import INT_PLACEHOLDER, STR_PLACEHOLDER, url_patterns
 
 ROLES = ["anonymous", "writer", "editor", "ad_manager", "superuser"]
@@ -44,6 +53,12 @@ MODEL_ACCESS = {
             "adstxtvariable",
         )
     },
+    "articles.correction": {W: "v", E: "va"},  # notes on live articles; public anyway
+    "articles.relatedpin": {E: "vacd"},
+    "articles.image": {W: "vac", E: "vacd"},
+    "articles.publication": {},
+    "articles.taskfailure": {E: "v"},
+    "django_tasks_database.dbtaskresult": {},
     "auth.group": {},
     "auth.user": {},
     "axes.accessattempt": {},
@@ -58,6 +73,14 @@ NEVER = {
     ("articles.revision", "a"),
     ("articles.article", "d"),
     ("axes.accessattempt", "a"),
+    ("articles.correction", "c"),  # notes are append-only
+    ("articles.correction", "d"),
+    ("articles.publication", "a"),  # one row, which exists here
+    ("articles.publication", "d"),
+    ("articles.taskfailure", "a"),  # a log, as the audit log
+    ("articles.taskfailure", "c"),
+    ("django_tasks_database.dbtaskresult", "a"),  # the queue fills it, never a person
+    ("django_tasks_database.dbtaskresult", "d"),
     ("axes.accesslog", "a"),
     ("axes.accessfailurelog", "a"),
 }
@@ -104,6 +127,29 @@ ROUTES = {
     "articles:tag": (200, 200, 200, 200, 200),
     "articles:author": (200, 200, 200, 200, 200),
     "articles:section": (200, 200, 200, 200, 200),
+    # The desk's endpoints take POSTs only (tests/articles/test_admin_matrix.py posts to them).
+    "admin:articles_article_autosave": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_autosave_new": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_presence": (LOGIN, 405, 405, 405, 405),
+    "admin:articles_article_tag_suggestions": (LOGIN, 200, 200, 403, 200),
+    # Reader surfaces: public to everyone.
+    "articles:corrections": (200, 200, 200, 200, 200),
+    "articles:corrections-feed": (200, 200, 200, 200, 200),
+    "articles:corrections-atom": (200, 200, 200, 200, 200),
+    "articles:feed": (200, 200, 200, 200, 200),
+    "articles:feed-atom": (200, 200, 200, 200, 200),
+    "articles:section-feed": (200, 200, 200, 200, 200),
+    "articles:section-feed-atom": (200, 200, 200, 200, 200),
+    "articles:tag-feed": (200, 200, 200, 200, 200),
+    "articles:tag-feed-atom": (200, 200, 200, 200, 200),
+    "articles:author-feed": (200, 200, 200, 200, 200),
+    "articles:author-feed-atom": (200, 200, 200, 200, 200),
+    "articles:search": (200, 200, 200, 200, 200),
+    "favicon": (302, 302, 302, 302, 302),
+    "robots-txt": (200, 200, 200, 200, 200),
+    "sitemap-index": (200, 200, 200, 200, 200),
+    "sitemap-news": (200, 200, 200, 200, 200),
+    "sitemap": (200, 200, 200, 200, 200),
 }
 
 
@@ -117,6 +163,15 @@ def model_url(name):
     return None
 
 
+# The queue's own admin pages read their task's backend: give them the production one.
+@override_settings(
+    TASKS={
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "images"],
+        }
+    }
+)
 class UrlMatrixTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -142,6 +197,24 @@ class UrlMatrixTests(TestCase):
             domain="google.com", account_id="pub-1", relationship="DIRECT", position=1
         )
         AdsTxtVariable.objects.create(name="CONTACT", value="ads@example.com")
+        correction = services.add_correction(
+            article=cls.article, kind="correction", text="A date was wrong.", by=cls.users[E]
+        )
+        other = ready_article(tags=["matrix"])
+        pin = RelatedPin.objects.create(article=cls.article, related=other)
+        image = library_image(alt_text="Matrix picture")
+        publication = save_publication(publication=Publication(name="Matrix Times"))
+        failure = TaskFailure.objects.create(task_name="send_notification", error="boom")
+        now = timezone.now()
+        task = DBTaskResult.objects.create(
+            enqueued_at=now,
+            run_after=now,
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="articles.tasks.purge_keys",
+            backend_name="default",
+            exception_class_path="",
+            traceback="",
+        )
         attempt = {"username": "x", "ip_address": "192.0.2.1", "user_agent": "t", "path_info": "/"}
         AccessAttempt.objects.create(**attempt, failures_since_start=1)
         AccessLog.objects.create(**attempt)
@@ -162,6 +235,12 @@ class UrlMatrixTests(TestCase):
             "ads.adstxtvariable": AdsTxtVariable.objects.get().pk,
             "auth.group": Group.objects.first().pk,
             "auth.user": writer.pk,
+            "articles.correction": correction.pk,
+            "articles.relatedpin": pin.pk,
+            "articles.image": image.pk,
+            "articles.publication": publication.pk,
+            "articles.taskfailure": failure.pk,
+            "django_tasks_database.dbtaskresult": task.pk,
             "axes.accessattempt": AccessAttempt.objects.get().pk,
             "axes.accesslog": AccessLog.objects.get().pk,
             "axes.accessfailurelog": AccessFailureLog.objects.get().pk,
@@ -177,6 +256,14 @@ class UrlMatrixTests(TestCase):
             "articles:tag": "/tags/matrix/",
             "articles:author": "/authors/matrix-writer/",
             "articles:section": f"/sections/{self.article.section.slug}/",
+            "articles:section-feed": f"/sections/{self.article.section.slug}/feed/",
+            "articles:section-feed-atom": f"/sections/{self.article.section.slug}/feed/atom/",
+            "articles:tag-feed": "/tags/matrix/feed/",
+            "articles:tag-feed-atom": "/tags/matrix/feed/atom/",
+            "articles:author-feed": "/authors/matrix-writer/feed/",
+            "articles:author-feed-atom": "/authors/matrix-writer/feed/atom/",
+            "articles:search": "/search/?q=matrix",
+            "sitemap": "/sitemap-articles.xml",
             "admin:articles_article_diff": (
                 f"/admin/articles/article/{self.article.pk}/revisions/diff/?a=1&b=2"
             ),
