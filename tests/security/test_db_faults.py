@@ -14,7 +14,10 @@ class UnavailablePageTests(TestCase):
     """The database stays down: readers get a plain 503 page, never a traceback or a 500."""
 
     def test_database_down_gives_a_503_page_with_retry_after(self):
-        with mock.patch.object(views, "paginate", side_effect=OperationalError("server closed")):
+        with (
+            mock.patch.object(views, "paginate", side_effect=OperationalError("server closed")),
+            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+        ):
             response = self.client.get("/")
         assert response.status_code == 503
         assert response["Retry-After"] == "5"
@@ -30,7 +33,10 @@ class UnavailablePageTests(TestCase):
             calls.append(1)
             raise OperationalError("terminating connection due to administrator command")
 
-        with mock.patch("ads.views._parse_beacon", side_effect=fail):
+        with (
+            mock.patch("ads.views._parse_beacon", side_effect=fail),
+            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+        ):
             response = self.client.post("/ads/beacon/", b'{"o": [1]}', content_type="text/plain")
         assert response.status_code == 503
         assert calls == [1]
@@ -62,6 +68,8 @@ class TerminatedBackendTests(TransactionTestCase):
 
     def setUp(self):
         ArticleFactory(headline="Survives a restart")
+        # Whatever these tests killed, the tests after them start on a fresh connection.
+        self.addCleanup(connection.close)
 
     def terminate_own_backend(self):
         pid = connection.cursor().connection.info.backend_pid
