@@ -33,6 +33,7 @@ from articles.admin.forms import (
     ArticleAdminForm,
     ScheduleForm,
 )
+from articles.admin.widgets import LabelledAutocompleteMixin
 from articles.models import (
     Article,
     AuditEntry,
@@ -45,7 +46,7 @@ from articles.views import render_preview
 
 
 @admin.register(Article)
-class ArticleAdmin(ConflictMixin, DeskViewsMixin, admin.ModelAdmin):
+class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [

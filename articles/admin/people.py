@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 
+from articles.admin.widgets import LabelledAutocompleteMixin
 from articles.models import (
     Author,
     Section,
@@ -10,7 +11,7 @@ from articles.models import (
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(LabelledAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "user", "is_active", "byline_count"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]

@@ -5,6 +5,7 @@ are enhanced by static/articles/desk.js into keyboard-operable chip lists.
 """
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
@@ -69,3 +70,29 @@ class BylineChooserWidget(ProjectTemplateMixin, forms.Widget):
             author for author in Author.objects.filter(is_active=True) if author.pk not in taken
         ]
         return context
+
+
+class LabelledAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete, whose "nothing chosen" option has a name.
+
+    Django renders it as an empty `<option value="">`, which the HTML standard forbids (an
+    option needs text or a label) and screen readers announce as a blank.
+    """
+
+    empty_label = "None"
+
+    def create_option(self, name, value, label, *args, **kwargs):
+        if value == "" and not label:
+            label = self.empty_label
+        return super().create_option(name, value, label, *args, **kwargs)
+
+
+class LabelledAutocompleteMixin:
+    """ModelAdmin mixin: every `autocomplete_fields` foreign key uses the labelled widget."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = LabelledAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
