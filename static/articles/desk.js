@@ -305,3 +305,31 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("prose-editor:ready", spellcheck);
   new MutationObserver(spellcheck).observe(form, { childList: true, subtree: true, attributes: true, attributeFilter: ["spellcheck", "aria-labelledby"] });
 });
+
+// The admin's autocomplete (select2) names its combobox after the chosen value only, which is
+// empty until something is chosen: add the field's own label, so screen readers always hear
+// which field it is ("Lead image: none"). Select2 sets its boxes up after the page loads and
+// again when a value is restored, so this runs on load and whenever they change.
+function nameAutocompletes() {
+  document.querySelectorAll("select.admin-autocomplete").forEach((select) => {
+    const label = document.querySelector(`label[for="${select.id}"]`);
+    const box = select.parentElement.querySelector('.select2-selection[role="combobox"]');
+    if (!label || !box) return;
+    label.id = label.id || `${select.id}-label`;
+    const names = (box.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean);
+    if (!names.includes(label.id)) box.setAttribute("aria-labelledby", [label.id, ...names].join(" "));
+    // The chosen value's own box (role="textbox") is named after the field too.
+    const shown = box.querySelector('[role="textbox"]');
+    const name = label.textContent.replace(/:\s*$/, "").trim();
+    if (shown && shown.getAttribute("aria-label") !== name) shown.setAttribute("aria-label", name);
+  });
+}
+window.addEventListener("load", () => {
+  nameAutocompletes();
+  new MutationObserver(nameAutocompletes).observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["aria-labelledby"],
+  });
+});
