@@ -120,10 +120,16 @@ class HostileInputSweepTests(TestCase):
         self.client.force_login(self.root)
         for url in (
             "/admin/articles/article/?published_at__year=99999999999",
-            "/admin/articles/article/?published_at__year=2020&published_at__month=99999999999",
             "/admin/axes/accessattempt/?attempt_time__year=99999999999",
         ):
             with self.subTest(url=url):
                 response = self.client.get(url)
                 assert response.status_code == 400
                 assert response.content == b"A number or date in this address is out of range."
+        # A month lookup with a huge number (no date drill-down any more, so a plain filter):
+        # PostgreSQL compares it and finds nothing; SQLite overflows and gets the 400. Never 500.
+        url = "/admin/articles/article/?published_at__year=2020&published_at__month=99999999999"
+        response = self.client.get(url)
+        assert response.status_code in (200, 400)
+        if response.status_code == 200:
+            assert response.context["cl"].result_count == 0
