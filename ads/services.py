@@ -1,7 +1,8 @@
 """Choosing what a page's slots show, and counting what readers saw and clicked.
 
 A page's ads cost at most two queries however many slots it has: the slots (with the page's
-suppression rules and sponsorship folded in), then the placements eligible for the page.
+suppression rules folded in), then the placements eligible for the page. The article page's
+article comes with its tags and sponsorship (`for_detail()`), so they add none.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +10,8 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from ads import adstxt
@@ -75,41 +77,87 @@ class PageAds:
         ]
 
 
-def _tag_ids(article):
+def _tag_ids(article) -> list[int]:
+    """The article's tag ids: from its prefetched tags (the article page) or one query."""
+    if "tagged_items" in getattr(article, "_prefetched_objects_cache", {}):
+        return [item.tag_id for item in article.tagged_items.all()]
     from articles.models import TaggedArticle
 
-    return TaggedArticle.objects.filter(content_object_id=article.pk).values("tag_id")
+    return list(
+        TaggedArticle.objects.filter(content_object_id=article.pk).values_list("tag_id", flat=True)
+    )
+
+
+def _sponsorship(article):
+    """The article's sponsorship, or None: from `select_related("sponsorship")` (the article
+    page) or one query."""
+    related = type(article).sponsorship.related
+    if related.is_cached(article):
+        return related.get_cached_value(article)
+    return Sponsorship.objects.filter(article_id=article.pk).first()
+
+
+def _in(column, values):
+    """`column IN (%s, …)` and its parameters, or a condition that never holds."""
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _suppressed(section_id, tag_ids):
+    """Whether a suppression rule hides the slot on an article of this section and tags.
+
+    Plain SQL on purpose: the page's ad queries are built on every uncached page view, and
+    Django composing the equivalent Exists() costs more than running it.
+    """
+    rules = SuppressionRule._meta.db_table
+    tag_in, params = _in("r.tag_id", tag_ids)
+    # Only table names and placeholders go into the text; every value is a parameter.
+    sql = (
+        f"EXISTS (SELECT 1 FROM {rules} r WHERE (r.slot_id IS NULL OR r.slot_id = "  # noqa: S608
+        f"{AdSlot._meta.db_table}.id) AND (r.section_id = %s OR {tag_in}))"
+    )
+    return RawSQL(sql, [section_id, *params], output_field=BooleanField())  # noqa: S611
+
+
+def _targeted(section_id, tag_ids):
+    """Placements whose section and tag targeting match the page (no targeting matches
+    everything; a page that is no article matches only untargeted placements)."""
+    table = Placement._meta.db_table
+    sections = Placement.sections.through._meta.db_table
+    tags = Placement.tags.through._meta.db_table
+
+    def rows(through):  # only table names and placeholders in the text; values are parameters
+        return f"SELECT 1 FROM {through} m WHERE m.placement_id = {table}.id"  # noqa: S608
+
+    section_ok, params = f"NOT EXISTS ({rows(sections)})", []
+    if section_id is not None:
+        section_ok += f" OR EXISTS ({rows(sections)} AND m.section_id = %s)"
+        params.append(section_id)
+    tag_ok = f"NOT EXISTS ({rows(tags)})"
+    if tag_ids:
+        tag_in, tag_params = _in("m.tag_id", tag_ids)
+        tag_ok += f" OR EXISTS ({rows(tags)} AND {tag_in})"
+        params += tag_params
+    return RawSQL(f"({section_ok}) AND ({tag_ok})", params, output_field=BooleanField())  # noqa: S611
 
 
 def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
-    """Load the page's slots and eligible placements in at most two queries."""
+    """Load the page's slots and eligible placements in at most two queries (on the article
+    page, whose article comes with its tags and sponsorship)."""
     now = now or timezone.now()
     page = PageAds(page_type=page_type, now=now)
-    if article is not None and getattr(article, "ads_disabled", False):
-        found = Sponsorship.objects.filter(article_id=article.pk).first()
-        if found:
-            page.sponsor_name, page.sponsor_label = found.sponsor_name, found.label
-        return page
     slots = AdSlot.objects.all()
+    section_id = tag_ids = None
     if article is not None:
-        rules = SuppressionRule.objects.filter(
-            Q(slot__isnull=True) | Q(slot=OuterRef("pk")),
-            Q(section_id=article.section_id) | Q(tag_id__in=_tag_ids(article)),
-        )
-        sponsorship = Sponsorship.objects.filter(article_id=article.pk)
-        slots = slots.annotate(
-            is_suppressed=Exists(rules),
-            sponsor_name=Subquery(sponsorship.values("sponsor_name")[:1]),
-            sponsor_label=Subquery(sponsorship.values("label")[:1]),
-        )
-    page.slots = {slot.code: slot for slot in slots}
-    first = next(iter(page.slots.values()), None)
-    if first is not None and getattr(first, "sponsor_name", None):
-        page.sponsor_name, page.sponsor_label = first.sponsor_name, first.sponsor_label
-    elif first is None and article is not None:
-        found = Sponsorship.objects.filter(article_id=article.pk).first()
+        found = _sponsorship(article)
         if found:
             page.sponsor_name, page.sponsor_label = found.sponsor_name, found.label
+        if getattr(article, "ads_disabled", False):
+            return page
+        section_id, tag_ids = article.section_id, _tag_ids(article)
+        slots = slots.annotate(is_suppressed=_suppressed(section_id, tag_ids))
+    page.slots = {slot.code: slot for slot in slots}
     showing = [
         s.pk for s in page.slots.values() if s.is_active and not getattr(s, "is_suppressed", False)
     ]
@@ -119,13 +167,10 @@ def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
         Placement.objects.filter(
             Q(starts_at__isnull=True) | Q(starts_at__lte=now + LOOKAHEAD),
             Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            _targeted(section_id, tag_ids),
             is_active=True,
             creative__is_active=True,
             slot_id__in=showing,
-        )
-        .targeting(
-            section_id=article.section_id if article else None,
-            tag_ids=_tag_ids(article) if article else None,
         )
         .select_related("creative")
         .order_by("slot_id", "priority", "-weight", "pk")

@@ -237,10 +237,10 @@ class ArticleFeed(NewsFeed):
         return {
             "authors": [
                 (
-                    xml_text(byline.author.name),
-                    absolute_url(byline.author.get_absolute_url(), self.publication),
+                    xml_text(author.name),
+                    absolute_url(author.get_absolute_url(), self.publication),
                 )
-                for byline in item.bylines.all()
+                for author in item.credits
             ],
             "content": (
                 feed_html(item.body, self.publication)

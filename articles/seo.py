@@ -67,9 +67,9 @@ def correction_entries(article) -> list[dict]:
 
 
 def _corrections(article) -> list[dict]:
-    """Each correction on the article as {"text": str, "at": datetime} (prefetched by
-    `for_detail()`, so feeds and the article page pay no query per article)."""
-    return [{"text": note.text, "at": note.created_at} for note in article.corrections.all()]
+    """Each correction on the article as {"text": str, "at": datetime} (from
+    `correction_list`, so feeds and the article page pay no query per article)."""
+    return [{"text": note.text, "at": note.created_at} for note in article.notes]
 
 
 def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
@@ -167,10 +167,10 @@ def news_article_ld(article, publication) -> dict:
         "author": [
             {
                 "@type": "Person",
-                "name": byline.author.name,
-                "url": absolute_url(byline.author.get_absolute_url(), publication),
+                "name": author.name,
+                "url": absolute_url(author.get_absolute_url(), publication),
             }
-            for byline in article.bylines.all()
+            for author in article.credits
         ],
         "publisher": organization_ld(publication),
         "articleSection": article.section.name,
@@ -283,8 +283,8 @@ def article_head(article, *, is_preview=False) -> Head:
         ("property", "article:section", article.section.name),
     ]
     meta += [
-        ("property", "article:author", absolute_url(b.author.get_absolute_url(), publication))
-        for b in article.bylines.all()
+        ("property", "article:author", absolute_url(author.get_absolute_url(), publication))
+        for author in article.credits
     ]
     meta += [("property", "article:tag", tag.name) for tag in article.ordered_tags]
     return Head(

@@ -9,7 +9,15 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from articles import cache, seo, services
 from articles import search as site_search
-from articles.models import Article, Author, Correction, OldSlug, OldTagSlug, Section, Tag
+from articles.models import (
+    Article,
+    Author,
+    Correction,
+    OldSlug,
+    OldTagSlug,
+    Section,
+    Tag,
+)
 
 PAGE_SIZE = 20
 # Listings go this deep and no deeper: readers reach older stories through sections, tags and
@@ -89,7 +97,7 @@ def article_detail(request, year, month, day, slug):
     local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
-    related = [] if is_preview else list(Article.objects.related_to(article).with_bylines())
+    related = [] if is_preview else list(Article.objects.related_to(article))
     cache.add_keys(
         request, cache.article_key(article.pk), *(cache.article_key(a.pk) for a in related)
     )

@@ -109,6 +109,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         authors = extracted if extracted is not None else [AuthorFactory()]
         for position, author in enumerate(authors):
             Byline.objects.create(article=self, author=author, position=position)
+        self.refresh_from_db(fields=["credit_list"])  # written by the bylines' signal
 
     @factory.post_generation
     def tags(self, create, extracted, **kwargs):

@@ -12,7 +12,9 @@ from articles.models.articles import (
     ArticleQuerySet,
     ArticleStatus,
     Byline,
+    Credit,
     RelatedPin,
+    refresh_credits,
 )
 from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
@@ -32,6 +34,7 @@ __all__ = [
     "Author",
     "Byline",
     "Correction",
+    "Credit",
     "CorrectionKind",
     "EditLock",
     "Image",
@@ -46,4 +49,5 @@ __all__ = [
     "Tag",
     "TaggedArticle",
     "TaskFailure",
+    "refresh_credits",
 ]

@@ -1,5 +1,8 @@
 """Articles, their publication rule (`ArticleQuerySet.published()`) and their bylines."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -17,6 +20,10 @@ from articles.sanitizer import clean_html
 # Columns no article card shows: listings leave them in the database.
 LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "section__description",
                     "lead_image__caption", "lead_image__credit"]  # fmt: skip
+
+
+# Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
+DERIVED_LISTS = ("credit_list", "correction_list")
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -99,52 +106,57 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What an article card needs (its lead image and renditions too; never the body),
-        newest first."""
+        """What an article card needs (its lead image and renditions too, the byline from
+        `credit_list`; never the body), newest first."""
         return (
             self.select_related("section", "lead_image")
             .defer(*LISTING_DEFERRED)
-            .with_bylines()
             .order_by("-published_at", "-pk")
         )
 
     def for_detail(self):
-        """What the article page needs, in a fixed number of queries."""
-        return (
-            self.select_related("section", "lead_image")
-            .with_bylines()
-            .prefetch_related(
-                Prefetch(
-                    "tagged_items",
-                    queryset=TaggedArticle.objects.select_related("tag").order_by("pk"),
-                ),
-                "corrections",
-            )
+        """What the article page needs, in a fixed number of queries (the byline comes from
+        `credit_list`)."""
+        return self.select_related("section", "lead_image", "sponsorship").prefetch_related(
+            Prefetch(
+                "tagged_items",
+                queryset=TaggedArticle.objects.select_related("tag").order_by("pk"),
+            ),
         )
 
     def related_to(self, article, *, limit=4):
         """Up to `limit` published stories for the foot of `article`: its pinned ones first
-        (in pin order), then those sharing the most tags, then the newest. One query.
+        (in pin order), then those sharing the most tags, then the newest. One query, as
+        cards (`for_listing()` columns, bylines not included).
 
         `article`'s tags are read from its prefetched `tagged_items` when `for_detail()`
-        loaded it, so the number of tags never adds a query.
+        loaded it, so the number of tags never adds a query. The candidates come from the tag
+        index (the union of the articles sharing a tag and the pins), so the cost follows how
+        many stories share its tags, never the size of the archive.
         """
         tag_ids = [item.tag_id for item in article.tagged_items.all()]
         pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
+        sharing = TaggedArticle.objects.filter(tag_id__in=tag_ids).order_by()
+        candidates = sharing.values("content_object_id").union(pins.values("related_id"))
+        shared_tags = (
+            sharing.filter(content_object_id=OuterRef("pk"))
+            .values("content_object_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
         pin_position = pins.filter(related_id=OuterRef("pk")).values("position")[:1]
         return (
             self.published()
+            .filter(pk__in=candidates)
             .exclude(pk=article.pk)
-            .filter(Q(tagged_items__tag_id__in=tag_ids) | Q(pk__in=pins.values("related_id")))
-            .annotate(
-                pin_position=Subquery(pin_position),
-                shared_tags=Count(
-                    "tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True
-                ),
-            )
-            .select_related("section")
+            .annotate(pin_position=Subquery(pin_position), shared_tags=Subquery(shared_tags))
+            .select_related("section", "lead_image")
+            .defer(*LISTING_DEFERRED)
             .order_by(
-                F("pin_position").asc(nulls_last=True), "-shared_tags", "-published_at", "-pk"
+                F("pin_position").asc(nulls_last=True),
+                F("shared_tags").desc(nulls_last=True),
+                "-published_at",
+                "-pk",
             )[:limit]
         )
 
@@ -154,6 +166,83 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         # The search vector is written by the database and read only by articles/search.py;
         # pages never need it, and a save() then leaves it to the database trigger.
         return super().get_queryset().defer("search_vector")
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One author as a byline shows them, read from `Article.credit_list` (no query)."""
+
+    id: int
+    name: str
+    slug: str
+
+    @property
+    def pk(self):
+        return self.id
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One correction or update as the article page shows it, read from
+    `Article.correction_list` (no query)."""
+
+    id: int
+    kind: str
+    text: str
+    created_at: datetime
+
+    @property
+    def pk(self):
+        return self.id
+
+    def get_kind_display(self):
+        from articles.models.corrections import CorrectionKind  # it imports Article
+
+        return CorrectionKind(self.kind).label if self.kind in CorrectionKind.values else self.kind
+
+
+def refresh_credits(article_ids) -> None:
+    """Rewrite `credit_list` of these articles from their bylines (after any byline or
+    author change: pages and feeds read the byline from it instead of joining bylines)."""
+    article_ids = set(article_ids)
+    if not article_ids:
+        return
+    credits = {pk: [] for pk in article_ids}
+    bylines = (
+        Byline.objects.filter(article_id__in=article_ids)
+        .order_by("article_id", "position", "pk")
+        .values_list("article_id", "author_id", "author__name", "author__slug")
+    )
+    for article_id, author_id, name, slug in bylines:
+        credits[article_id].append({"id": author_id, "name": name, "slug": slug})
+    Article.objects.bulk_update(
+        [Article(pk=pk, credit_list=credit_list) for pk, credit_list in credits.items()],
+        ["credit_list"],
+        batch_size=500,
+    )
+
+
+def _byline_changed(sender, instance, **kwargs):
+    refresh_credits([instance.article_id])
+
+
+def _author_changed(sender, instance, **kwargs):
+    refresh_credits(
+        Byline.objects.filter(author_id=instance.pk).values_list("article_id", flat=True)
+    )
+
+
+def connect_credit_signals() -> None:
+    """Keep `credit_list` in step with bylines (saved or deleted one by one) and authors
+    (renamed, new address). Bulk byline writes call `refresh_credits` themselves."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_byline_changed, sender=Byline, dispatch_uid="credits-byline-save")
+    post_delete.connect(_byline_changed, sender=Byline, dispatch_uid="credits-byline-delete")
+    post_save.connect(_author_changed, sender=Author, dispatch_uid="credits-author-save")
 
 
 def derive_body_fields(article) -> None:
@@ -196,6 +285,20 @@ class Article(models.Model):
         blank=True,
         editable=False,
         help_text="Where each top-level block of the body ends, derived on save (ad insertion).",
+    )
+    credit_list = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The byline as pages show it ([{id, name, slug}] in byline order), kept up "
+        "to date from the bylines and their authors (`refresh_credits`).",
+    )
+    correction_list = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The corrections and updates as the page shows them ([{id, kind, text, "
+        "created_at}], oldest first), kept up to date from `Correction` (`refresh_notes`).",
     )
     lead_image = models.ForeignKey(
         "articles.Image",
@@ -301,6 +404,16 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.body = clean_html(self.body)
         derive_body_fields(self)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The byline and corrections lists are written only by refresh_credits() and
+            # refresh_notes(): an edit saved from an instance loaded earlier never puts back
+            # the lists as they were then.
+            skip = {*DERIVED_LISTS, *self.get_deferred_fields()}
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in skip
+            ]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_blocks"}
@@ -339,9 +452,22 @@ class Article(models.Model):
         return [item.tag for item in self.tagged_items.all()]
 
     @property
+    def credits(self) -> list[Credit]:
+        """The byline's authors, in order, without a query (see `credit_list`)."""
+        return [Credit(**credit) for credit in self.credit_list]
+
+    @property
+    def notes(self) -> list[Note]:
+        """The corrections and updates, oldest first, without a query (`correction_list`)."""
+        return [
+            Note(**{**note, "created_at": datetime.fromisoformat(note["created_at"])})
+            for note in self.correction_list
+        ]
+
+    @property
     def last_correction(self):
-        """The newest correction or update (prefetched by `for_detail()`), or None."""
-        notes = list(self.corrections.all())
+        """The newest correction or update, or None."""
+        notes = self.notes
         return notes[-1] if notes else None
 
     @property

@@ -68,3 +68,34 @@ class Correction(models.Model):
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#correction-{self.pk}"
+
+
+def refresh_notes(article_ids) -> None:
+    """Rewrite `Article.correction_list` of these articles from their corrections (after any
+    correction is saved or deleted: the article page reads them from it, not by a query)."""
+    notes = {pk: [] for pk in set(article_ids)}
+    if not notes:
+        return
+    rows = Correction.objects.filter(article_id__in=notes).order_by("created_at", "pk")
+    for row in rows.values_list("article_id", "pk", "kind", "text", "created_at"):
+        article_id, pk, kind, text, created_at = row
+        notes[article_id].append(
+            {"id": pk, "kind": kind, "text": text, "created_at": created_at.isoformat()}
+        )
+    Article.objects.bulk_update(
+        [Article(pk=pk, correction_list=value) for pk, value in notes.items()],
+        ["correction_list"],
+        batch_size=500,
+    )
+
+
+def _correction_changed(sender, instance, **kwargs):
+    refresh_notes([instance.article_id])
+
+
+def connect_note_signals() -> None:
+    """Keep `Article.correction_list` in step with corrections saved or deleted one by one."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_correction_changed, sender=Correction, dispatch_uid="notes-save")
+    post_delete.connect(_correction_changed, sender=Correction, dispatch_uid="notes-delete")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from articles.models import Article, Author, Byline, Tag, TaggedArticle
+from articles.models import Article, Author, Byline, Tag, TaggedArticle, refresh_credits
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 MAX_TAGS = 50
@@ -136,3 +136,4 @@ def set_bylines(*, article: Article, authors: list[Author]) -> None:
             Byline(article=article, author=author, position=position)
             for position, author in enumerate(authors)
         )
+        refresh_credits([article.pk])

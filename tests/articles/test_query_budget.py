@@ -14,10 +14,12 @@ from tests.factories import (
     SectionFactory,
 )
 
-# article + section + lead image, bylines, tags, corrections, related stories, ad slots, placements
-ARTICLE_QUERIES = 7
-# (object,) articles + lead images, bylines, ad slots (the listing slot; placements only if any)
-LISTING_QUERIES = {"home": 3, "section": 4, "author": 4, "tag": 4}
+# article + section + lead image (byline and corrections in its row), tags, related stories
+# (their bylines in their rows), ad slots, placements
+ARTICLE_QUERIES = 5
+# (object,) articles + lead images (bylines in their rows), ad slots (the listing slot;
+# placements only if any)
+LISTING_QUERIES = {"home": 2, "section": 3, "author": 3, "tag": 3}
 
 
 class ArticlePageBudgetTests(TestCase):

@@ -204,9 +204,9 @@ class SearchPageTests(TestCase):
         assert html_errors(pages) == {name: [] for name in pages}
 
 
-# Count, results, bylines, sections (the filter; the header's navigation is cached), authors
-# (filter); the suggestion adds none when there are results.
-QUERIES_PER_PAGE = 5
+# Count, results (bylines in their rows), sections (the filter; the header's navigation is
+# cached), authors (filter); the suggestion adds none when there are results.
+QUERIES_PER_PAGE = 4
 
 
 class CanarySearchTests(TestCase):

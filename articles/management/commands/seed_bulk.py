@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle, refresh_credits
 from articles.models.articles import derive_body_fields
 
 WORDS = (
@@ -98,6 +98,7 @@ class Command(BaseCommand):
             for tag in rng.sample(tags, min(len(tags), rng.randint(2, 5))):
                 tagged.append(TaggedArticle(content_object=article, tag=tag))
         Byline.objects.bulk_create(bylines, batch_size=BATCH)
+        refresh_credits([article.pk for article in rows])
         TaggedArticle.objects.bulk_create(tagged, batch_size=BATCH)
 
     def progress(self, done, total, width=40):
