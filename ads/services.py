@@ -78,14 +78,8 @@ class PageAds:
 
 
 def _tag_ids(article) -> list[int]:
-    """The article's tag ids: from its prefetched tags (the article page) or one query."""
-    if "tagged_items" in getattr(article, "_prefetched_objects_cache", {}):
-        return [item.tag_id for item in article.tagged_items.all()]
-    from articles.models import TaggedArticle
-
-    return list(
-        TaggedArticle.objects.filter(content_object_id=article.pk).values_list("tag_id", flat=True)
-    )
+    """The article's tag ids (from its `filed_tags`: no query)."""
+    return [tag.id for tag in article.ordered_tags]
 
 
 def _sponsorship(article):

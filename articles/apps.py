@@ -8,11 +8,11 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles.cache import connect_signals
-        from articles.models.articles import connect_credit_signals
+        from articles.models.articles import connect_derived_signals
         from articles.models.corrections import connect_note_signals
         from articles.roles import sync_roles
 
         connect_signals()
-        connect_credit_signals()
+        connect_derived_signals()
         connect_note_signals()
         post_migrate.connect(sync_roles, dispatch_uid="articles.sync_roles")

@@ -115,6 +115,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if extracted:
             self.tags.set(extracted)
+            self.refresh_from_db(fields=["filed_tags"])  # written by taggit's m2m_changed
 
 
 class AdSlotFactory(factory.django.DjangoModelFactory):

@@ -4,9 +4,22 @@ from django.db import migrations, models
 
 
 def fill_lists(apps, schema_editor):
-    """Write every existing article's byline into `credit_list` (as `refresh_credits` does)
-    and its corrections into `correction_list` (as `refresh_notes` does)."""
+    """Write every existing article's byline into `credit_list` (as `refresh_credits` does),
+    its tags into `filed_tags` (`refresh_tags`) and its corrections into `correction_list`
+    (`refresh_notes`)."""
     Article = apps.get_model("articles", "Article")
+    TaggedArticle = apps.get_model("articles", "TaggedArticle")
+    tags = {}
+    rows = TaggedArticle.objects.order_by("content_object_id", "pk").values_list(
+        "content_object_id", "tag_id", "tag__name", "tag__slug"
+    )
+    for article_id, tag_id, name, slug in rows.iterator(chunk_size=2000):
+        tags.setdefault(article_id, []).append({"id": tag_id, "name": name, "slug": slug})
+    Article.objects.bulk_update(
+        [Article(pk=pk, filed_tags=value) for pk, value in tags.items()],
+        ["filed_tags"],
+        batch_size=500,
+    )
     Byline = apps.get_model("articles", "Byline")
     Correction = apps.get_model("articles", "Correction")
     notes = {}
@@ -51,6 +64,11 @@ class Migration(migrations.Migration):
             model_name='article',
             name='correction_list',
             field=models.JSONField(blank=True, default=list, editable=False, help_text='The corrections and updates as the page shows them ([{id, kind, text, created_at}], oldest first), kept up to date from `Correction` (`refresh_notes`).'),
+        ),
+        migrations.AddField(
+            model_name='article',
+            name='filed_tags',
+            field=models.JSONField(blank=True, default=list, editable=False, help_text='The tags as pages show them ([{id, name, slug}] in filing order), kept up to date from the tags (`refresh_tags`).'),
         ),
         migrations.RunPython(fill_lists, migrations.RunPython.noop),
     ]

@@ -15,6 +15,7 @@ from articles.models.articles import (
     Credit,
     RelatedPin,
     refresh_credits,
+    refresh_tags,
 )
 from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
@@ -50,4 +51,5 @@ __all__ = [
     "TaggedArticle",
     "TaskFailure",
     "refresh_credits",
+    "refresh_tags",
 ]

@@ -8,22 +8,23 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
 from ads.insertion import top_level_blocks
+from articles.addresses import address
 from articles.models.people import Author
-from articles.models.taxonomy import Section, TaggedArticle
+from articles.models.taxonomy import Section, Tag, TaggedArticle
 from articles.sanitizer import clean_html
 
 # Columns no article card shows: listings leave them in the database.
 LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "section__description",
-                    "lead_image__caption", "lead_image__credit"]  # fmt: skip
+                    "lead_image__caption", "lead_image__credit", "filed_tags",
+                    "correction_list"]  # fmt: skip
 
 
 # Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
-DERIVED_LISTS = ("credit_list", "correction_list")
+DERIVED_LISTS = ("credit_list", "correction_list", "filed_tags")
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -115,26 +116,21 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        """What the article page needs, in a fixed number of queries (the byline comes from
-        `credit_list`)."""
-        return self.select_related("section", "lead_image", "sponsorship").prefetch_related(
-            Prefetch(
-                "tagged_items",
-                queryset=TaggedArticle.objects.select_related("tag").order_by("pk"),
-            ),
-        )
+        """What the article page needs, in one query: section, lead image and sponsorship
+        joined; byline, tags and corrections from the row's derived lists."""
+        return self.select_related("section", "lead_image", "sponsorship")
 
     def related_to(self, article, *, limit=4):
         """Up to `limit` published stories for the foot of `article`: its pinned ones first
         (in pin order), then those sharing the most tags, then the newest. One query, as
         cards (`for_listing()` columns, bylines not included).
 
-        `article`'s tags are read from its prefetched `tagged_items` when `for_detail()`
-        loaded it, so the number of tags never adds a query. The candidates come from the tag
+        `article`'s tags are read from its `filed_tags`, so the number of tags never adds a
+        query. The candidates come from the tag
         index (the union of the articles sharing a tag and the pins), so the cost follows how
         many stories share its tags, never the size of the archive.
         """
-        tag_ids = [item.tag_id for item in article.tagged_items.all()]
+        tag_ids = [tag.id for tag in article.ordered_tags]
         pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
         sharing = TaggedArticle.objects.filter(tag_id__in=tag_ids).order_by()
         candidates = sharing.values("content_object_id").union(pins.values("related_id"))
@@ -181,7 +177,7 @@ class Credit:
         return self.id
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return address("articles:author", slug=self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +221,73 @@ def refresh_credits(article_ids) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """One tag as an article page shows it, read from `Article.filed_tags` (no query)."""
+
+    id: int
+    name: str
+    slug: str
+
+    @property
+    def pk(self):
+        return self.id
+
+    def get_absolute_url(self):
+        return address("articles:tag", slug=self.slug)
+
+
+def refresh_tags(article_ids) -> None:
+    """Rewrite `filed_tags` of these articles from their tags (in the order they were filed)."""
+    tags = {pk: [] for pk in set(article_ids)}
+    if not tags:
+        return
+    rows = (
+        TaggedArticle.objects.filter(content_object_id__in=tags)
+        .order_by("content_object_id", "pk")
+        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
+    )
+    for article_id, tag_id, name, slug in rows:
+        tags[article_id].append({"id": tag_id, "name": name, "slug": slug})
+    Article.objects.bulk_update(
+        [Article(pk=pk, filed_tags=value) for pk, value in tags.items()],
+        ["filed_tags"],
+        batch_size=500,
+    )
+
+
+def _tags_filed(sender, instance, action, reverse, pk_set, **kwargs):
+    """taggit's manager (`article.tags.add/remove/set/clear`) sends m2m_changed."""
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if reverse:  # from the tag's side: `pk_set` are articles (or all of the tag's, on clear)
+        ids = pk_set or TaggedArticle.objects.filter(tag_id=instance.pk).values_list(
+            "content_object_id", flat=True
+        )
+        refresh_tags(list(ids))
+    else:
+        refresh_tags([instance.pk])
+
+
+def _tag_renamed(sender, instance, created, **kwargs):
+    if not created:
+        refresh_tags(
+            TaggedArticle.objects.filter(tag_id=instance.pk).values_list(
+                "content_object_id", flat=True
+            )
+        )
+
+
+def _tag_deleting(sender, instance, **kwargs):
+    instance._filed_on = list(
+        TaggedArticle.objects.filter(tag_id=instance.pk).values_list("content_object_id", flat=True)
+    )
+
+
+def _tag_deleted(sender, instance, **kwargs):
+    refresh_tags(getattr(instance, "_filed_on", []))
+
+
 def _byline_changed(sender, instance, **kwargs):
     refresh_credits([instance.article_id])
 
@@ -235,14 +298,21 @@ def _author_changed(sender, instance, **kwargs):
     )
 
 
-def connect_credit_signals() -> None:
+def connect_derived_signals() -> None:
     """Keep `credit_list` in step with bylines (saved or deleted one by one) and authors
-    (renamed, new address). Bulk byline writes call `refresh_credits` themselves."""
-    from django.db.models.signals import post_delete, post_save
+    (renamed, new address), and `filed_tags` with the tags. Bulk writes call `refresh_credits` /
+    `refresh_tags` themselves."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
     post_save.connect(_byline_changed, sender=Byline, dispatch_uid="credits-byline-save")
     post_delete.connect(_byline_changed, sender=Byline, dispatch_uid="credits-byline-delete")
     post_save.connect(_author_changed, sender=Author, dispatch_uid="credits-author-save")
+    # Tags: filed through taggit's manager, renamed, or deleted (merges and the bulk writers
+    # call refresh_tags themselves).
+    m2m_changed.connect(_tags_filed, sender=TaggedArticle, dispatch_uid="tags-filed")
+    post_save.connect(_tag_renamed, sender=Tag, dispatch_uid="tags-renamed")
+    pre_delete.connect(_tag_deleting, sender=Tag, dispatch_uid="tags-deleting")
+    post_delete.connect(_tag_deleted, sender=Tag, dispatch_uid="tags-deleted")
 
 
 def derive_body_fields(article) -> None:
@@ -299,6 +369,13 @@ class Article(models.Model):
         editable=False,
         help_text="The corrections and updates as the page shows them ([{id, kind, text, "
         "created_at}], oldest first), kept up to date from `Correction` (`refresh_notes`).",
+    )
+    filed_tags = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The tags as pages show them ([{id, name, slug}] in filing order), kept up "
+        "to date from the tags (`refresh_tags`).",
     )
     lead_image = models.ForeignKey(
         "articles.Image",
@@ -423,14 +500,12 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         local = self.permalink_date
-        return reverse(
+        return address(
             "articles:detail",
-            kwargs={
-                "year": local.year,
-                "month": f"{local.month:02d}",
-                "day": f"{local.day:02d}",
-                "slug": self.slug,
-            },
+            year=local.year,
+            month=f"{local.month:02d}",
+            day=f"{local.day:02d}",
+            slug=self.slug,
         )
 
     @property
@@ -447,9 +522,9 @@ class Article(models.Model):
         return [tuple(block) for block in self.body_blocks]
 
     @property
-    def ordered_tags(self):
-        """Tags in the order editors added them (prefetched by `for_detail()`)."""
-        return [item.tag for item in self.tagged_items.all()]
+    def ordered_tags(self) -> list[Filing]:
+        """Tags in the order editors added them, without a query (see `filed_tags`)."""
+        return [Filing(**tag) for tag in self.filed_tags]
 
     @property
     def credits(self) -> list[Credit]:

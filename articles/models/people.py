@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+
+from articles.addresses import address
 
 
 class Author(models.Model):
@@ -41,4 +42,4 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return address("articles:author", slug=self.slug)

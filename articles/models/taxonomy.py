@@ -1,9 +1,10 @@
 """Sections and tags: how articles are filed."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from taggit.models import ItemBase, TagBase
+
+from articles.addresses import address
 
 
 class Section(models.Model):
@@ -23,7 +24,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return address("articles:section", slug=self.slug)
 
 
 class Tag(TagBase):
@@ -35,7 +36,7 @@ class Tag(TagBase):
         ordering = ["name"]
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return address("articles:tag", slug=self.slug)
 
 
 class OldTagSlug(models.Model):

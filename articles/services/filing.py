@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from articles.models import Article, Author, Byline, Tag, TaggedArticle, refresh_credits
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Tag,
+    TaggedArticle,
+    refresh_credits,
+    refresh_tags,
+)
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 MAX_TAGS = 50
@@ -106,6 +114,7 @@ def set_tags(*, article: Article, names: list[str]) -> None:
         TaggedArticle.objects.bulk_create(
             TaggedArticle(content_object=article, tag=tags[name.casefold()]) for name in names
         )
+        refresh_tags([article.pk])
 
 
 def check_bylines(*, article: Article | None, authors: list[Author]) -> None:

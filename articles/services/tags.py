@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
 from articles import cache
-from articles.models import Article, AuditEntry, OldTagSlug, Tag, TaggedArticle
+from articles.models import Article, AuditEntry, OldTagSlug, Tag, TaggedArticle, refresh_tags
 
 TAGS_EDITORS_ONLY = "Only editors can rename, merge or prune tags."
 MERGE_INTO_ITSELF = "A tag cannot be merged into itself: choose a target that is not selected."
@@ -96,6 +96,7 @@ def merge_tags(*, sources, into: Tag, by) -> int:
                 keep[article_id] = pk
         TaggedArticle.objects.filter(pk__in=drop).delete()
         TaggedArticle.objects.filter(pk__in=keep.values()).update(tag_id=into.pk)
+        refresh_tags(moved)
 
         through = Placement.tags.through
         targeted = through.objects.filter(tag_id=into.pk).values("placement_id")

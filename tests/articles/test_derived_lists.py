@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import TestCase
 
 from articles import seo, services
-from articles.models import Article, Byline, Correction
+from articles.models import Article, Byline, Correction, Tag
 from articles.publication import get_publication
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
@@ -121,9 +121,67 @@ class MigrationFillTests(TestCase):
         note = services.add_correction(
             article=article, kind="update", text="Updated.", by=UserFactory(role="Editor")
         )
-        Article.objects.filter(pk=article.pk).update(credit_list=[], correction_list=[])
+        article.tags.set(["Filed"])
+        Article.objects.filter(pk=article.pk).update(
+            credit_list=[], correction_list=[], filed_tags=[]
+        )
         migration = importlib.import_module("articles.migrations.0013_article_derived_lists")
         migration.fill_lists(apps, connection.schema_editor())
         filled = Article.objects.get(pk=article.pk)
         assert [c.slug for c in filled.credits] == ["cleo"]
         assert [n.pk for n in filled.notes] == [note.pk]
+        assert [t.name for t in filled.ordered_tags] == ["Filed"]
+
+
+def tag_names(article):
+    return [tag.name for tag in Article.objects.get(pk=article.pk).ordered_tags]
+
+
+class TagListTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(role="Editor", is_superuser=True)
+        cls.article = ArticleFactory(tags=["Climate", "Energy"])
+
+    def test_the_list_follows_taggit_and_the_filing_service_in_order(self):
+        assert tag_names(self.article) == ["Climate", "Energy"]
+        self.article.tags.add("Oceans")
+        assert tag_names(self.article) == ["Climate", "Energy", "Oceans"]
+        self.article.tags.remove("Climate")
+        assert tag_names(self.article) == ["Energy", "Oceans"]
+        services.set_tags(article=self.article, names=["Wind", "Energy"])
+        stored = Article.objects.get(pk=self.article.pk).filed_tags
+        assert [tag["name"] for tag in stored] == ["Wind", "Energy"]
+        wind = Tag.objects.get(name="Wind")
+        assert stored[0] == {"id": wind.pk, "name": "Wind", "slug": wind.slug}
+        self.article.tags.clear()
+        assert tag_names(self.article) == []
+
+    def test_rename_merge_and_delete_reach_every_article(self):
+        other = ArticleFactory(tags=["Energy", "Power"])
+        energy, power = Tag.objects.get(name="Energy"), Tag.objects.get(name="Power")
+        services.rename_tag(tag=energy, name="Energy policy", slug="energy-policy", by=self.editor)
+        assert tag_names(self.article) == ["Climate", "Energy policy"]
+        assert tag_names(other) == ["Energy policy", "Power"]
+        html = self.client.get(other.get_absolute_url()).content.decode()
+        assert '<a href="/tags/energy-policy/" rel="tag">Energy policy</a>' in html
+        services.merge_tags(sources=[power], into=energy, by=self.editor)
+        assert tag_names(other) == ["Energy policy"]
+        Tag.objects.get(name="Climate").delete()
+        assert tag_names(self.article) == ["Energy policy"]
+
+    def test_the_article_page_related_stories_and_ads_read_the_list(self):
+        ArticleFactory(headline="Shares a tag", tags=["Energy"])
+        article = Article.objects.for_detail().get(pk=self.article.pk)
+        with self.assertNumQueries(1):  # the related stories; the tags cost none
+            related = list(Article.objects.related_to(article))
+        assert [a.headline for a in related] == ["Shares a tag"]
+        head = seo.article_head(article, is_preview=False)
+        assert ("property", "article:tag", "Climate") in head.meta
+
+    def test_a_stale_instance_saved_later_keeps_the_tags(self):
+        stale = Article.objects.get(pk=self.article.pk)
+        self.article.tags.add("Added meanwhile")
+        stale.headline = "Edited from an old copy"
+        stale.save()
+        assert tag_names(self.article) == ["Climate", "Energy", "Added meanwhile"]

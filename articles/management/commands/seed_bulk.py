@@ -13,7 +13,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle, refresh_credits
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Section,
+    Tag,
+    TaggedArticle,
+    refresh_credits,
+    refresh_tags,
+)
 from articles.models.articles import derive_body_fields
 
 WORDS = (
@@ -100,6 +109,7 @@ class Command(BaseCommand):
         Byline.objects.bulk_create(bylines, batch_size=BATCH)
         refresh_credits([article.pk for article in rows])
         TaggedArticle.objects.bulk_create(tagged, batch_size=BATCH)
+        refresh_tags([article.pk for article in rows])
 
     def progress(self, done, total, width=40):
         filled = width * done // total
