@@ -29,6 +29,9 @@ def pytest_configure(config):
     # (tests/articles/test_cache.py), which switch it on.
     settings.NEWSROOM_PAGE_CACHE = False
     settings.NEWSROOM_PURGE_URLS = []
+    # Tests sign in with force_login (and the e2e journeys by form): the admin's second factor
+    # is off unless a test switches it on (tests/security/test_admin_mfa.py).
+    settings.NEWSROOM_ADMIN_MFA = False
 
 
 @pytest.fixture(autouse=True)
