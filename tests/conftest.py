@@ -1,3 +1,4 @@
+import os
 import shutil
 import tempfile
 
@@ -32,6 +33,8 @@ def pytest_configure(config):
     # Tests sign in with force_login (and the e2e journeys by form): the admin's second factor
     # is off unless a test switches it on (tests/security/test_admin_mfa.py).
     settings.NEWSROOM_ADMIN_MFA = False
+    # So do the servers some tests start in subprocesses (tests/test_two_servers.py).
+    os.environ.setdefault("NEWSROOM_ADMIN_MFA", "0")
 
 
 @pytest.fixture(autouse=True)
