@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core import checks
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,6 +28,8 @@ from django_otp import login as otp_login
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from newsroom.middleware import unavailable_response
 
 BACKUP_CODES = 10
 DEVICE_NAME = "Authenticator app"
@@ -62,20 +64,44 @@ class AdminMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            mfa_required()
-            and user is not None
-            and user.is_authenticated
-            and request.path_info.startswith(_admin_root())
-            and request.path_info not in _exempt_paths()
-            and not user.is_verified()
-        ):
+        if not (mfa_required() and request.path_info.startswith(_admin_root())):
+            return self.get_response(request)
+        try:
+            blocked = self.unverified(request)
+        except (OperationalError, InterfaceError):
+            # The session or user lookup lost its database connection. Nothing has run yet, so
+            # one more try on a fresh connection is safe for any method; then the 503 page
+            # (as newsroom.middleware.DatabaseFaultMiddleware gives a view), never a 500.
+            close_old_connections_now()
+            try:
+                blocked = self.unverified(request)
+            except (OperationalError, InterfaceError):
+                close_old_connections_now()
+                return unavailable_response()
+        if blocked:
             target = reverse("mfa-verify")
             if request.method in ("GET", "HEAD"):
                 target += "?" + _next_query(request.get_full_path())
             return redirect(target)
         return self.get_response(request)
+
+    @staticmethod
+    def unverified(request) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            user is not None
+            and user.is_authenticated
+            and request.path_info not in _exempt_paths()
+            and not user.is_verified()
+        )
+
+
+def close_old_connections_now():
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except DatabaseError:
+            connection.connection = None
 
 
 def _next_query(path: str) -> str:

@@ -7,10 +7,12 @@ it on and sign in through the real login form.
 import re
 from datetime import timedelta
 from html import unescape
+from unittest import mock
 
 import time_machine
 from django.conf import settings
 from django.core.checks import run_checks
+from django.db import OperationalError
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from articles.admin.mfa import AdminMFAMiddleware
 from articles.models import Article, Tag
 from tests.factories import UserFactory
 from tests.security.urlmap import INT_PLACEHOLDER, STR_PLACEHOLDER, url_patterns
@@ -242,6 +245,16 @@ class AdminMfaTests(TestCase):
         self.sign_in(self.editor)
         response = self.client.get(VERIFY)
         assert response.status_code == 302 and response["Location"].startswith(ENROL)
+
+    def test_a_lost_database_connection_in_the_check_is_a_retry_then_a_503(self):
+        client, _ = self.verified(self.editor)
+        lost = OperationalError("terminating connection due to administrator command")
+        with mock.patch.object(AdminMFAMiddleware, "unverified", side_effect=[lost, False]):
+            assert client.get("/admin/").status_code == 200
+        with mock.patch.object(AdminMFAMiddleware, "unverified", side_effect=lost):
+            response = client.post(reverse("admin:articles_tag_add"), {"name": "during-outage"})
+        assert response.status_code == 503 and response["Retry-After"] == "5"
+        assert not Tag.objects.filter(name="during-outage").exists()
 
     def test_editors_cannot_see_or_delete_devices(self):
         client, device = self.verified(self.editor)
