@@ -64,7 +64,7 @@ class AdminMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not (mfa_required() and request.path_info.startswith(_admin_root())):
+        if not (mfa_required() and request.path.startswith(_admin_root())):
             return self.get_response(request)
         try:
             blocked = self.unverified(request)
@@ -91,13 +91,16 @@ class AdminMFAMiddleware:
         return (
             user is not None
             and user.is_authenticated
-            and request.path_info not in _exempt_paths()
+            and request.path not in _exempt_paths()
             and not user.is_verified()
         )
 
 
 def close_old_connections_now():
+    """Drop the connections that died, so the next query opens a fresh one."""
     for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and connection.is_usable():
+            continue
         try:
             connection.close()
         except DatabaseError:

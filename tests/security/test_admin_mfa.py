@@ -9,11 +9,13 @@ from datetime import timedelta
 from html import unescape
 from unittest import mock
 
+import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.checks import run_checks
-from django.db import OperationalError
-from django.test import TestCase, override_settings
+from django.db import OperationalError, connection
+from django.test import TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -41,6 +43,26 @@ def wrong_code(device):
     return next(c for c in ("000000", "111111", "222222") if c not in right)
 
 
+def sign_in(client, user):
+    """The real login form: the password step only."""
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302, response.content
+    assert "_auth_user_id" in client.session
+    return client
+
+
+def verified(client, user):
+    """Signed in with the password and a code from a new confirmed device."""
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(client, user)
+    response = client.post(VERIFY, {"code": f"{code_for(device):06d}", "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    return client, device
+
+
 @override_settings(
     NEWSROOM_ADMIN_MFA=True,
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
@@ -52,24 +74,13 @@ class AdminMfaTests(TestCase):
         cls.root = UserFactory(username="root", is_superuser=True)
 
     def sign_in(self, user, client=None):
-        client = client or self.client
-        response = client.post(
-            reverse("admin:login"),
-            {"username": user.username, "password": PASSWORD, "next": "/admin/"},
-        )
-        assert response.status_code == 302, response.content
-        assert "_auth_user_id" in client.session
-        return client
+        return sign_in(client or self.client, user)
 
     def device(self, user):
         return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
     def verified(self, user, client=None):
-        device = self.device(user)
-        client = self.sign_in(user, client)
-        response = client.post(VERIFY, {"code": f"{code_for(device):06d}", "next": "/admin/"})
-        assert response.status_code == 302 and response["Location"] == "/admin/"
-        return client, device
+        return verified(client or self.client, user)
 
     def assert_sent_to_second_step(self, response):
         assert response.status_code == 302, response.status_code
@@ -287,3 +298,34 @@ def test_on_by_default_in_production_off_under_debug():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=off)
     assert result.returncode != 0 and "newsroom.W010" in result.stdout + result.stderr
     assert settings.NEWSROOM_ADMIN_MFA is False  # the rest of the suite runs without it
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_terminate_backend")
+@override_settings(
+    NEWSROOM_ADMIN_MFA=True,
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+)
+class TerminatedBackendDuringTheCheckTests(TransactionTestCase):
+    """A real backend killed while the second-factor check reads the session: no 500."""
+
+    def setUp(self):
+        self.addCleanup(connection.close)
+        self.editor = UserFactory(username="editor", role="Editor")
+
+    def test_the_check_retries_on_a_fresh_connection(self):
+        verified(self.client, self.editor)
+        real = SessionStore.load
+        calls = []
+
+        def kill_first(store):
+            calls.append(1)
+            if len(calls) == 1:
+                pid = connection.cursor().connection.info.backend_pid
+                with connection._nodb_cursor() as other:
+                    other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            return real(store)
+
+        with mock.patch.object(SessionStore, "load", kill_first):
+            response = self.client.get("/admin/")
+        assert len(calls) == 2
+        assert response.status_code == 200
