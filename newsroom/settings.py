@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "axes",
+    # The admin's second factor (articles/admin/mfa.py): TOTP apps, one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "articles",
     "ads",
 ]
@@ -68,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then no admin page for a staff session without its code.
+    "django_otp.middleware.OTPMiddleware",
+    "articles.admin.mfa.AdminMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.publication_time_zone",
@@ -168,6 +175,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "newsroom.middleware.client_ip"
+# A second factor (TOTP) for every staff account before any admin page (articles/admin/mfa.py):
+# on by default when DEBUG is off, off under DEBUG so the `make run` demo signs in in one step.
+# `check --deploy` warns when it is off in production.
+NEWSROOM_ADMIN_MFA = env_bool("NEWSROOM_ADMIN_MFA", default=not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-us"

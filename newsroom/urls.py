@@ -12,6 +12,8 @@ name_admin_site()
 handler403 = "articles.admin.site.permission_denied"
 
 urlpatterns = [
+    # The admin's second step (articles/admin/mfa.py), before the admin's catch-all.
+    path("admin/mfa/", include("articles.admin.mfa")),
     path("admin/", admin.site.urls),
     path("ads/", include("ads.urls")),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),

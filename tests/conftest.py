@@ -1,3 +1,4 @@
+import os
 import shutil
 import tempfile
 
@@ -29,6 +30,11 @@ def pytest_configure(config):
     # (tests/articles/test_cache.py), which switch it on.
     settings.NEWSROOM_PAGE_CACHE = False
     settings.NEWSROOM_PURGE_URLS = []
+    # Tests sign in with force_login (and the e2e journeys by form): the admin's second factor
+    # is off unless a test switches it on (tests/security/test_admin_mfa.py).
+    settings.NEWSROOM_ADMIN_MFA = False
+    # So do the servers some tests start in subprocesses (tests/test_two_servers.py).
+    os.environ.setdefault("NEWSROOM_ADMIN_MFA", "0")
 
 
 @pytest.fixture(autouse=True)

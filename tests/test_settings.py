@@ -16,7 +16,12 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    # Not the suite's own switches either (tests/conftest.py turns the admin's second factor off).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DJANGO_") and k != "NEWSROOM_ADMIN_MFA"
+    }
     return subprocess.run(  # noqa: S603 (our own manage.py)
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

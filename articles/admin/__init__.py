@@ -3,7 +3,7 @@
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
 `logs` (audit log, revisions, failed tasks), `people` (authors, sections), `tags` (rename,
 merge, prune), `corrections` (corrections, pinned related stories), `media` (the image
-library) and `publication` (the publication settings).
+library), `publication` (the publication settings) and `mfa` (the second factor).
 """
 
 from django.contrib import admin
@@ -14,6 +14,7 @@ from articles.admin import (  # noqa: F401 (registers the admins)
     corrections,
     logs,
     media,
+    mfa,
     people,
     publication,
     tags,

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.csp import CSP
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -184,6 +185,16 @@ class ArticleAdminForm(forms.ModelForm):
         if "lead_image" in self.fields:
             # The admin renders a file input under a <legend>, which is no label for it.
             self.fields["lead_image"].widget.attrs.setdefault("aria-label", "Lead image file")
+
+    def validate_unique(self):
+        # Two saves giving the same address at once: on PostgreSQL the second waits here for
+        # the first to commit (a lock held until the end of the admin's transaction), then sees
+        # its row and gets the usual "already exists" error instead of an IntegrityError 500.
+        slug = self.cleaned_data.get("slug")
+        if slug and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"slug:{slug}"])
+        super().validate_unique()
 
     def clean(self):
         cleaned = super().clean()

@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import TestCase, override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
@@ -64,6 +66,9 @@ MODEL_ACCESS = {
     "axes.accessattempt": {},
     "axes.accesslog": {},
     "axes.accessfailurelog": {},
+    # Second-factor devices: superusers list and delete them (a reset); nobody else.
+    "otp_totp.totpdevice": {},
+    "otp_static.staticdevice": {},
 }
 # What the admin refuses whatever the permissions: logs are never added by hand, the audit
 # log is never deleted, and the sample article was published (never deleted).
@@ -83,6 +88,8 @@ NEVER = {
     ("django_tasks_database.dbtaskresult", "d"),
     ("axes.accesslog", "a"),
     ("axes.accessfailurelog", "a"),
+    ("otp_totp.totpdevice", "a"),  # people enrol themselves (articles/admin/mfa.py)
+    ("otp_static.staticdevice", "a"),
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -99,6 +106,11 @@ ROUTES = {
     "admin:view_on_site": (LOGIN, 404, 404, 404, 404),  # no such content type
     "admin:auth_user_password_change": (LOGIN, 403, 403, 403, 200),
     "admin:app_list": (LOGIN, *STAFF, 200),
+    # The second step (NEWSROOM_ADMIN_MFA is off here; tests/security/test_admin_mfa.py has it
+    # on): the code page sends someone without a device to the enrolment page, and the
+    # enrolment page someone with one (the editor here) to the code page.
+    "mfa-verify": (LOGIN, 302, 200, 302, 302),
+    "mfa-enrol": (LOGIN, 200, 302, 200, 200),
     "django.contrib.admin.sites.AdminSite.catch_all_view": (LOGIN, 404, 404, 404, 404),
     "django.views.generic.base.RedirectView": (LOGIN, 302, 302, 302, 302),
     "admin:articles_article_dashboard": (LOGIN, 200, 200, 403, 200),
@@ -219,6 +231,8 @@ class UrlMatrixTests(TestCase):
         AccessAttempt.objects.create(**attempt, failures_since_start=1)
         AccessLog.objects.create(**attempt)
         AccessFailureLog.objects.create(**attempt)
+        totp = TOTPDevice.objects.create(user=cls.users[E], name="phone")
+        backup = StaticDevice.objects.create(user=cls.users[E], name="backup")
         cls.objects = {
             "articles.article": cls.article.pk,
             "articles.auditentry": AuditEntry.objects.first().pk,
@@ -244,6 +258,8 @@ class UrlMatrixTests(TestCase):
             "axes.accessattempt": AccessAttempt.objects.get().pk,
             "axes.accesslog": AccessLog.objects.get().pk,
             "axes.accessfailurelog": AccessFailureLog.objects.get().pk,
+            "otp_totp.totpdevice": totp.pk,
+            "otp_static.staticdevice": backup.pk,
         }
 
     def address(self, pattern):
