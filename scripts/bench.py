@@ -28,8 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-PORTS = {"app": 18101, "cached": 18102, "floor": 18103, "floor_mw": 18104, "nginx": 18105,
-         "varnish": 18106, "redis": 18107}  # fmt: skip
+# Seven loopback ports from BENCH_PORT_BASE (or --port-base): app, cached, floor, floor_mw, …
+PORT_NAMES = ("app", "cached", "floor", "floor_mw", "nginx", "varnish", "redis")
+PORTS = {name: 18101 + n for n, name in enumerate(PORT_NAMES)}
 SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
 CHILD = r"""
 import json, os, sys, time
@@ -282,7 +283,14 @@ def main():  # noqa: C901 (one linear script)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--no-proxy", action="store_true", help="skip Varnish and nginx")
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=int(os.environ.get("BENCH_PORT_BASE", 18101)),
+        help="first of seven loopback ports (default 18101, or BENCH_PORT_BASE)",
+    )
     args = parser.parse_args()
+    PORTS.update({name: args.port_base + n for n, name in enumerate(PORT_NAMES)})
     args.database_url = args.database_url or os.environ.get(
         "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/newsroom_bench_{args.articles}"
     )
