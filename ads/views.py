@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ads import adstxt, csp, services
-from articles import cache as page_cache
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
+from articles import cache as page_cache
 
 logger = logging.getLogger(__name__)
 

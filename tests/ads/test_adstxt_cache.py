@@ -1,4 +1,4 @@
-"""ads.txt and app-ads.txt are cached like reader pages and purged exactly when their lines change."""
+"""ads.txt and app-ads.txt are cached like reader pages, purged exactly when their lines change."""
 
 from django.test import TestCase, override_settings
 
