@@ -223,15 +223,6 @@ def send_purge(url, keys, timeout=5.0) -> bool:
         return False
 
 
-def purged_since(keys, started: float) -> bool:
-    """True when any of `keys` was purged at or after `started` (so a page is stale).
-
-    Raises whatever the cache raises; the middleware treats that as "cache down".
-    """
-    marks = default_cache.get_many([PURGED_PREFIX + key for key in keys])
-    return any(mark >= started for mark in marks.values())
-
-
 # --- purges from model changes outside the article workflow -----------------------------------
 
 
