@@ -38,7 +38,7 @@ SCALE_LIMIT = 1.5
 RESULTS = ROOT / ".bench"
 SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
 CHILD = r"""
-import json, os, sys, time
+import json, os, re, sys, time
 import django
 django.setup()
 from django.conf import settings
@@ -53,6 +53,9 @@ if mode == "urls":
     article = Article.objects.get(slug=%(seed)r)
     print(json.dumps({"article": article.get_absolute_url()}))
     sys.exit()
+SCAN = re.compile(r"Index (?:Only )?Scan (?:Backward )?using (\w+)")
+def indexes(plan):
+    return ",".join(sorted(set(SCAN.findall(plan))))
 if mode == "explain":
     from articles.views import PAGE_SIZE
     out = {}
@@ -63,7 +66,7 @@ if mode == "explain":
         out[label] = {
             "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
             "sorts": "Sort Method" in plan,
-            "index": "article_live_order_idx" in plan,
+            "index": indexes(plan),
         }
     from django.contrib import admin
     from django.contrib.auth import get_user_model
@@ -80,7 +83,7 @@ if mode == "explain":
         out[label] = {
             "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
             "sorts": "Sort Method" in plan,
-            "index": "Index Scan" in plan or "Index Only Scan" in plan,
+            "index": indexes(plan),
             "seq": "Seq Scan on articles_article" in plan,
         }
     print(json.dumps(out))
@@ -346,7 +349,7 @@ def run(args, workdir, servers):  # noqa: C901
     for label, plan in child(env, "explain", {}).items():
         print(
             f"PostgreSQL, {label} query: {plan['ms']:.2f} ms (EXPLAIN ANALYZE), "
-            f"index used: {plan['index']}, sort: {plan['sorts']}"
+            f"indexes: {plan['index'] or 'none'}, sort: {plan['sorts']}"
             + (f", seq scan: {plan['seq']}" if "seq" in plan else "")
         )
     body = Path(workdir) / "page.html"
@@ -486,3 +489,7 @@ def save_and_compare(args, results):
         ratio = now / before if before else float("inf")
         verdict = "ok" if ratio <= SCALE_LIMIT else "OVER"
         print(f"  {label:<28}{before:10.1f}{now:10.1f}{ratio:7.2f}x {verdict}")
+
+
+if __name__ == "__main__":
+    main()
