@@ -202,7 +202,10 @@ class PageCacheMiddleware:
         entry = (started, response.status_code, dict(response.headers._store), response.content,
                  marks)  # fmt: skip
         try:
-            default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
+            if hasattr(default_cache, "set_page"):  # Redis (articles/cache_backend.py)
+                default_cache.set_page(key, entry, marks, settings.NEWSROOM_CACHE_S_MAXAGE)
+            else:
+                default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return False
@@ -212,21 +215,19 @@ class PageCacheMiddleware:
     @staticmethod
     def lookup(request, key):
         """The stored response, or None (absent, purged since it started rendering, or the
-        cache is down). Usually one round trip: the entry and its purge marks together."""
-        known = KNOWN_MARKS.get(key)
+        cache is down). One round trip: the entry and its purge marks together."""
         try:
-            found = default_cache.get_many([key, *(known or ())])
-            entry = found.pop(key, None)
-            if entry is None:
-                return None
-            started, status, headers, content, marks = entry
-            if marks != known:  # first sight in this process, or the page's keys changed
-                found = default_cache.get_many(marks)
-                remember_marks(key, marks)
+            if hasattr(default_cache, "get_page"):  # Redis: one script call, any number of keys
+                entry, latest = default_cache.get_page(key)
+            else:
+                entry, latest = PageCacheMiddleware.get_with_marks(key)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return None
-        if any(mark >= started for mark in found.values()):
+        if entry is None:
+            return None
+        started, status, headers, content, _ = entry
+        if latest >= cache.microseconds(started):  # purged since it started rendering
             return None
         if any(name in request.META for name in CONDITIONAL):
             not_modified = get_conditional_response(
@@ -242,6 +243,21 @@ class PageCacheMiddleware:
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
         response.headers._store = headers
         return PageCacheMiddleware.hit(response, started)
+
+    @staticmethod
+    def get_with_marks(key):
+        """Any other cache: the entry and the latest of its marks, in one `get_many` when this
+        process has seen the entry before (it asks for the marks it remembers)."""
+        known = KNOWN_MARKS.get(key)
+        found = default_cache.get_many([key, *(known or ())])
+        entry = found.pop(key, None)
+        if entry is None:
+            return None, 0
+        marks = entry[4]
+        if marks != known:  # first sight in this process, or the page's keys changed
+            found = default_cache.get_many(marks)
+            remember_marks(key, marks)
+        return entry, max(found.values(), default=0)
 
     @staticmethod
     def hit(response, started):

@@ -475,7 +475,10 @@ def save_and_compare(args, results):
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"results-{args.articles}.json").write_text(json.dumps(results, indent=2))
     base_file = RESULTS / f"results-{BASE_ARTICLES}.json"
-    if args.articles == BASE_ARTICLES or not base_file.exists():
+    if args.articles == BASE_ARTICLES:
+        print(f"\nSaved as the scale baseline ({base_file}).")
+        return
+    if not base_file.exists():
         print(f"\n(Run with --articles {BASE_ARTICLES} too for the scale comparison.)")
         return
     base = json.loads(base_file.read_text())

@@ -156,3 +156,17 @@ class RedisHitTests(TestCase):
         assert hit["X-Page-Cache"] == "hit" and b"Redis story" in hit.content
         cache.purge({cache.article_key(article.pk)})
         assert self.client.get(url)["X-Page-Cache"] == "miss"
+
+    def test_a_listing_is_one_script_call_and_purged_by_any_article_on_it(self):
+        articles = [ArticleFactory(headline=f"Listed {n}") for n in range(3)]
+        assert self.client.get("/")["X-Page-Cache"] == "miss"
+        client = caches["default"]._cache.get_client()
+        with mock.patch.object(client, "get", wraps=client.get) as get:
+            with mock.patch.object(client, "mget", wraps=client.mget) as mget:
+                assert self.client.get("/")["X-Page-Cache"] == "hit"
+        assert not get.called and not mget.called  # the script read the entry and the marks
+        cache.purge({cache.article_key(999_999)})  # not on the page
+        assert self.client.get("/")["X-Page-Cache"] == "hit"
+        cache.purge({cache.article_key(articles[1].pk)})
+        response = self.client.get("/")
+        assert response["X-Page-Cache"] == "miss" and b"Listed 1" in response.content
