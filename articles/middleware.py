@@ -20,7 +20,10 @@ Last-Modified and the `Surrogate-Key` header; requests carrying a session get `p
 Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
 once any of their keys is purged after they started rendering (`articles.cache.purge`).
 `NEWSROOM_PAGE_CACHE=0` turns the application cache off (headers stay). A cache that is down
-is logged and pages are served uncached.
+is logged and pages are served uncached. A hit is lean: the key, one cache round trip (the
+entry and its purge marks), the stored bytes and the stored, already validated headers; no
+session, CSRF, authentication or database work, and conditional checks only when the request
+is conditional.
 """
 
 import hashlib
@@ -94,8 +97,9 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 STATUS_HEADER = "X-Page-Cache"
 ALLOWED_QUERY = {"page"}
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
-# Entry key → the purge-mark keys of the entry's surrogate keys, as this process last saw
-# them: a hit asks the cache for the entry and its marks in one round trip. Only a hint: the
+# Caches other than Redis (which answers with one script call, articles/cache_backend.py):
+# entry key → the purge-mark keys of the entry's surrogate keys, as this process last saw
+# them, so a hit asks for the entry and its marks in one `get_many`. Only a hint: the
 # entry's own list is compared, and a different list costs a second round trip, never a stale
 # page. Bounded (cleared when full).
 KNOWN_MARKS: dict[str, tuple[str, ...]] = {}
