@@ -377,6 +377,9 @@ def run(args, workdir, servers):  # noqa: C901
     rows = []
     for name, path in pages.items():
         rows.append((name, "uncached", wrk(f"http://{HOST}:{PORTS['app']}{path}", args)))
+        # wrk stops, but the workers still serve the requests it left queued: wait until one
+        # more request comes back, so the next page does not pay for this one's backlog.
+        wait_for(f"http://{HOST}:{PORTS['app']}{path}", deadline=120)
     for name in HIT_PAGES:
         rows.append((name, "app cache hit",
                      wrk(f"http://{HOST}:{PORTS['cached']}{pages[name]}", args)))  # fmt: skip
