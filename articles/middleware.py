@@ -92,7 +92,7 @@ class BreachSafeGZipMiddleware(GZipMiddleware):
 
 logger = logging.getLogger(__name__)
 
-ENTRY_PREFIX = "page:"
+ENTRY_PREFIX = "page:v2:"  # v2: (started, status, headers, bytes, marks) tuples
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 STATUS_HEADER = "X-Page-Cache"
 ALLOWED_QUERY = {"page"}
