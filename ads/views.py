@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ads import adstxt, csp, services
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
+from articles import cache as page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -135,21 +136,20 @@ def beacon(request):
     return response
 
 
-def _ads_txt(file):
+def _ads_txt(request, file):
+    """The file, cached like every reader page (the page cache adds Cache-Control, ETag and
+    Last-Modified) under its own surrogate key, purged when one of its lines changes."""
     records = AdsTxtRecord.objects.filter(file=file)
     variables = AdsTxtVariable.objects.filter(file=file)
-    response = HttpResponse(
-        adstxt.render(records, variables), content_type="text/plain; charset=utf-8"
-    )
-    patch_cache_control(response, public=True, max_age=3600)
-    return response
+    page_cache.add_keys(request, page_cache.adstxt_key(file))
+    return HttpResponse(adstxt.render(records, variables), content_type="text/plain; charset=utf-8")
 
 
 @require_GET
 def ads_txt(request):
-    return _ads_txt(AdsTxtFile.ADS)
+    return _ads_txt(request, AdsTxtFile.ADS)
 
 
 @require_GET
 def app_ads_txt(request):
-    return _ads_txt(AdsTxtFile.APP_ADS)
+    return _ads_txt(request, AdsTxtFile.APP_ADS)

@@ -1,7 +1,8 @@
 """Surrogate keys and exact purges: the one module every cached surface and state change uses.
 
 Every cacheable reader response carries a `Surrogate-Key` header naming what it shows
-(`article-12`, `section-3`, `tag-40`, `author-7`, `home`, `nav`, `adslot-YYYYYYYYYY`, and `all`).
+(`article-12`, `section-3`, `tag-40`, `author-7`, `home`, `nav`, `adslot-YYYYYYYYYY`,
+`ads-txt`, `app-ads-txt`, and `all`).
 Views and template tags name what they render with `add_keys(request, …)`; the page cache
 middleware (`articles/middleware.py`) turns the keys into the header and keeps the page in the
 application cache. A state change names what it touched with one of the `keys_for_…()`
@@ -30,7 +31,8 @@ HEADER = "Surrogate-Key"
 ALL = "all"
 HOME = "home"
 NAV = "nav"
-ADS_TXT = "ads-txt"
+ADS_TXT = "ads-txt"  # /ads.txt
+APP_ADS_TXT = "app-ads-txt"  # /app-ads.txt
 FEEDS = "feeds"  # every RSS/Atom feed
 SITEMAPS = "sitemaps"  # the sitemap index and every sitemap, robots.txt excepted
 CORRECTIONS = "corrections"  # /corrections/ and its feeds
@@ -60,6 +62,11 @@ def author_key(pk) -> str:
 
 def slot_key(code) -> str:
     return f"adslot-{code}"
+
+
+def adstxt_key(file) -> str:
+    """The key of /ads.txt or /app-ads.txt (`file` is an `AdsTxtFile` value)."""
+    return APP_ADS_TXT if file == "app-ads" else ADS_TXT
 
 
 # --- naming what a response shows ------------------------------------------------------------
@@ -149,6 +156,12 @@ def keys_for_slot(code) -> set[str]:
     return {slot_key(code)}
 
 
+def keys_for_adstxt_line(line) -> set[str]:
+    """An ads.txt record or variable added, changed or deleted: the file it is in, and the one
+    it was in when an edit moved it (remembered by `_remember_adstxt_file`)."""
+    return {adstxt_key(line.file), *(adstxt_key(f) for f in getattr(line, "_file_before", ()))}
+
+
 # --- purging ---------------------------------------------------------------------------------
 
 
@@ -180,9 +193,15 @@ def purge(keys) -> None:
         send_purge(url, keys)
 
 
+def microseconds(at: float | None = None) -> int:
+    """A purge mark's time: an int, which Redis keeps as a plain number (no pickling; a page
+    hit reads many marks)."""
+    return int((time.time() if at is None else at) * 1_000_000)
+
+
 def mark_purged(keys) -> None:
     """Pages the application cache rendered before now that show any of `keys` are stale."""
-    now = time.time()
+    now = microseconds()
     try:
         default_cache.set_many(
             {PURGED_PREFIX + key: now for key in keys}, timeout=settings.NEWSROOM_PURGE_MEMORY
@@ -208,15 +227,6 @@ def send_purge(url, keys, timeout=5.0) -> bool:
     except OSError:
         logger.exception("Purge of %d keys at %s failed", len(keys), url)
         return False
-
-
-def purged_since(keys, started: float) -> bool:
-    """True when any of `keys` was purged at or after `started` (so a page is stale).
-
-    Raises whatever the cache raises; the middleware treats that as "cache down".
-    """
-    marks = default_cache.get_many([PURGED_PREFIX + key for key in keys])
-    return any(mark >= started for mark in marks.values())
 
 
 # --- purges from model changes outside the article workflow -----------------------------------
@@ -261,9 +271,17 @@ def _suppression_keys(rule):
     return {slot_key(code) for code in AdSlot.objects.values_list("code", flat=True)}
 
 
+def _remember_adstxt_file(sender, instance, **kwargs):
+    """Before an ads.txt line is saved: which file it was in (an edit may move it)."""
+    if instance.pk is not None:
+        instance._file_before = list(
+            sender.objects.filter(pk=instance.pk).values_list("file", flat=True)
+        )
+
+
 def connect_signals() -> None:
     """Purge on saves and deletes of what pages show besides articles (called from apps)."""
-    from django.db.models.signals import post_save, pre_delete
+    from django.db.models.signals import post_save, pre_delete, pre_save
 
     from ads.models import (
         AdSlot,
@@ -285,9 +303,16 @@ def connect_signals() -> None:
         Creative: _creative_keys,
         SuppressionRule: _suppression_keys,
         Sponsorship: lambda sponsorship: {article_key(sponsorship.article_id)},
-        AdsTxtRecord: lambda record: {ADS_TXT},
-        AdsTxtVariable: lambda variable: {ADS_TXT},
+        AdsTxtRecord: keys_for_adstxt_line,
+        AdsTxtVariable: keys_for_adstxt_line,
     }
+    for model in (AdsTxtRecord, AdsTxtVariable):
+        pre_save.connect(
+            _remember_adstxt_file,
+            sender=model,
+            weak=False,
+            dispatch_uid=f"newsroom-adstxt-file-{model._meta.label_lower}",
+        )
     for model, key_function in handlers.items():
         handler = _on_commit_for(key_function)
         if model is Section:

@@ -20,7 +20,10 @@ Last-Modified and the `Surrogate-Key` header; requests carrying a session get `p
 Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
 once any of their keys is purged after they started rendering (`articles.cache.purge`).
 `NEWSROOM_PAGE_CACHE=0` turns the application cache off (headers stay). A cache that is down
-is logged and pages are served uncached.
+is logged and pages are served uncached. A hit is lean: the key, one cache round trip (the
+entry and its purge marks), the stored bytes and the stored, already validated headers; no
+session, CSRF, authentication or database work, and conditional checks only when the request
+is conditional.
 """
 
 import hashlib
@@ -89,10 +92,18 @@ class BreachSafeGZipMiddleware(GZipMiddleware):
 
 logger = logging.getLogger(__name__)
 
-ENTRY_PREFIX = "page:"
+ENTRY_PREFIX = "page:v2:"  # v2: (started, status, headers, bytes, marks) tuples
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 STATUS_HEADER = "X-Page-Cache"
 ALLOWED_QUERY = {"page"}
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# Caches other than Redis (which answers with one script call, articles/cache_backend.py):
+# entry key → the purge-mark keys of the entry's surrogate keys, as this process last saw
+# them, so a hit asks for the entry and its marks in one `get_many`. Only a hint: the
+# entry's own list is compared, and a different list costs a second round trip, never a stale
+# page. Bounded (cleared when full).
+KNOWN_MARKS: dict[str, tuple[str, ...]] = {}
+KNOWN_MAX = 20_000
 
 
 def is_candidate(request) -> bool:
@@ -101,7 +112,7 @@ def is_candidate(request) -> bool:
         return False
     if request.path_info.startswith(settings.NEWSROOM_UNCACHED_PREFIXES):
         return False
-    if set(request.GET) - ALLOWED_QUERY:
+    if request.META.get("QUERY_STRING") and set(request.GET) - ALLOWED_QUERY:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
         return False
@@ -137,6 +148,12 @@ def entry_key(request) -> str:
     if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         url += " gzip"
     return ENTRY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def remember_marks(key, marks) -> None:
+    if len(KNOWN_MARKS) >= KNOWN_MAX:
+        KNOWN_MARKS.clear()
+    KNOWN_MARKS[key] = marks
 
 
 class PageCacheMiddleware:
@@ -183,45 +200,71 @@ class PageCacheMiddleware:
 
     @staticmethod
     def store(key, response, started):
-        entry = {
-            "started": started,
-            "status": response.status_code,
-            "headers": list(response.items()),
-            "content": response.content,
-            "keys": response[cache.HEADER].split(),
-        }
+        """One entry: (started, status, the headers as Django keeps them, bytes, purge marks).
+        The headers are stored already validated, so a hit replays them without re-checking."""
+        marks = tuple(cache.PURGED_PREFIX + k for k in response[cache.HEADER].split())
+        entry = (started, response.status_code, dict(response.headers._store), response.content,
+                 marks)  # fmt: skip
         try:
-            default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
-            return True
+            if hasattr(default_cache, "set_page"):  # Redis (articles/cache_backend.py)
+                default_cache.set_page(key, entry, marks, settings.NEWSROOM_CACHE_S_MAXAGE)
+            else:
+                default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return False
+        remember_marks(key, marks)
+        return True
 
     @staticmethod
     def lookup(request, key):
+        """The stored response, or None (absent, purged since it started rendering, or the
+        cache is down). One round trip: the entry and its purge marks together."""
         try:
-            entry = default_cache.get(key)
-            if entry is None or cache.purged_since(entry["keys"], entry["started"]):
-                return None
+            if hasattr(default_cache, "get_page"):  # Redis: one script call, any number of keys
+                entry, latest = default_cache.get_page(key)
+            else:
+                entry, latest = PageCacheMiddleware.get_with_marks(key)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return None
-        headers = dict(entry["headers"])
-        not_modified = get_conditional_response(
-            request,
-            etag=headers.get("ETag"),
-            last_modified=int(entry["started"]),
-            response=None,
-        )
-        if isinstance(not_modified, HttpResponseNotModified):
-            response = not_modified
-            for name in ("Cache-Control", "ETag", "Last-Modified", cache.HEADER):
-                response[name] = headers[name]
-        else:
-            content = b"" if request.method == "HEAD" else entry["content"]
-            response = HttpResponse(content, status=entry["status"])
-            for name, value in entry["headers"]:
-                response[name] = value
-        response["Age"] = str(max(0, int(time.time() - entry["started"])))
-        response[STATUS_HEADER] = "hit"
+        if entry is None:
+            return None
+        started, status, headers, content, _ = entry
+        if latest >= cache.microseconds(started):  # purged since it started rendering
+            return None
+        if any(name in request.META for name in CONDITIONAL):
+            not_modified = get_conditional_response(
+                request,
+                etag=headers["etag"][1],
+                last_modified=int(started),
+                response=None,
+            )
+            if isinstance(not_modified, HttpResponseNotModified):
+                for name in ("cache-control", "etag", "last-modified", cache.HEADER.lower()):
+                    not_modified.headers._store[name] = headers[name]
+                return PageCacheMiddleware.hit(not_modified, started)
+        response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
+        response.headers._store = headers
+        return PageCacheMiddleware.hit(response, started)
+
+    @staticmethod
+    def get_with_marks(key):
+        """Any other cache: the entry and the latest of its marks, in one `get_many` when this
+        process has seen the entry before (it asks for the marks it remembers)."""
+        known = KNOWN_MARKS.get(key)
+        found = default_cache.get_many([key, *(known or ())])
+        entry = found.pop(key, None)
+        if entry is None:
+            return None, 0
+        marks = entry[4]
+        if marks != known:  # first sight in this process, or the page's keys changed
+            found = default_cache.get_many(marks)
+            remember_marks(key, marks)
+        return entry, max(found.values(), default=0)
+
+    @staticmethod
+    def hit(response, started):
+        response.headers._store["age"] = ("Age", str(max(0, int(time.time() - started))))
+        response.headers._store["x-page-cache"] = (STATUS_HEADER, "hit")
         return response

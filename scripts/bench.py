@@ -28,11 +28,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-PORTS = {"app": 18101, "cached": 18102, "floor": 18103, "floor_mw": 18104, "nginx": 18105,
-         "varnish": 18106, "redis": 18107}  # fmt: skip
+# Seven loopback ports from BENCH_PORT_BASE (or --port-base): app, cached, floor, floor_mw, …
+PORT_NAMES = ("app", "cached", "floor", "floor_mw", "nginx", "varnish", "redis")
+PORTS = {name: 18101 + n for n, name in enumerate(PORT_NAMES)}
+LISTINGS = ("home", "home p100", "tag", "section")  # p99 compared across data-set sizes
+HIT_PAGES = ("article", "home")
+BASE_ARTICLES = 5000
+SCALE_LIMIT = 1.5
+RESULTS = ROOT / ".bench"
 SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
 CHILD = r"""
-import json, os, sys, time
+import json, os, re, sys, time
 import django
 django.setup()
 from django.conf import settings
@@ -47,6 +53,9 @@ if mode == "urls":
     article = Article.objects.get(slug=%(seed)r)
     print(json.dumps({"article": article.get_absolute_url()}))
     sys.exit()
+SCAN = re.compile(r"Index (?:Only )?Scan (?:Backward )?using (\w+)")
+def indexes(plan):
+    return ",".join(sorted(set(SCAN.findall(plan))))
 if mode == "explain":
     from articles.views import PAGE_SIZE
     out = {}
@@ -57,7 +66,25 @@ if mode == "explain":
         out[label] = {
             "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
             "sorts": "Sort Method" in plan,
-            "index": "article_live_order_idx" in plan,
+            "index": indexes(plan),
+        }
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+    request = RequestFactory().get("/")
+    request.user = get_user_model()(username="bench-explain", is_staff=True, is_superuser=True)
+    model_admin = admin.site._registry[Article]
+    for label, query in (("admin changelist", {}),
+                         ("admin status=published", {"status": "published"}),
+                         ("admin one section", {"section__slug": "bulk-section-2"})):
+        qs = model_admin.get_queryset(request).filter(**query)
+        qs = qs.select_related("section").defer("body", "body_blocks")
+        plan = qs.order_by("-published_at", "-pk")[:100].explain(analyze=True)
+        out[label] = {
+            "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
+            "sorts": "Sort Method" in plan,
+            "index": indexes(plan),
+            "seq": "Seq Scan on articles_article" in plan,
         }
     print(json.dumps(out))
     sys.exit()
@@ -73,17 +100,19 @@ for name, url in pages.items():
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     out[name] = {"queries": len(ctx), "bytes": len(response.content)}
-    if mode == "admin":
+    if mode in ("admin", "times"):
         times = []
         for _ in range(count):
             start = time.perf_counter(); client.get(url); times.append(time.perf_counter() - start)
         out[name]["ms"] = sorted(times)[len(times) // 2] * 1000
-if mode == "callgrind":
+if mode == "callgrind":  # uncached: the page cache is off (NEWSROOM_PAGE_CACHE=0)
     for name, url in pages.items():
         os.getppid()  # callgrind dumps here (--dump-before=os_getppid)
         for _ in range(count):
             client.get(url)
-    settings.NEWSROOM_PAGE_CACHE = True  # the same pages again, from the application cache
+    os.getppid()
+if mode == "callgrind-hits":  # the same pages as application-cache hits (Redis)
+    settings.NEWSROOM_PAGE_CACHE = True
     for name, url in pages.items():
         for _ in range(warmup):
             client.get(url)
@@ -154,21 +183,18 @@ def child(env, mode, pages, warmup=0, count=0, prefix=()):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def callgrind(env, pages, warmup, count, workdir, tag):
-    """CPU instructions per request for each page: one process, a dump before each page."""
+def callgrind(env, mode, pages, warmup, count, workdir, tag):
+    """CPU instructions per request for each page: one process, a dump before each page.
+
+    Dump 1 is start-up and warmup; dump k+1 is page k's N requests."""
     out = Path(workdir) / f"cg-{tag}"
     out.mkdir()
     prefix = ["valgrind", "--tool=callgrind", "--dump-before=os_getppid*",
               f"--callgrind-out-file={out}/cg.%p"]  # fmt: skip
-    child(env, "callgrind", pages, warmup, count, prefix=prefix)
+    child(env, mode, pages, warmup, count, prefix=prefix)
     dumps = sorted(out.glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
     totals = [int(re.search(r"^totals: (\d+)", p.read_text(), re.M).group(1)) for p in dumps]
-    # dump 1 = start-up and warmup; dump k+1 = page k's N requests (uncached); dump n+2 =
-    # the cache warmup; then page k's N requests as application-cache hits.
-    n = len(pages)
-    uncached = {name: totals[i + 1] / count for i, name in enumerate(pages)}
-    hits = {f"{name} (cache hit)": totals[n + 2 + i] / count for i, name in enumerate(pages)}
-    return uncached | hits
+    return {name: totals[i + 1] / count for i, name in enumerate(pages)}
 
 
 def floor_callgrind(workdir, body_file, middleware, warmup, count, tag):
@@ -282,7 +308,14 @@ def main():  # noqa: C901 (one linear script)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--no-proxy", action="store_true", help="skip Varnish and nginx")
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=int(os.environ.get("BENCH_PORT_BASE", 18101)),
+        help="first of seven loopback ports (default 18101, or BENCH_PORT_BASE)",
+    )
     args = parser.parse_args()
+    PORTS.update({name: args.port_base + n for n, name in enumerate(PORT_NAMES)})
     args.database_url = args.database_url or os.environ.get(
         "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/newsroom_bench_{args.articles}"
     )
@@ -313,10 +346,13 @@ def run(args, workdir, servers):  # noqa: C901
           f"-d{args.duration}s (loopback; req/s is noisy on a shared machine)\n")  # fmt: skip
     stats = child(env, "queries", pages, warmup=1)
     admin = child(env, "admin", {"changelist": "/admin/articles/article/"}, warmup=2, count=10)
+    # One client, no concurrency: a steadier figure than wrk's p99 on a shared machine.
+    times = child(env, "times", {name: pages[name] for name in LISTINGS}, warmup=2, count=10)
     for label, plan in child(env, "explain", {}).items():
         print(
-            f"PostgreSQL, {label} listing query: {plan['ms']:.2f} ms (EXPLAIN ANALYZE), "
-            f"live-order index used: {plan['index']}, sort: {plan['sorts']}"
+            f"PostgreSQL, {label} query: {plan['ms']:.2f} ms (EXPLAIN ANALYZE), "
+            f"indexes: {plan['index'] or 'none'}, sort: {plan['sorts']}"
+            + (f", seq scan: {plan['seq']}" if "seq" in plan else "")
         )
     body = Path(workdir) / "page.html"
 
@@ -343,7 +379,12 @@ def run(args, workdir, servers):  # noqa: C901
     rows = []
     for name, path in pages.items():
         rows.append((name, "uncached", wrk(f"http://{HOST}:{PORTS['app']}{path}", args)))
-    for name in ("article", "home"):
+        # wrk stops, but the workers still serve the requests it left queued: wait until one
+        # more request comes back, so the next page does not pay for this one's backlog.
+        wait_for(f"http://{HOST}:{PORTS['app']}{path}", deadline=120)
+    for name in HIT_PAGES:
+        # Fill the entry first: otherwise wrk's first 16 requests all miss at once.
+        wait_for(f"http://{HOST}:{PORTS['cached']}{pages[name]}", deadline=120)
         rows.append((name, "app cache hit",
                      wrk(f"http://{HOST}:{PORTS['cached']}{pages[name]}", args)))  # fmt: skip
     proxy = {}
@@ -385,23 +426,82 @@ def run(args, workdir, servers):  # noqa: C901
     )
     print(f"Page bytes: article {stats['article']['bytes']}, home {stats['home']['bytes']}",
           flush=True)  # fmt: skip
+    wrk_by = {f"{name} {mode}": result for name, mode, result in rows}
+    results = {
+        "articles": args.articles,
+        "p99_ms": {name: wrk_by[f"{name} uncached"][2] for name in LISTINGS},
+        "changelist_ms": admin["changelist"]["ms"],
+        "median_ms": {name: times[name]["ms"] for name in LISTINGS},
+        "hit_share_of_floor_mw": {
+            name: wrk_by[f"{name} app cache hit"][0] / floor_mw[0] * 100 for name in HIT_PAGES
+        },
+    }
+    print("\nApplication-cache hit (Redis) vs the floor with Django's default middleware, "
+          "wrk req/s (target >= 75 %):")  # fmt: skip
+    for name, share in results["hit_share_of_floor_mw"].items():
+        print(f"  {name:<10}{wrk_by[f'{name} app cache hit'][0]:9.0f} req/s  {share:6.1f} %")
     servers.stop_all()
-    if args.no_callgrind:
-        return
+    if not args.no_callgrind:
+        results["instructions"] = instructions_report(args, workdir, servers, env, pages, body)
+    save_and_compare(args, results)
+
+
+def instructions_report(args, workdir, servers, env, pages, body):
     print(
         f"\nCPU instructions per request (callgrind, in-process test client, {args.warmup} "
         f"warmup + {args.requests} requests per page; floor = bare view / its share of it):"
     )
     floor_ir = floor_callgrind(workdir, body, "", args.warmup, args.requests, "f")
     floor_mw_ir = floor_callgrind(workdir, body, "default", args.warmup, args.requests, "fm")
-    instructions = callgrind(env, pages, args.warmup, args.requests, workdir, "app")
-    for name, ir in instructions.items():
+    uncached = callgrind(env, "callgrind", pages, args.warmup, args.requests, workdir, "app")
+    servers.start("redis", ["redis-server", "--port", str(PORTS["redis"]), "--bind", HOST,
+                            "--save", "", "--appendonly", "no"])  # fmt: skip
+    time.sleep(0.5)
+    redis_env = {**env, "REDIS_URL": f"redis://{HOST}:{PORTS['redis']}/1"}
+    hits = callgrind(redis_env, "callgrind-hits", pages, args.warmup, args.requests, workdir, "hit")
+    for name, ir in uncached.items():
         print(f"  {name:<26}{ir / 1e6:8.2f} M   {floor_ir / ir * 100:6.1f} % of the floor's rate")
     print(f"  {'bare Django view (floor)':<26}{floor_ir / 1e6:8.2f} M")
     print(
         f"  {'  + default middleware':<26}{floor_mw_ir / 1e6:8.2f} M   "
         f"{floor_ir / floor_mw_ir * 100:6.1f} %"
     )
+    print("Application-cache hits (Redis), instructions per request and share of the floor "
+          "with default middleware (target >= 75 %):")  # fmt: skip
+    for name, ir in hits.items():
+        print(f"  {name + ' (cache hit)':<26}{ir / 1e6:8.2f} M   {floor_mw_ir / ir * 100:6.1f} %")
+    return {
+        "floor": floor_ir,
+        "floor_mw": floor_mw_ir,
+        "uncached": uncached,
+        "hits": hits,
+    }
+
+
+def save_and_compare(args, results):
+    """Keep this run's figures (.bench/results-N.json) and compare with the 5,000-article run."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"results-{args.articles}.json").write_text(json.dumps(results, indent=2))
+    base_file = RESULTS / f"results-{BASE_ARTICLES}.json"
+    if args.articles == BASE_ARTICLES:
+        print(f"\nSaved as the scale baseline ({base_file}).")
+        return
+    if not base_file.exists():
+        print(f"\n(Run with --articles {BASE_ARTICLES} too for the scale comparison.)")
+        return
+    base = json.loads(base_file.read_text())
+    print(f"\nScale: {args.articles} vs {BASE_ARTICLES} articles (target: each <= "
+          f"{SCALE_LIMIT}x; {BASE_ARTICLES}-article figures from {base_file.name})")  # fmt: skip
+    print(f"  {'figure':<28}{BASE_ARTICLES:>10}{args.articles:>10}{'ratio':>8}")
+    figures = [(f"{name} p99 ms", base["p99_ms"][name], results["p99_ms"][name])
+               for name in LISTINGS]  # fmt: skip
+    figures.append(("admin changelist ms", base["changelist_ms"], results["changelist_ms"]))
+    for name in LISTINGS if "median_ms" in base else ():
+        figures.append((f"{name} median ms", base["median_ms"][name], results["median_ms"][name]))
+    for label, before, now in figures:
+        ratio = now / before if before else float("inf")
+        verdict = "ok" if ratio <= SCALE_LIMIT else "OVER"
+        print(f"  {label:<28}{before:10.1f}{now:10.1f}{ratio:7.2f}x {verdict}")
 
 
 if __name__ == "__main__":

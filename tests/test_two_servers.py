@@ -7,39 +7,31 @@ database must be reachable from other processes); bounded: seconds.
 """
 
 import http.client
+import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import TransactionTestCase
 
+from ads.models import PlacementStat
+from articles.cache_backend import RedisCache
 from articles.models import Article, AuditEntry
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory, PlacementFactory, UserFactory
+from tests.servers import ROOT, Servers, gunicorn_command, redis_command
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_PORT, PORT_A, PORT_B = 18130, 18131, 18132
 PASSWORD = "correct-horse-battery"
 SEO = "A search description that is comfortably longer than fifty characters."
-
-
-def wait_for_port(port, deadline=60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
+FAILURE_LIMIT = 3
+FLOOD_LIMIT = 6000  # ads/views.py's default ADS_BEACON_LIMIT_PER_MINUTE
 
 
 class Browser:
@@ -49,12 +41,13 @@ class Browser:
         self.port = port
         self.cookies = cookies if cookies is not None else {}
 
-    def request(self, method, path, form=None):
+    def request(self, method, path, form=None, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": "127.0.0.1"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
+        if body is not None:
+            headers["Content-Type"] = "text/plain"
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -94,9 +87,8 @@ class TwoServersTests(TransactionTestCase):
     def setUp(self):
         if connection.vendor != "postgresql":
             self.skipTest("the servers share the test database: PostgreSQL only")
-        self.workdir = tempfile.mkdtemp(prefix="newsroom-two-")
-        self.procs = []
-        self.addCleanup(self.stop)
+        self.servers = Servers(prefix="newsroom-two-")
+        self.addCleanup(self.servers.stop)
         db = connection.settings_dict
         self.env = dict(
             os.environ,
@@ -109,7 +101,8 @@ class TwoServersTests(TransactionTestCase):
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
             DJANGO_CONN_MAX_AGE="0",
-            STATIC_ROOT=str(Path(self.workdir) / "static"),
+            DJANGO_LOGIN_FAILURE_LIMIT=str(FAILURE_LIMIT),
+            STATIC_ROOT=str(self.servers.workdir / "static"),
         )
         if db.get("PASSWORD"):
             self.env["PGPASSWORD"] = db["PASSWORD"]
@@ -117,31 +110,9 @@ class TwoServersTests(TransactionTestCase):
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             cwd=ROOT, env=self.env, check=True,
         )  # fmt: skip
-        self.start(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no"], REDIS_PORT)  # fmt: skip
+        self.servers.start(redis_command(REDIS_PORT), REDIS_PORT, env=self.env)
         for port in (PORT_A, PORT_B):
-            bind = f"127.0.0.1:{port}"
-            gunicorn = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--bind", bind]
-            self.start([*gunicorn, "--workers", "1", "--log-level", "warning"], port)
-
-    def start(self, cmd, port):
-        log = open(Path(self.workdir) / f"{port}.log", "w")  # noqa: SIM115 (closed in stop)
-        self.addCleanup(log.close)
-        proc = subprocess.Popen(  # noqa: S603
-            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.procs.append(proc)
-        wait_for_port(port)
-
-    def stop(self):
-        for proc in reversed(self.procs):
-            proc.terminate()
-            proc.wait(timeout=10)
-        for log in sorted(Path(self.workdir).glob("*.log")):
-            text = log.read_text()
-            if "Traceback" in text:
-                print(f"--- {log.name}\n{text[-12000:]}")  # shown when the test fails
-        shutil.rmtree(self.workdir, ignore_errors=True)
+            self.servers.start(gunicorn_command(port), port, env=self.env)
 
     def test_sessions_purges_locks_and_the_scheduler_hold_across_two_servers(self):
         UserFactory(username="ed", role="Editor")
@@ -189,3 +160,41 @@ class TwoServersTests(TransactionTestCase):
                 AuditEntry.objects.filter(article=article, action="scheduled_publish").count() == 1
             )
         assert Article.objects.filter(pk__in=[a.pk for a in due], status="published").count() == 8
+
+    def test_login_lockouts_and_the_ad_flood_limit_hold_across_two_servers(self):
+        UserFactory(username="ed", role="Editor")
+        on_a, on_b = Browser(PORT_A), Browser(PORT_B)
+
+        def sign_in(browser, password):
+            return browser.post(
+                "/admin/login/?next=/admin/",
+                {"username": "ed", "password": password, "next": "/admin/"},
+                csrf_from="/admin/login/",
+            )
+
+        for _ in range(FAILURE_LIMIT - 1):
+            response, page = sign_in(on_a, "wrong-password")
+            assert response.status == 200 and "Signing in is locked" not in page
+        # The last allowed failure through B locks the account: B counted A's failures.
+        response, page = sign_in(on_b, "wrong-password")
+        assert response.status == 429 and "Signing in is locked" in page
+        for browser in (on_b, on_a):  # and the right password is refused on both
+            response, page = sign_in(browser, PASSWORD)
+            assert response.status == 429 and "Signing in is locked" in page
+        assert settings.SESSION_COOKIE_NAME not in on_a.cookies | on_b.cookies
+
+        # The click and beacon flood limits count in the shared Redis: two short of the limit,
+        # one report through each server is counted, the next through either is not.
+        placement = PlacementFactory(creative__click_url="https://advertiser.example/")
+        shared = RedisCache(f"redis://127.0.0.1:{REDIS_PORT}/0", {})
+        for kind in ("click", "beacon"):
+            shared.set(f"ads:{kind}:{placement.pk}", FLOOD_LIMIT - 2, timeout=60)
+        beacon = json.dumps({"o": [placement.pk]})
+        for browser in (on_a, on_b, on_a, on_b):
+            response, _ = browser.get(f"/ads/click/{placement.pk}/")
+            assert response.status == 302
+            response, _ = browser.request("POST", "/ads/beacon/", body=beacon)
+            assert response.status == 204
+        stat = PlacementStat.objects.get(placement=placement)
+        assert (stat.clicks, stat.offers) == (2, 2)
+        assert shared.get(f"ads:click:{placement.pk}") == FLOOD_LIMIT + 2

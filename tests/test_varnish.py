@@ -7,13 +7,8 @@ pages served while the app is stopped. Bounded: a few seconds.
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,26 +16,11 @@ from django.test import LiveServerTestCase, override_settings
 
 from articles import services
 from tests.factories import ArticleFactory, UserFactory
+from tests.servers import Servers, varnish_missing
 
-VCL = Path(__file__).resolve().parent.parent / "deploy" / "varnish" / "default.vcl"
 PORT = 18120
 SEO = "A search description that is comfortably longer than fifty characters."
 TTL = 3
-
-
-def varnish_missing():
-    vmod = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods/libvmod_xkey.so")
-    return shutil.which("varnishd") is None or not (vmod.exists() or os.environ.get("VMOD_DIR"))
-
-
-def wait_for_port(port, deadline=60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 @pytest.mark.skipif(
@@ -57,23 +37,12 @@ class VarnishTests(LiveServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.workdir = tempfile.mkdtemp(prefix="newsroom-varnish-")
-        os.chmod(cls.workdir, 0o755)  # noqa: S103 varnishd's compiler runs as another user
-        app_port = cls.live_server_url.rsplit(":", 1)[1]
-        vcl = Path(cls.workdir) / "default.vcl"
-        vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{app_port}"'))
-        cls.varnish = subprocess.Popen(  # noqa: S603
-            ["varnishd", "-F", "-a", f"127.0.0.1:{PORT}", "-f", str(vcl), "-n",  # noqa: S607
-             f"{cls.workdir}/n", "-s", "malloc,32m", "-p", "default_ttl=0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for_port(PORT)
+        cls.servers = Servers(prefix="newsroom-varnish-")
+        cls.servers.start_varnish(PORT, app_port=cls.live_server_url.rsplit(":", 1)[1])
 
     @classmethod
     def tearDownClass(cls):
-        cls.varnish.terminate()
-        cls.varnish.wait(timeout=10)
-        shutil.rmtree(cls.workdir, ignore_errors=True)
+        cls.servers.stop()
         super().tearDownClass()
 
     def get(self, path, cookie=None):

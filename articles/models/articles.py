@@ -457,6 +457,9 @@ class Article(models.Model):
                 condition=Q(status__in=["published", "scheduled"]),
                 name="article_live_order_idx",
             ),
+            # The admin changelist's default order over every article (drafts too): its first
+            # page, deep pages and filtered lists walk this instead of sorting the table.
+            models.Index(F("published_at").desc(), F("id").desc(), name="article_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

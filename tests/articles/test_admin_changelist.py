@@ -45,6 +45,29 @@ class ChangelistAtScaleTests(TestCase):
         response, _ = self.changelist_sql()
         self.assertContains(response, "published_at__gte")
 
+    def test_query_budget_is_constant_in_the_number_of_articles(self):
+        # session, user, the section/author/tag filters, the size (on PostgreSQL: the planner's
+        # estimate, then a bounded count while the table is small), the publication, the page
+        # of articles and their bylines.
+        budget = 10 if connection.vendor == "postgresql" else 9
+        with self.assertNumQueries(budget):
+            self.client.get(URL)
+        for n in range(12):
+            ArticleFactory(headline=f"More story {n}", tags=[f"Topic {n}"])
+        with self.assertNumQueries(budget):
+            response = self.client.get(URL)
+        assert response.context["cl"].result_count == 15
+
+    def test_a_big_filtered_list_never_counts_past_the_threshold(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("the bounded count and the estimate are PostgreSQL's")
+        with mock.patch.object(changelist, "ESTIMATE_ABOVE", 1):
+            response, sql = self.changelist_sql(URL + "?status__exact=published")
+        counts = [q for q in sql if "COUNT(" in q.upper() and "articles_article" in q]
+        assert counts and all("LIMIT 2" in q for q in counts), counts
+        assert response.context["cl"].result_count >= 2
+        self.assertContains(response, "Listed story 0")
+
     def test_filtered_list_counts_exactly(self):
         response, sql = self.changelist_sql(URL + "?status__exact=published")
         assert response.context["cl"].result_count == 3

@@ -142,7 +142,7 @@ class PageCacheTests(TestCase):
     def test_cache_down_serves_pages_uncached_and_publishing_still_works(self):
         dead = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "articles.cache_backend.RedisCache",
                 "LOCATION": "redis://127.0.0.1:18199/6",  # nothing listens here
                 "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
             }
