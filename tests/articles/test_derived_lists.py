@@ -125,7 +125,7 @@ class MigrationFillTests(TestCase):
         Article.objects.filter(pk=article.pk).update(
             credit_list=[], correction_list=[], filed_tags=[]
         )
-        migration = importlib.import_module("articles.migrations.0013_article_derived_lists")
+        migration = importlib.import_module("articles.migrations.0014_article_derived_lists")
         migration.fill_lists(apps, connection.schema_editor())
         filled = Article.objects.get(pk=article.pk)
         assert [c.slug for c in filled.credits] == ["cleo"]

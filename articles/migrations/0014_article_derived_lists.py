@@ -51,7 +51,7 @@ def fill_lists(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0012_revision_is_autosave'),
+        ('articles', '0013_article_order_index'),
     ]
 
     operations = [
