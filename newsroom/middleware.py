@@ -50,11 +50,20 @@ class HostileInputMiddleware:
         return None
 
 
+def _database_errors() -> tuple[type[Exception], ...]:
+    """Django's wrapped errors, and the drivers' own: a few code paths (a server-side cursor
+    read while a template renders a select's choices) let psycopg's error through unwrapped."""
+    errors = [OperationalError, InterfaceError]
+    for connection in connections.all(initialized_only=True):
+        errors += [connection.Database.OperationalError, connection.Database.InterfaceError]
+    return tuple(errors)
+
+
 def _connection_lost(exc) -> bool:
     """A dead connection (terminated backend, restart), not a bad query."""
     if isinstance(exc, InterfaceError):
         return True
-    if not isinstance(exc, OperationalError):
+    if not isinstance(exc, _database_errors()):
         return False
     return any(
         connection.connection is None or not connection.is_usable()
@@ -90,7 +99,7 @@ class DatabaseFaultMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not isinstance(exception, _database_errors()):
             return None
         lost = _connection_lost(exception)
         logger.warning(
@@ -101,7 +110,7 @@ class DatabaseFaultMiddleware:
             request._db_retried = True
             try:
                 return self.get_response(request)
-            except (OperationalError, InterfaceError):
+            except _database_errors():
                 _close_all()
         return unavailable_response()
 

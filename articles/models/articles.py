@@ -6,7 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -22,6 +22,10 @@ LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "sect
                     "lead_image__caption", "lead_image__credit", "filed_tags",
                     "correction_list"]  # fmt: skip
 
+
+# Related stories are chosen among this many of the newest live articles sharing a tag (and the
+# pins).
+RELATED_CANDIDATES = 500
 
 # Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
 DERIVED_LISTS = ("credit_list", "correction_list", "filed_tags")
@@ -127,13 +131,24 @@ class ArticleQuerySet(models.QuerySet):
 
         `article`'s tags are read from its `filed_tags`, so the number of tags never adds a
         query. The candidates come from the tag
-        index (the union of the articles sharing a tag and the pins), so the cost follows how
-        many stories share its tags, never the size of the archive.
+        index (the union of the newest `RELATED_CANDIDATES` articles sharing a tag, and the
+        pins), so the cost is bounded whatever the size of the archive or of a popular tag.
         """
         tag_ids = [tag.id for tag in article.ordered_tags]
         pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
         sharing = TaggedArticle.objects.filter(tag_id__in=tag_ids).order_by()
-        candidates = sharing.values("content_object_id").union(pins.values("related_id"))
+        now = timezone.now()
+        newest_sharing = sharing.filter(  # the public rule, through the join (no IN over all)
+            Q(content_object__unpublish_at__isnull=True) | Q(content_object__unpublish_at__gt=now),
+            content_object__status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            content_object__published_at__lte=now,
+        ).values("content_object_id")
+        if connection.features.supports_slicing_ordering_in_compound:  # not SQLite
+            # "+ 0": read the tags' rows through the tag index, never by walking the whole
+            # table backwards from its newest row (the planner's guess for rare tags).
+            newest = (F("content_object_id") + 0).desc()
+            newest_sharing = newest_sharing.order_by(newest)[:RELATED_CANDIDATES]
+        candidates = newest_sharing.union(pins.values("related_id"))
         shared_tags = (
             sharing.filter(content_object_id=OuterRef("pk"))
             .values("content_object_id")

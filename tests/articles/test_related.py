@@ -2,6 +2,7 @@
 published stories, never the article itself; a fixed number of queries."""
 
 from datetime import timedelta
+from unittest import mock
 
 from django.db import connection
 from django.test import TestCase
@@ -47,6 +48,20 @@ class RelatedStoriesTests(TestCase):
             "Shares two, old",
             "Shares one",
         ]
+
+    def test_the_pool_is_the_newest_articles_sharing_a_tag_and_always_the_pins(self):
+        if not connection.features.supports_slicing_ordering_in_compound:
+            self.skipTest("SQLite cannot limit a part of a UNION: its pool is every sharer")
+        RelatedPin.objects.create(article=self.article, related=self.unrelated, position=1)
+        # The three newest live sharers (drafts sharing every tag never take a place): "Shares
+        # three" and "Shares two, old" (filed first) fall out of a pool of three; the pin stays.
+        with mock.patch("articles.models.articles.RELATED_CANDIDATES", 3):
+            assert self.related() == [
+                "Unrelated",
+                "Shares two, new",
+                "Shares one",
+                "Shares one too",
+            ]
 
     def test_pinned_stories_come_first_in_pin_order_even_without_shared_tags(self):
         RelatedPin.objects.create(article=self.article, related=self.unrelated, position=2)

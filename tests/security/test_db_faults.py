@@ -26,6 +26,19 @@ class UnavailablePageTests(TestCase):
         self.assertContains(response, "try again in 5 seconds", status_code=503)
         assert "Content-Security-Policy" in response
 
+    def test_the_drivers_own_unwrapped_error_is_a_503_too(self):
+        # psycopg's (or sqlite3's) error as a server-side cursor raises it mid-render, not
+        # wrapped in django.db.OperationalError: still the 503 page, never a 500.
+        raw = connection.Database.OperationalError("consuming input failed: server closed")
+        with (
+            mock.patch.object(views, "paginate", side_effect=raw),
+            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+        ):
+            response = self.client.get("/")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+        self.assertContains(response, "Back in a moment", status_code=503)
+
     def test_a_write_is_not_retried(self):
         calls = []
 
