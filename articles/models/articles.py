@@ -180,9 +180,10 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 
 
 @dataclass(frozen=True, slots=True)
-class Credit:
-    """One author as a byline shows them, read from `Article.credit_list` (no query)."""
+class Named:
+    """An author or a tag as a page shows it (id, name, address), read from the article's row."""
 
+    route = ""  # the reader page's URL name
     id: int
     name: str
     slug: str
@@ -192,7 +193,21 @@ class Credit:
         return self.id
 
     def get_absolute_url(self):
-        return address("articles:author", slug=self.slug)
+        return address(self.route, slug=self.slug)
+
+
+class Credit(Named):
+    """One author on the byline, from `Article.credit_list` (no query)."""
+
+    __slots__ = ()
+    route = "articles:author"
+
+
+class Filing(Named):
+    """One tag, from `Article.filed_tags` (no query)."""
+
+    __slots__ = ()
+    route = "articles:tag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,22 +249,6 @@ def refresh_credits(article_ids) -> None:
         ["credit_list"],
         batch_size=500,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Filing:
-    """One tag as an article page shows it, read from `Article.filed_tags` (no query)."""
-
-    id: int
-    name: str
-    slug: str
-
-    @property
-    def pk(self):
-        return self.id
-
-    def get_absolute_url(self):
-        return address("articles:tag", slug=self.slug)
 
 
 def refresh_tags(article_ids) -> None:
