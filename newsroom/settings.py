@@ -121,6 +121,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL stops any statement running longer than this (milliseconds; 0 = no limit): a
+# runaway query cannot hold a worker and a connection (docs/security.md, check 35).
+STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30000"))
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and STATEMENT_TIMEOUT_MS:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis cache when REDIS_URL is set; per-process memory otherwise.
