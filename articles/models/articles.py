@@ -230,43 +230,47 @@ class Note:
         return CorrectionKind(self.kind).label if self.kind in CorrectionKind.values else self.kind
 
 
+def store_lists(field, article_ids, rows) -> None:
+    """Write `field` of every article in `article_ids` as the list of its entries in `rows`
+    ((article id, entry) pairs, in order); an article with no rows gets []."""
+    lists = {pk: [] for pk in set(article_ids)}
+    if not lists:
+        return
+    for article_id, entry in rows:
+        lists[article_id].append(entry)
+    Article.objects.bulk_update(
+        [Article(pk=pk, **{field: value}) for pk, value in lists.items()], [field], batch_size=500
+    )
+
+
 def refresh_credits(article_ids) -> None:
     """Rewrite `credit_list` of these articles from their bylines (after any byline or
     author change: pages and feeds read the byline from it instead of joining bylines)."""
     article_ids = set(article_ids)
-    if not article_ids:
-        return
-    credits = {pk: [] for pk in article_ids}
     bylines = (
         Byline.objects.filter(article_id__in=article_ids)
         .order_by("article_id", "position", "pk")
         .values_list("article_id", "author_id", "author__name", "author__slug")
     )
-    for article_id, author_id, name, slug in bylines:
-        credits[article_id].append({"id": author_id, "name": name, "slug": slug})
-    Article.objects.bulk_update(
-        [Article(pk=pk, credit_list=credit_list) for pk, credit_list in credits.items()],
-        ["credit_list"],
-        batch_size=500,
+    store_lists(
+        "credit_list",
+        article_ids,
+        ((a, {"id": i, "name": name, "slug": slug}) for a, i, name, slug in bylines),
     )
 
 
 def refresh_tags(article_ids) -> None:
     """Rewrite `filed_tags` of these articles from their tags (in the order they were filed)."""
-    tags = {pk: [] for pk in set(article_ids)}
-    if not tags:
-        return
+    article_ids = set(article_ids)
     rows = (
-        TaggedArticle.objects.filter(content_object_id__in=tags)
+        TaggedArticle.objects.filter(content_object_id__in=article_ids)
         .order_by("content_object_id", "pk")
         .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
     )
-    for article_id, tag_id, name, slug in rows:
-        tags[article_id].append({"id": tag_id, "name": name, "slug": slug})
-    Article.objects.bulk_update(
-        [Article(pk=pk, filed_tags=value) for pk, value in tags.items()],
-        ["filed_tags"],
-        batch_size=500,
+    store_lists(
+        "filed_tags",
+        article_ids,
+        ((a, {"id": i, "name": name, "slug": slug}) for a, i, name, slug in rows),
     )
 
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models.articles import Article
+from articles.models.articles import Article, store_lists
 
 
 class CorrectionKind(models.TextChoices):
@@ -73,19 +73,19 @@ class Correction(models.Model):
 def refresh_notes(article_ids) -> None:
     """Rewrite `Article.correction_list` of these articles from their corrections (after any
     correction is saved or deleted: the article page reads them from it, not by a query)."""
-    notes = {pk: [] for pk in set(article_ids)}
-    if not notes:
-        return
-    rows = Correction.objects.filter(article_id__in=notes).order_by("created_at", "pk")
-    for row in rows.values_list("article_id", "pk", "kind", "text", "created_at"):
-        article_id, pk, kind, text, created_at = row
-        notes[article_id].append(
-            {"id": pk, "kind": kind, "text": text, "created_at": created_at.isoformat()}
-        )
-    Article.objects.bulk_update(
-        [Article(pk=pk, correction_list=value) for pk, value in notes.items()],
-        ["correction_list"],
-        batch_size=500,
+    article_ids = set(article_ids)
+    rows = (
+        Correction.objects.filter(article_id__in=article_ids)
+        .order_by("created_at", "pk")
+        .values_list("article_id", "pk", "kind", "text", "created_at")
+    )
+    store_lists(
+        "correction_list",
+        article_ids,
+        (
+            (a, {"id": pk, "kind": kind, "text": text, "created_at": at.isoformat()})
+            for a, pk, kind, text, at in rows
+        ),
     )
 
 

@@ -178,8 +178,6 @@ class SlugRaceTests(TransactionTestCase):
     serialized_rollback = False
 
     def setUp(self):
-        if connection.vendor != "postgresql":  # pragma: no cover (skipped above)
-            self.skipTest("a real race needs PostgreSQL")
         author = AuthorFactory()
         self.editors = [
             UserFactory(username="ed1", role="Editor"),
