@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ads import adstxt
@@ -19,6 +18,7 @@ from ads.models import (
     AdSlot,
     AdsTxtRecord,
     AdsTxtVariable,
+    Creative,
     EmptyBehaviour,
     Placement,
     PlacementStat,
@@ -99,30 +99,25 @@ def _in(column, values):
 
 
 def _suppressed(section_id, tag_ids):
-    """Whether a suppression rule hides the slot on an article of this section and tags.
-
-    Plain SQL on purpose: the page's ad queries are built on every uncached page view, and
-    Django composing the equivalent Exists() costs more than running it.
-    """
+    """SQL for "a suppression rule hides the slot on an article of this section and tags"."""
     rules = SuppressionRule._meta.db_table
     tag_in, params = _in("r.tag_id", tag_ids)
     # Only table names and placeholders go into the text; every value is a parameter.
     sql = (
         f"EXISTS (SELECT 1 FROM {rules} r WHERE (r.slot_id IS NULL OR r.slot_id = "  # noqa: S608
-        f"{AdSlot._meta.db_table}.id) AND (r.section_id = %s OR {tag_in}))"
+        f"s.id) AND (r.section_id = %s OR {tag_in}))"
     )
-    return RawSQL(sql, [section_id, *params], output_field=BooleanField())  # noqa: S611
+    return sql, [section_id, *params]
 
 
 def _targeted(section_id, tag_ids):
-    """Placements whose section and tag targeting match the page (no targeting matches
-    everything; a page that is no article matches only untargeted placements)."""
-    table = Placement._meta.db_table
+    """SQL for placements (`p`) whose section and tag targeting match the page (no targeting
+    matches everything; a page that is no article matches only untargeted placements)."""
     sections = Placement.sections.through._meta.db_table
     tags = Placement.tags.through._meta.db_table
 
     def rows(through):  # only table names and placeholders in the text; values are parameters
-        return f"SELECT 1 FROM {through} m WHERE m.placement_id = {table}.id"  # noqa: S608
+        return f"SELECT 1 FROM {through} m WHERE m.placement_id = p.id"  # noqa: S608
 
     section_ok, params = f"NOT EXISTS ({rows(sections)})", []
     if section_id is not None:
@@ -133,15 +128,56 @@ def _targeted(section_id, tag_ids):
         tag_in, tag_params = _in("m.tag_id", tag_ids)
         tag_ok += f" OR EXISTS ({rows(tags)} AND {tag_in})"
         params += tag_params
-    return RawSQL(f"({section_ok}) AND ({tag_ok})", params, output_field=BooleanField())  # noqa: S611
+    return f"({section_ok}) AND ({tag_ok})", params
+
+
+# What a slot's markup reads of a creative (models/creatives.py); the rest stays deferred.
+CREATIVE_COLUMNS = (
+    "id", "name", "kind", "advertiser", "width", "height", "image", "alt_text", "html",
+    "click_url", "adsense_client_id", "is_active",
+)  # fmt: skip
+
+
+def _slots(section_id, tag_ids):
+    """Every slot, with `is_suppressed` on an article page."""
+    suppressed, params = ("NULL", []) if tag_ids is None else _suppressed(section_id, tag_ids)
+    table = AdSlot._meta.db_table
+    sql = f"SELECT s.*, {suppressed} AS is_suppressed FROM {table} s ORDER BY s.code"  # noqa: S608
+    return AdSlot.objects.raw(sql, params)  # noqa: S611 (placeholders only)
+
+
+def _placements(slot_ids, section_id, tag_ids, now):
+    """Active placements of active creatives in `slot_ids`, live now or within LOOKAHEAD,
+    whose targeting matches; each with its creative, in slot order, best first."""
+    adapt = connection.ops.adapt_datetimefield_value
+    targeted, target_params = _targeted(section_id, tag_ids)
+    slot_in, slot_params = _in("p.slot_id", slot_ids)
+    creative = ", ".join(f"c.{name} AS c_{name}" for name in CREATIVE_COLUMNS)
+    sql = (
+        f"SELECT p.*, {creative} FROM {Placement._meta.db_table} p "  # noqa: S608
+        f"JOIN {Creative._meta.db_table} c ON c.id = p.creative_id "
+        f"WHERE p.is_active AND c.is_active AND {slot_in} "
+        "AND (p.starts_at IS NULL OR p.starts_at <= %s) AND (p.ends_at IS NULL OR p.ends_at > %s) "
+        f"AND {targeted} ORDER BY p.slot_id, p.priority, p.weight DESC, p.id"
+    )
+    params = [*slot_params, adapt(now + LOOKAHEAD), adapt(now), *target_params]
+    attach = Placement.creative.field.set_cached_value
+    for placement in Placement.objects.raw(sql, params):  # noqa: S611 (placeholders only)
+        values = [placement.__dict__.pop(f"c_{name}") for name in CREATIVE_COLUMNS]
+        creative = Creative.from_db(placement._state.db, CREATIVE_COLUMNS, values)
+        creative.is_active = bool(creative.is_active)  # SQLite answers 1
+        attach(placement, creative)
+        yield placement
 
 
 def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
     """Load the page's slots and eligible placements in at most two queries (on the article
-    page, whose article comes with its tags and sponsorship)."""
+    page, whose article comes with its tags and sponsorship).
+
+    Plain SQL on purpose: these two queries run on every uncached page, and Django composing
+    them (targeting subqueries, a join, four orderings) cost more than running them."""
     now = now or timezone.now()
     page = PageAds(page_type=page_type, now=now)
-    slots = AdSlot.objects.all()
     section_id = tag_ids = None
     if article is not None:
         found = _sponsorship(article)
@@ -150,26 +186,11 @@ def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
         if getattr(article, "ads_disabled", False):
             return page
         section_id, tag_ids = article.section_id, _tag_ids(article)
-        slots = slots.annotate(is_suppressed=_suppressed(section_id, tag_ids))
-    page.slots = {slot.code: slot for slot in slots}
-    showing = [
-        s.pk for s in page.slots.values() if s.is_active and not getattr(s, "is_suppressed", False)
-    ]
+    page.slots = {slot.code: slot for slot in _slots(section_id, tag_ids)}
+    showing = [s.pk for s in page.slots.values() if s.is_active and not s.is_suppressed]
     if not showing:
         return page
-    placements = (
-        Placement.objects.filter(
-            Q(starts_at__isnull=True) | Q(starts_at__lte=now + LOOKAHEAD),
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-            _targeted(section_id, tag_ids),
-            is_active=True,
-            creative__is_active=True,
-            slot_id__in=showing,
-        )
-        .select_related("creative")
-        .order_by("slot_id", "priority", "-weight", "pk")
-    )
-    for placement in placements:
+    for placement in _placements(showing, section_id, tag_ids, now):
         if placement.shows_on(page_type):
             page.placements.setdefault(placement.slot_id, []).append(placement)
     return page
