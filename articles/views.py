@@ -1,4 +1,5 @@
-"""Reader pages. Every listing starts from `Article.objects.published()`."""
+"""Reader pages. Listings read cards (`articles/cards.py`, the public rule in SQL); the rest
+starts from `Article.objects.published()`."""
 
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from articles import cache, seo, services
 from articles import search as site_search
+from articles.cards import Cards, related_cards
 from articles.models import (
     Article,
     Author,
@@ -78,7 +80,7 @@ def first_page_redirect(request):
 def home(request):
     if response := first_page_redirect(request):
         return response
-    page = paginate(request, Article.objects.published().for_listing())
+    page = paginate(request, Cards())
     articles = list(page.object_list)
     _name_listing(request, cache.HOME, articles)
     lead = articles[0] if page.number == 1 and articles else None
@@ -97,7 +99,7 @@ def article_detail(request, year, month, day, slug):
     local = article.permalink_date
     if (year, month, day) != (local.year, local.month, local.day):
         return redirect(article, permanent=not is_preview)
-    related = [] if is_preview else list(Article.objects.related_to(article))
+    related = [] if is_preview else related_cards(article)
     cache.add_keys(
         request, cache.article_key(article.pk), *(cache.article_key(a.pk) for a in related)
     )
@@ -148,10 +150,10 @@ def _name_listing(request, key, articles):
     cache.add_keys(request, key, *(cache.article_key(a.pk) for a in articles))
 
 
-def _listing(request, kind, obj, key, articles, description):
+def _listing(request, kind, obj, key, cards, description):
     if response := first_page_redirect(request):
         return response
-    page = paginate(request, articles.for_listing())
+    page = paginate(request, cards)
     _name_listing(request, key, page.object_list)
     head = seo.listing_head(kind=kind, obj=obj, page=page, description=description)
     context = {"object": obj, "page": page, "head": head}
@@ -163,25 +165,22 @@ def tag_detail(request, slug):
     if tag is None:
         old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
         return redirect(old.tag, permanent=True)
-    articles = Article.objects.published().filter(tags=tag)
     description = tag.description or f"Articles tagged {tag.name}."
-    return _listing(request, "tag", tag, cache.tag_key(tag.pk), articles, description)
+    return _listing(request, "tag", tag, cache.tag_key(tag.pk), Cards(tag=tag), description)
 
 
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
-    articles = Article.objects.published().filter(bylines__author=author)
     description = author.bio or f"Articles by {author.name}."
-    return _listing(request, "author", author, cache.author_key(author.pk), articles, description)
+    key = cache.author_key(author.pk)
+    return _listing(request, "author", author, key, Cards(author=author), description)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
-    articles = Article.objects.published().filter(section=section)
     description = section.description or f"The latest from {section.name}."
-    return _listing(
-        request, "section", section, cache.section_key(section.pk), articles, description
-    )
+    key = cache.section_key(section.pk)
+    return _listing(request, "section", section, key, Cards(section=section), description)
 
 
 def corrections(request):

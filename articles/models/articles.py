@@ -6,8 +6,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery
+from django.db import models
+from django.db.models import ExpressionWrapper, F, Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -16,16 +16,6 @@ from articles.addresses import address
 from articles.models.people import Author
 from articles.models.taxonomy import Section, Tag, TaggedArticle
 from articles.sanitizer import clean_html
-
-# Columns no article card shows: listings leave them in the database.
-LISTING_DEFERRED = ["body", "body_blocks", "seo_title", "seo_description", "section__description",
-                    "lead_image__caption", "lead_image__credit", "filed_tags",
-                    "correction_list"]  # fmt: skip
-
-
-# Related stories are chosen among this many of the newest live articles sharing a tag (and the
-# pins).
-RELATED_CANDIDATES = 500
 
 # Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
 DERIVED_LISTS = ("credit_list", "correction_list", "filed_tags")
@@ -110,66 +100,10 @@ class ArticleQuerySet(models.QuerySet):
             Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         )
 
-    def for_listing(self):
-        """What an article card needs (its lead image and renditions too, the byline from
-        `credit_list`; never the body), newest first."""
-        return (
-            self.select_related("section", "lead_image")
-            .defer(*LISTING_DEFERRED)
-            .order_by("-published_at", "-pk")
-        )
-
     def for_detail(self):
         """What the article page needs, in one query: section, lead image and sponsorship
         joined; byline, tags and corrections from the row's derived lists."""
         return self.select_related("section", "lead_image", "sponsorship")
-
-    def related_to(self, article, *, limit=4):
-        """Up to `limit` published stories for the foot of `article`: its pinned ones first
-        (in pin order), then those sharing the most tags, then the newest. One query, as
-        cards (`for_listing()` columns, bylines not included).
-
-        `article`'s tags are read from its `filed_tags`, so the number of tags never adds a
-        query. The candidates come from the tag
-        index (the union of the newest `RELATED_CANDIDATES` articles sharing a tag, and the
-        pins), so the cost is bounded whatever the size of the archive or of a popular tag.
-        """
-        tag_ids = [tag.id for tag in article.ordered_tags]
-        pins = RelatedPin.objects.filter(article_id=article.pk).order_by()
-        sharing = TaggedArticle.objects.filter(tag_id__in=tag_ids).order_by()
-        now = timezone.now()
-        newest_sharing = sharing.filter(  # the public rule, through the join (no IN over all)
-            Q(content_object__unpublish_at__isnull=True) | Q(content_object__unpublish_at__gt=now),
-            content_object__status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
-            content_object__published_at__lte=now,
-        ).values("content_object_id")
-        if connection.features.supports_slicing_ordering_in_compound:  # not SQLite
-            # "+ 0": read the tags' rows through the tag index, never by walking the whole
-            # table backwards from its newest row (the planner's guess for rare tags).
-            newest = (F("content_object_id") + 0).desc()
-            newest_sharing = newest_sharing.order_by(newest)[:RELATED_CANDIDATES]
-        candidates = newest_sharing.union(pins.values("related_id"))
-        shared_tags = (
-            sharing.filter(content_object_id=OuterRef("pk"))
-            .values("content_object_id")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        pin_position = pins.filter(related_id=OuterRef("pk")).values("position")[:1]
-        return (
-            self.published()
-            .filter(pk__in=candidates)
-            .exclude(pk=article.pk)
-            .annotate(pin_position=Subquery(pin_position), shared_tags=Subquery(shared_tags))
-            .select_related("section", "lead_image")
-            .defer(*LISTING_DEFERRED)
-            .order_by(
-                F("pin_position").asc(nulls_last=True),
-                F("shared_tags").desc(nulls_last=True),
-                "-published_at",
-                "-pk",
-            )[:limit]
-        )
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import TestCase
 
 from articles import seo, services
+from articles.cards import related_cards
 from articles.models import Article, Byline, Correction, Tag
 from articles.publication import get_publication
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
@@ -174,7 +175,7 @@ class TagListTests(TestCase):
         ArticleFactory(headline="Shares a tag", tags=["Energy"])
         article = Article.objects.for_detail().get(pk=self.article.pk)
         with self.assertNumQueries(1):  # the related stories; the tags cost none
-            related = list(Article.objects.related_to(article))
+            related = related_cards(article)
         assert [a.headline for a in related] == ["Shares a tag"]
         head = seo.article_head(article, is_preview=False)
         assert ("property", "article:tag", "Climate") in head.meta

@@ -1,6 +1,8 @@
 """Reader pages cost a fixed, small number of queries: constant in tags, authors, ads and
 page size (the navigation's sections come from the cache after the first page)."""
 
+import re
+
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -94,8 +96,10 @@ class ListingBudgetTests(TestCase):
         for url in self.urls().values():
             with self.subTest(url=url), CaptureQueriesContext(connection) as ctx:
                 self.client.get(url)
-            article_queries = [q["sql"] for q in ctx if 'FROM "articles_article"' in q["sql"]]
-            assert article_queries
+            article_queries = [
+                q["sql"] for q in ctx if re.search(r'FROM "?articles_article"? a\b', q["sql"])
+            ]
+            assert len(article_queries) == 1, article_queries
             for sql in article_queries:
-                assert '"articles_article"."body"' not in sql
+                assert not re.search(r"\ba\.body", sql)
                 assert "COUNT(" not in sql.upper()

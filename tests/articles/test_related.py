@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.cards import related_cards
 from articles.models import Article, RelatedPin
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, UserFactory
@@ -37,9 +38,11 @@ class RelatedStoriesTests(TestCase):
             for trait in NON_PUBLIC_TRAITS
         ]
 
+    candidates = 500
+
     def related(self, article=None):
         article = Article.objects.for_detail().get(pk=(article or self.article).pk)
-        return [a.headline for a in Article.objects.related_to(article)]
+        return [a.headline for a in related_cards(article, candidates=self.candidates)]
 
     def test_most_shared_tags_first_then_the_newest_at_most_four(self):
         assert self.related() == [
@@ -55,7 +58,7 @@ class RelatedStoriesTests(TestCase):
         RelatedPin.objects.create(article=self.article, related=self.unrelated, position=1)
         # The three newest live sharers (drafts sharing every tag never take a place): "Shares
         # three" and "Shares two, old" (filed first) fall out of a pool of three; the pin stays.
-        with mock.patch("articles.models.articles.RELATED_CANDIDATES", 3):
+        with mock.patch.object(self, "candidates", 3):
             assert self.related() == [
                 "Unrelated",
                 "Shares two, new",
@@ -83,7 +86,7 @@ class RelatedStoriesTests(TestCase):
         for article in (self.article, many):
             loaded = Article.objects.for_detail().get(pk=article.pk)
             with self.subTest(tags=len(loaded.ordered_tags)), self.assertNumQueries(1):
-                list(Article.objects.related_to(loaded))
+                related_cards(loaded)
 
     def test_article_page_shows_them_as_cards_under_the_article(self):
         html = self.client.get(self.article.get_absolute_url()).content.decode()

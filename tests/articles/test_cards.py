@@ -1,0 +1,146 @@
+"""Cards read in plain SQL (articles/cards.py): the same articles, in the same order, as the
+ORM's one public rule; ordinary instances that render without another query; the markup."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.test import TestCase, override_settings
+from django.utils import timezone, translation
+
+from articles.cards import Cards, related_cards
+from articles.models import Article
+from articles.templatetags.articles_tags import card, picture
+from tests.articles.test_models import NON_PUBLIC_TRAITS
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
+
+
+def newest_first(queryset):
+    return list(queryset.order_by("-published_at", "-pk").values_list("pk", flat=True))
+
+
+class CardsFollowThePublicRuleTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.section = SectionFactory(name="Climate")
+        cls.other_section = SectionFactory(name="Sport")
+        cls.author = AuthorFactory(name="Ana Reyes")
+        now = timezone.now()
+        cls.live = [
+            ArticleFactory(published_at=now - timedelta(hours=n), section=cls.section)
+            for n in range(1, 4)
+        ]
+        cls.due = ArticleFactory(due=True, tags=["Heat"], authors=[cls.author])
+        cls.ends_later = ArticleFactory(unpublish_at=now + timedelta(days=1), tags=["Heat"])
+        # Same publish time: the newer row first, as the ORM's order says.
+        tie = now - timedelta(hours=5)
+        cls.tie = [ArticleFactory(published_at=tie, section=cls.other_section) for _ in range(2)]
+        cls.hidden = [
+            ArticleFactory(
+                **{trait: True}, section=cls.section, tags=["Heat"], authors=[cls.author]
+            )
+            for trait in NON_PUBLIC_TRAITS
+        ]
+
+    def test_every_live_article_newest_first_and_nothing_readers_may_not_see(self):
+        expected = newest_first(Article.objects.published())
+        assert [a.pk for a in Cards()[0:100]] == expected
+        assert len(expected) == 7
+        assert not {a.pk for a in self.hidden} & set(expected)
+
+    def test_section_tag_and_author_listings_match_the_orm(self):
+        published = Article.objects.published()
+        cases = {
+            "section": (Cards(section=self.section), published.filter(section=self.section)),
+            "tag": (Cards(tag=self.due.tags.get()), published.filter(tags__name="Heat")),
+            "author": (Cards(author=self.author), published.filter(bylines__author=self.author)),
+        }
+        for name, (cards, queryset) in cases.items():
+            with self.subTest(listing=name):
+                assert [a.pk for a in cards[0:100]] == newest_first(queryset)
+                assert cards[0:100]
+
+    def test_a_window_is_limit_and_offset(self):
+        everything = [a.pk for a in Cards()[0:100]]
+        assert [a.pk for a in Cards()[2:5]] == everything[2:5]
+        assert Cards()[50:70] == []
+
+    def test_an_index_or_an_open_slice_is_refused(self):
+        for window in (0, slice(None, 3), slice(0, 4, 2)):
+            with self.subTest(window=window), self.assertRaises(TypeError):
+                Cards()[window]
+
+    def test_rows_are_instances_with_converted_values_and_attached_relations(self):
+        with self.assertNumQueries(1):
+            first = Cards(section=self.section)[0:1][0]
+        with self.assertNumQueries(0):
+            assert first.section.name == "Climate"
+            assert first.lead_image is None
+            assert timezone.is_aware(first.published_at)
+            assert [c.name for c in first.credits]
+            assert first.get_absolute_url().endswith(f"/{first.slug}/")
+            html = card(first)
+        assert first.headline in html
+        # What no card shows stays in the database.
+        assert "body" in first.get_deferred_fields()
+
+    def test_related_stories_are_live_and_never_the_article(self):
+        article = Article.objects.for_detail().get(pk=self.ends_later.pk)
+        assert [a.pk for a in related_cards(article)] == [self.due.pk]
+
+
+class CardMarkupTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.image = library_image(alt_text="Flooded street", size=(1600, 900), renditions=True)
+        cls.article = ArticleFactory(
+            headline='Floods <script>alert("x")</script> & "rain"',
+            standfirst="Rivers <b>rise</b>",
+            lead_image=cls.image,
+            authors=[AuthorFactory(name="Ana <Reyes>"), AuthorFactory(name="Li Wei")],
+            section=SectionFactory(name="Weather & Climate"),
+        )
+
+    def load(self):
+        return Cards()[0:1][0]
+
+    def test_everything_from_the_database_is_escaped(self):
+        html = card(self.load())
+        assert "<script>" not in html and "<b>" not in html
+        assert (
+            "Floods &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;rain&quot;"
+            in html
+        )
+        assert '<p class="card__standfirst">Rivers &lt;b&gt;rise&lt;/b&gt;</p>' in html
+        assert " · Ana &lt;Reyes&gt;, Li Wei</p>" in html
+        assert ">Weather &amp; Climate</a></p>" in html
+
+    def test_heading_level_and_lead_story(self):
+        article = self.load()
+        assert '<h3 class="card__headline">' in card(article)
+        assert '<h2 class="card__headline">' in card(article, level=2)
+        lead = card(article, lead=True)
+        assert lead.startswith('<article class="card card--lead">')
+        assert '<h2 class="card__headline card__headline--lead">' in lead
+        assert 'fetchpriority="high"' in lead and 'loading="lazy"' not in lead
+        assert 'loading="lazy"' in card(article)
+
+    def test_the_image_is_decorative_on_a_card_with_renditions_and_no_layout_shift(self):
+        html = card(self.load())
+        assert '<a class="card__image" href="' in html and 'aria-hidden="true"' in html
+        assert ' alt="" ' in html
+        assert '<source type="image/webp" srcset="' in html
+        assert 'width="1600" height="900"' in html
+
+    def test_picture_escapes_alt_and_class_and_shows_nothing_without_an_image(self):
+        image = library_image(alt_text='A "quoted" <alt>')
+        html = picture(image, use="lead", css='x" onload="y')
+        assert 'alt="A &quot;quoted&quot; &lt;alt&gt;"' in html
+        assert 'class="x&quot; onload=&quot;y"' in html
+        assert picture(None) == ""
+
+    @override_settings(TIME_ZONE="Europe/Berlin")
+    def test_the_date_follows_the_language_and_the_site_time_zone(self):
+        article = self.load()
+        article.published_at = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
+        with translation.override("de"):
+            html = card(article)
+        assert 'datetime="2025-03-02T00:30:00+01:00">März 2, 2025</time>' in html
