@@ -1,5 +1,6 @@
-"""Reader pages. Listings read cards (`articles/cards.py`, the public rule in SQL); the rest
-starts from `Article.objects.published()`."""
+"""Reader pages. The article, the listings' cards and related stories are read in plain SQL
+(`articles/reads.py`, the public rule held to `published()`); the rest starts from
+`Article.objects.published()`."""
 
 from dataclasses import dataclass
 
@@ -10,7 +11,6 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from articles import cache, seo, services
 from articles import search as site_search
-from articles.cards import Cards, related_cards
 from articles.models import (
     Article,
     Author,
@@ -20,6 +20,7 @@ from articles.models import (
     Section,
     Tag,
 )
+from articles.reads import Cards, article_for_page, related_cards
 
 PAGE_SIZE = 20
 # Listings go this deep and no deeper: readers reach older stories through sections, tags and
@@ -90,7 +91,7 @@ def home(request):
 
 
 def article_detail(request, year, month, day, slug):
-    article = Article.objects.for_detail().with_visibility().filter(slug=slug).first()
+    article = article_for_page(slug)
     if article is None:
         return _old_slug_redirect(slug)
     is_preview = not article.is_public

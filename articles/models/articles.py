@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -35,12 +35,6 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published (or scheduled and due), and not yet taken down."""
         return self.filter(self.public_q())
-
-    def with_visibility(self):
-        """Annotate `is_public` with the same rule as `published()`."""
-        return self.annotate(
-            is_public=ExpressionWrapper(self.public_q(), output_field=models.BooleanField())
-        )
 
     def drafts(self):
         """Articles being written."""

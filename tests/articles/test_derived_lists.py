@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import TestCase
 
 from articles import seo, services
-from articles.cards import related_cards
 from articles.models import Article, Byline, Correction, Tag
 from articles.publication import get_publication
+from articles.reads import related_cards
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 

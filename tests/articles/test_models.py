@@ -8,6 +8,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from articles.models import Article, Tag
+from articles.reads import article_for_page
 from tests.factories import ArticleFactory, AuthorFactory
 
 NON_PUBLIC_TRAITS = ["draft", "in_review", "scheduled", "unpublished", "expired"]
@@ -23,8 +24,9 @@ class PublishedRuleTests(TestCase):
     def test_published_holds_exactly_the_public_articles(self):
         assert set(Article.objects.published()) == {self.published, self.due}
 
-    def test_with_visibility_agrees_with_published(self):
-        flags = dict(Article.objects.with_visibility().values_list("pk", "is_public"))
+    def test_the_article_pages_is_public_agrees_with_published(self):
+        articles = [self.published, self.due, *self.twins]
+        flags = {a.pk: article_for_page(a.slug).is_public for a in articles}
         assert {pk for pk, public in flags.items() if public} == {self.published.pk, self.due.pk}
 
     def test_the_publish_time_boundary(self):

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.cards import related_cards
 from articles.models import Article, RelatedPin
+from articles.reads import related_cards
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""Cards read in plain SQL (articles/cards.py): the same articles, in the same order, as the
+"""Reader reads in plain SQL (articles/reads.py): the same articles, in the same order, as the
 ORM's one public rule; ordinary instances that render without another query; the markup."""
 
 from datetime import UTC, datetime, timedelta
@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
-from articles.cards import Cards, related_cards
+from ads.models import Sponsorship
 from articles.models import Article
+from articles.reads import Cards, article_for_page, related_cards
 from articles.templatetags.articles_tags import card, picture
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
@@ -64,7 +65,7 @@ class CardsFollowThePublicRuleTests(TestCase):
         assert Cards()[50:70] == []
 
     def test_an_index_or_an_open_slice_is_refused(self):
-        for window in (0, slice(None, 3), slice(0, 4, 2)):
+        for window in (0, slice(None, 3), slice(2, None), slice(0, 4, 2)):
             with self.subTest(window=window), self.assertRaises(TypeError):
                 Cards()[window]
 
@@ -144,3 +145,30 @@ class CardMarkupTests(TestCase):
         with translation.override("de"):
             html = card(article)
         assert 'datetime="2025-03-02T00:30:00+01:00">März 2, 2025</time>' in html
+
+
+class ArticlePageReadTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.image = library_image(alt_text="Flooded street", caption="The river", credit="AP")
+        cls.article = ArticleFactory(slug="floods", lead_image=cls.image, tags=["Rain", "Heat"])
+
+    def test_one_query_with_section_image_and_no_sponsorship(self):
+        with self.assertNumQueries(1):
+            article = article_for_page("floods")
+        with self.assertNumQueries(0):
+            assert article.is_public is True
+            assert article.body == self.article.body
+            assert [t.name for t in article.ordered_tags] == ["Rain", "Heat"]
+            assert article.lead_image.caption == "The river"
+            assert article.section.name == self.article.section.name
+            assert not hasattr(article, "sponsorship")
+        assert "search_vector" in article.get_deferred_fields()
+
+    def test_the_sponsorship_comes_along(self):
+        Sponsorship.objects.create(article=self.article, sponsor_name="Acme")
+        with self.assertNumQueries(1):
+            assert article_for_page("floods").sponsorship.sponsor_name == "Acme"
+
+    def test_an_unknown_slug_is_none(self):
+        assert article_for_page("no-such-story") is None

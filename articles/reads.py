@@ -1,0 +1,229 @@
+"""What the reader pages read, in plain SQL: the article, its listings' cards, related stories.
+
+Profiled on uncached pages, Django composing these queries (three or four tables' columns with
+deferrals, the public rule, the order, the related-stories ranking) cost more CPU than running
+them and building the page together. Here each query is written once; its rows become ordinary
+`Article`, `Section`, `Image` and `Sponsorship` instances through `Model.from_db()` (with each
+field's own database converters, deferred to the columns read), so views and templates keep
+using the models' methods.
+
+The public rule below is `ArticleQuerySet.public_q()` in SQL; tests/articles/test_reads.py
+holds the two to the same answer on every status and time combination.
+"""
+
+from django.db import connections, router
+from django.db.models.expressions import Col
+from django.utils import timezone
+
+from ads.models import Sponsorship
+from articles.models import Article, Byline, Image, RelatedPin, Section, TaggedArticle
+
+PUBLIC_STATUSES = (Article.Status.PUBLISHED.value, Article.Status.SCHEDULED.value)
+ARTICLES = Article._meta.db_table
+
+
+def _columns(model, exclude=()):
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude)
+
+
+class _Shape:
+    """The columns one query selects, model by model (`alias`, model, attnames), and how its
+    rows become instances: the first model's, with the others attached to it (None for a
+    missing LEFT JOIN row)."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+        self.select = ", ".join(
+            f"{alias}.{model._meta.get_field(name).column}"
+            for alias, model, names in parts
+            for name in names
+        )
+        self._converters = {}
+
+    def converters(self, connection):
+        """(column index, column, converter) for each converter Django's own queries would
+        apply to a selected column."""
+        found = self._converters.get(connection.alias)
+        if found is None:
+            found, index = [], 0
+            for _, model, names in self.parts:
+                for name in names:
+                    field = model._meta.get_field(name)
+                    col = Col(model._meta.db_table, field)
+                    convs = [
+                        *connection.ops.get_db_converters(col),
+                        *field.get_db_converters(connection),
+                    ]
+                    found += [(index, col, convert) for convert in convs]
+                    index += 1
+            self._converters[connection.alias] = found
+        return found
+
+    def read(self, sql, params, attach):
+        """Run `sql`; per row, the first model's instance with `attach(first, *others)` done,
+        and the row's extra columns (past the shape's) as a list."""
+        db = router.db_for_read(self.parts[0][1])
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        converters = self.converters(connection)
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, col, convert in converters:
+                values[i] = convert(values[i], col, connection)
+            instances, start = [], 0
+            for _, model, names in self.parts:
+                chunk = values[start : start + len(names)]
+                start += len(names)
+                instances.append(None if chunk[0] is None else model.from_db(db, names, chunk))
+            attach(*instances)
+            out.append((instances[0], values[start:]))
+        return out
+
+
+def public_sql(now, connection, alias="a"):
+    """`ArticleQuerySet.public_q()` as SQL on table `alias`: (condition, parameters)."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    sql = (
+        f"{alias}.status IN (%s, %s) AND {alias}.published_at <= %s "
+        f"AND ({alias}.unpublish_at IS NULL OR {alias}.unpublish_at > %s)"
+    )
+    return sql, [*PUBLIC_STATUSES, at, at]
+
+
+_set_section = Article.section.field.set_cached_value
+_set_image = Article.lead_image.field.set_cached_value
+_set_sponsorship = Article.sponsorship.related.set_cached_value
+
+
+def _attach_card(article, section, image):
+    _set_section(article, section)
+    _set_image(article, image)
+
+
+def _attach_page(article, section, image, sponsorship):
+    _attach_card(article, section, image)
+    _set_sponsorship(article, sponsorship)
+
+
+# What a card shows; the rest of the row stays in the database (deferred).
+CARD = _Shape(
+    ("a", Article, (
+        "id", "headline", "slug", "standfirst", "credit_list", "lead_image_id", "section_id",
+        "status", "published_at", "unpublish_at",
+    )),
+    ("s", Section, ("id", "name", "slug")),
+    ("i", Image, ("id", "file", "width", "height", "alt_text", "focal_x", "focal_y", "renditions")),
+)  # fmt: skip
+_CARD_FROM = (
+    f"{ARTICLES} a JOIN {Section._meta.db_table} s ON s.id = a.section_id "
+    f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
+)
+# The article page: every column but the search vector, with section, lead image, sponsorship.
+PAGE = _Shape(
+    ("a", Article, _columns(Article, exclude=("search_vector",))),
+    ("s", Section, _columns(Section)),
+    ("i", Image, _columns(Image)),
+    ("sp", Sponsorship, _columns(Sponsorship)),
+)
+
+
+def article_for_page(slug):
+    """The article at `slug` (whatever its status) for its page, `is_public` set by the public
+    rule, or None. One query."""
+    connection = connections[router.db_for_read(Article)]
+    public, params = public_sql(timezone.now(), connection)
+    sql = (
+        f"SELECT {PAGE.select}, {public} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
+        f"LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id "
+        "WHERE a.slug = %s ORDER BY a.id LIMIT 1"
+    )
+    for article, (is_public,) in PAGE.read(sql, [*params, slug], _attach_page):
+        article.is_public = bool(is_public)
+        return article
+    return None
+
+
+def _cards(sql, params):
+    return [article for article, _ in CARD.read(sql, params, _attach_card)]
+
+
+class Cards:
+    """Live articles as cards, newest first (optionally of one section, tag or author).
+
+    Slice it like a queryset: `Cards(tag=tag)[20:41]` runs one query, walking the live-order
+    index (`article_live_order_idx`)."""
+
+    def __init__(self, *, section=None, tag=None, author=None):
+        self.conditions, self.params = [], []
+        if section is not None:
+            self.conditions.append("a.section_id = %s")
+            self.params.append(section.pk)
+        if tag is not None:
+            tagged = TaggedArticle._meta.db_table
+            self.conditions.append(
+                f"a.id IN (SELECT t.content_object_id FROM {tagged} t WHERE t.tag_id = %s)"  # noqa: S608
+            )
+            self.params.append(tag.pk)
+        if author is not None:
+            bylines = Byline._meta.db_table
+            self.conditions.append(
+                f"a.id IN (SELECT b.article_id FROM {bylines} b WHERE b.author_id = %s)"  # noqa: S608
+            )
+            self.params.append(author.pk)
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice) or window.step or None in (window.start, window.stop):
+            raise TypeError("Cards take a window: cards[start:stop]")
+        connection = connections[router.db_for_read(Article)]
+        public, params = public_sql(timezone.now(), connection)
+        where = " AND ".join([public, *self.conditions])
+        sql = (
+            f"SELECT {CARD.select} FROM {_CARD_FROM} WHERE {where} "  # noqa: S608 (placeholders only)
+            "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+        )
+        return _cards(sql, [*params, *self.params, window.stop - window.start, window.start])
+
+
+def related_cards(article, *, limit=4, candidates=500):
+    """Up to `limit` live stories for the foot of `article`: its pinned ones first (in pin
+    order), then those sharing the most tags, then the newest. One query.
+
+    `article`'s tags are read from its `filed_tags`, so the number of tags never adds a query.
+    The candidates come from the tag index (the union of the `candidates` newest live articles
+    sharing a tag, and the pins), so the cost is bounded whatever the size of the archive or
+    of a popular tag.
+    """
+    connection = connections[router.db_for_read(Article)]
+    tag_ids = [tag.id for tag in article.ordered_tags]
+    tagged, pins = TaggedArticle._meta.db_table, RelatedPin._meta.db_table
+    tag_in = ", ".join(["%s"] * len(tag_ids)) or "NULL"
+    now = timezone.now()
+    public_u, public_u_params = public_sql(now, connection, alias="u")
+    public_a, public_a_params = public_sql(now, connection, alias="a")
+    # "+ 0": read the tags' rows through the tag index, never by walking the whole table
+    # backwards from its newest row (the planner's guess for rare tags). SQLite cannot order
+    # or limit inside a UNION, so it takes every sharer (its sites are small).
+    sharing = (
+        f"SELECT t.content_object_id FROM {tagged} t JOIN {ARTICLES} u "  # noqa: S608
+        f"ON u.id = t.content_object_id WHERE t.tag_id IN ({tag_in}) AND {public_u}"
+    )
+    sharing_params = [*tag_ids, *public_u_params]
+    if connection.features.supports_slicing_ordering_in_compound:
+        sharing = f"({sharing} ORDER BY t.content_object_id + 0 DESC LIMIT %s)"
+        sharing_params.append(candidates)
+    pool = f"{sharing} UNION SELECT p.related_id FROM {pins} p WHERE p.article_id = %s"  # noqa: S608
+    sql = (
+        f"SELECT {CARD.select} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
+        f"LEFT JOIN {pins} pin ON pin.article_id = %s AND pin.related_id = a.id "
+        f"WHERE a.id IN ({pool}) AND a.id <> %s AND {public_a} "
+        "ORDER BY CASE WHEN pin.position IS NULL THEN 1 ELSE 0 END, pin.position, "
+        f"(SELECT COUNT(*) FROM {tagged} t2 WHERE t2.content_object_id = a.id "
+        f"AND t2.tag_id IN ({tag_in})) DESC, a.published_at DESC, a.id DESC LIMIT %s"
+    )
+    params = [
+        article.pk, *sharing_params, article.pk, article.pk, *public_a_params, *tag_ids, limit,
+    ]  # fmt: skip
+    return _cards(sql, params)
