@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
+from articles.reads import Shape, in_sql
 
 # Placements starting this soon are rendered too (inert), so a cached page switches them on
 # in the browser at their start time.
@@ -91,17 +92,10 @@ def _sponsorship(article):
     return Sponsorship.objects.filter(article_id=article.pk).first()
 
 
-def _in(column, values):
-    """`column IN (%s, …)` and its parameters, or a condition that never holds."""
-    if not values:
-        return "1 = 0", []
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
-def _suppressed(section_id, tag_ids):
+def _suppressed(section_id, tag_ids, connection):
     """SQL for "a suppression rule hides the slot on an article of this section and tags"."""
     rules = SuppressionRule._meta.db_table
-    tag_in, params = _in("r.tag_id", tag_ids)
+    tag_in, params = in_sql("r.tag_id", tag_ids, connection)
     # Only table names and placeholders go into the text; every value is a parameter.
     sql = (
         f"EXISTS (SELECT 1 FROM {rules} r WHERE (r.slot_id IS NULL OR r.slot_id = "  # noqa: S608
@@ -110,7 +104,7 @@ def _suppressed(section_id, tag_ids):
     return sql, [section_id, *params]
 
 
-def _targeted(section_id, tag_ids):
+def _targeted(section_id, tag_ids, connection):
     """SQL for placements (`p`) whose section and tag targeting match the page (no targeting
     matches everything; a page that is no article matches only untargeted placements)."""
     sections = Placement.sections.through._meta.db_table
@@ -125,49 +119,66 @@ def _targeted(section_id, tag_ids):
         params.append(section_id)
     tag_ok = f"NOT EXISTS ({rows(tags)})"
     if tag_ids:
-        tag_in, tag_params = _in("m.tag_id", tag_ids)
+        tag_in, tag_params = in_sql("m.tag_id", tag_ids, connection)
         tag_ok += f" OR EXISTS ({rows(tags)} AND {tag_in})"
         params += tag_params
     return f"({section_ok}) AND ({tag_ok})", params
 
 
+def _columns(model):
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+SLOTS = Shape(("s", AdSlot, _columns(AdSlot)))
 # What a slot's markup reads of a creative (models/creatives.py); the rest stays deferred.
-CREATIVE_COLUMNS = (
-    "id", "name", "kind", "advertiser", "width", "height", "image", "alt_text", "html",
-    "click_url", "adsense_client_id", "is_active",
+PLACEMENTS = Shape(
+    ("p", Placement, _columns(Placement)),
+    ("c", Creative, (
+        "id", "name", "kind", "advertiser", "width", "height", "image", "alt_text", "html",
+        "click_url", "adsense_client_id", "is_active",
+    )),
 )  # fmt: skip
+
+
+def _no_relations(*instances):
+    pass
+
+
+def _attach_creative(placement, creative):
+    Placement.creative.field.set_cached_value(placement, creative)
 
 
 def _slots(section_id, tag_ids):
     """Every slot, with `is_suppressed` on an article page."""
-    suppressed, params = ("NULL", []) if tag_ids is None else _suppressed(section_id, tag_ids)
+    connection = connections[router.db_for_read(AdSlot)]
+    suppressed, params = (
+        ("NULL", []) if tag_ids is None else _suppressed(section_id, tag_ids, connection)
+    )
     table = AdSlot._meta.db_table
-    sql = f"SELECT s.*, {suppressed} AS is_suppressed FROM {table} s ORDER BY s.code"  # noqa: S608
-    return AdSlot.objects.raw(sql, params)  # noqa: S611 (placeholders only)
+    sql = f"SELECT {SLOTS.select}, {suppressed} FROM {table} s ORDER BY s.code"  # noqa: S608
+    slots = []
+    for slot, (is_suppressed,) in SLOTS.read(sql, params, _no_relations):
+        slot.is_suppressed = bool(is_suppressed)
+        slots.append(slot)
+    return slots
 
 
 def _placements(slot_ids, section_id, tag_ids, now):
     """Active placements of active creatives in `slot_ids`, live now or within LOOKAHEAD,
     whose targeting matches; each with its creative, in slot order, best first."""
+    connection = connections[router.db_for_read(Placement)]
     adapt = connection.ops.adapt_datetimefield_value
-    targeted, target_params = _targeted(section_id, tag_ids)
-    slot_in, slot_params = _in("p.slot_id", slot_ids)
-    creative = ", ".join(f"c.{name} AS c_{name}" for name in CREATIVE_COLUMNS)
+    targeted, target_params = _targeted(section_id, tag_ids, connection)
+    slot_in, slot_params = in_sql("p.slot_id", slot_ids, connection)
     sql = (
-        f"SELECT p.*, {creative} FROM {Placement._meta.db_table} p "  # noqa: S608
+        f"SELECT {PLACEMENTS.select} FROM {Placement._meta.db_table} p "  # noqa: S608
         f"JOIN {Creative._meta.db_table} c ON c.id = p.creative_id "
         f"WHERE p.is_active AND c.is_active AND {slot_in} "
         "AND (p.starts_at IS NULL OR p.starts_at <= %s) AND (p.ends_at IS NULL OR p.ends_at > %s) "
         f"AND {targeted} ORDER BY p.slot_id, p.priority, p.weight DESC, p.id"
     )
     params = [*slot_params, adapt(now + LOOKAHEAD), adapt(now), *target_params]
-    attach = Placement.creative.field.set_cached_value
-    for placement in Placement.objects.raw(sql, params):  # noqa: S611 (placeholders only)
-        values = [placement.__dict__.pop(f"c_{name}") for name in CREATIVE_COLUMNS]
-        creative = Creative.from_db(placement._state.db, CREATIVE_COLUMNS, values)
-        creative.is_active = bool(creative.is_active)  # SQLite answers 1
-        attach(placement, creative)
-        yield placement
+    return [p for p, _ in PLACEMENTS.read(sql, params, _attach_creative)]
 
 
 def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:

@@ -7,17 +7,33 @@ the defaults from settings (`NEWSROOM_SITE_NAME`, `NEWSROOM_BASE_URL`, `NEWSROOM
 base URL, never from the request's Host header.
 """
 
+import functools
 import logging
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+from asgiref.local import Local
 from django.core.cache import cache
-from django.core.signals import setting_changed
+from django.core.signals import request_finished, request_started, setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
 from articles.models import Publication
 
 logger = logging.getLogger(__name__)
+# Inside a request the settings are read from the cache once (a page asks for them a few
+# times: head, structured data, feeds, the context processor), never across requests.
+_request = Local()
+
+
+@receiver(request_started)
+def _request_started(**kwargs):
+    _request.active, _request.publication = True, None
+
+
+@receiver(request_finished)
+def _request_finished(**kwargs):
+    _request.active, _request.publication = False, None
+
 
 CACHE_KEY = "newsroom:publication:v1"
 CACHE_SECONDS = 300
@@ -25,6 +41,16 @@ CACHE_SECONDS = 300
 
 def get_publication() -> Publication:
     """The publication's settings (cached; defaults until an administrator saves them)."""
+    memo = getattr(_request, "publication", None)
+    if memo is not None:
+        return memo
+    publication = _read_publication()
+    if getattr(_request, "active", False):
+        _request.publication = publication
+    return publication
+
+
+def _read_publication() -> Publication:
     try:
         publication = cache.get(CACHE_KEY)
     except Exception:  # the cache is down: read the row, never fail the page
@@ -40,6 +66,7 @@ def get_publication() -> Publication:
 
 
 def clear_publication_cache():
+    _request.publication = None
     try:
         cache.delete(CACHE_KEY)
     except Exception:  # entries expire on their own (CACHE_SECONDS)
@@ -69,7 +96,15 @@ def absolute_url(path_or_url: str, publication: Publication | None = None) -> st
     An absolute URL is returned unchanged (e.g. media on a separate host).
     """
     base = (publication or get_publication()).base_url.rstrip("/") + "/"
+    if path_or_url.startswith("/") and not path_or_url.startswith("//") and "/." not in path_or_url:
+        return _origin(base) + path_or_url  # what urljoin answers for a site path, unparsed
     return urljoin(base, path_or_url)
+
+
+@functools.lru_cache(maxsize=16)
+def _origin(base):
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def site_context(request):

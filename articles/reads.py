@@ -26,10 +26,10 @@ def _columns(model, exclude=()):
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude)
 
 
-class _Shape:
+class Shape:
     """The columns one query selects, model by model (`alias`, model, attnames), and how its
     rows become instances: the first model's, with the others attached to it (None for a
-    missing LEFT JOIN row)."""
+    missing LEFT JOIN row). The ads' page queries use it too (ads/services.py)."""
 
     def __init__(self, *parts):
         self.parts = parts
@@ -83,6 +83,17 @@ class _Shape:
         return out
 
 
+def in_sql(column, values, connection):
+    """`column` is one of `values`: (condition, parameters). On PostgreSQL one array parameter
+    (`= ANY(%s)`), so thirty tags do not make thirty placeholders for the driver to parse."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
 def public_sql(now, connection, alias="a"):
     """`ArticleQuerySet.public_q()` as SQL on table `alias`: (condition, parameters)."""
     at = connection.ops.adapt_datetimefield_value(now)
@@ -109,7 +120,7 @@ def _attach_page(article, section, image, sponsorship):
 
 
 # What a card shows; the rest of the row stays in the database (deferred).
-CARD = _Shape(
+CARD = Shape(
     ("a", Article, (
         "id", "headline", "slug", "standfirst", "credit_list", "lead_image_id", "section_id",
         "status", "published_at", "unpublish_at",
@@ -122,7 +133,7 @@ _CARD_FROM = (
     f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
 )
 # The article page: every column but the search vector, with section, lead image, sponsorship.
-PAGE = _Shape(
+PAGE = Shape(
     ("a", Article, _columns(Article, exclude=("search_vector",))),
     ("s", Section, _columns(Section)),
     ("i", Image, _columns(Image)),
@@ -199,7 +210,8 @@ def related_cards(article, *, limit=4, candidates=500):
     connection = connections[router.db_for_read(Article)]
     tag_ids = [tag.id for tag in article.ordered_tags]
     tagged, pins = TaggedArticle._meta.db_table, RelatedPin._meta.db_table
-    tag_in = ", ".join(["%s"] * len(tag_ids)) or "NULL"
+    shares, share_params = in_sql("t.tag_id", tag_ids, connection)
+    counted, counted_params = in_sql("t2.tag_id", tag_ids, connection)
     now = timezone.now()
     public_u, public_u_params = public_sql(now, connection, alias="u")
     public_a, public_a_params = public_sql(now, connection, alias="a")
@@ -208,9 +220,9 @@ def related_cards(article, *, limit=4, candidates=500):
     # or limit inside a UNION, so it takes every sharer (its sites are small).
     sharing = (
         f"SELECT t.content_object_id FROM {tagged} t JOIN {ARTICLES} u "  # noqa: S608
-        f"ON u.id = t.content_object_id WHERE t.tag_id IN ({tag_in}) AND {public_u}"
+        f"ON u.id = t.content_object_id WHERE {shares} AND {public_u}"
     )
-    sharing_params = [*tag_ids, *public_u_params]
+    sharing_params = [*share_params, *public_u_params]
     if connection.features.supports_slicing_ordering_in_compound:
         sharing = f"({sharing} ORDER BY t.content_object_id + 0 DESC LIMIT %s)"
         sharing_params.append(candidates)
@@ -221,9 +233,10 @@ def related_cards(article, *, limit=4, candidates=500):
         f"WHERE a.id IN ({pool}) AND a.id <> %s AND {public_a} "
         "ORDER BY CASE WHEN pin.position IS NULL THEN 1 ELSE 0 END, pin.position, "
         f"(SELECT COUNT(*) FROM {tagged} t2 WHERE t2.content_object_id = a.id "
-        f"AND t2.tag_id IN ({tag_in})) DESC, a.published_at DESC, a.id DESC LIMIT %s"
+        f"AND {counted}) DESC, a.published_at DESC, a.id DESC LIMIT %s"
     )
     params = [
-        article.pk, *sharing_params, article.pk, article.pk, *public_a_params, *tag_ids, limit,
+        article.pk, *sharing_params, article.pk, article.pk, *public_a_params, *counted_params,
+        limit,
     ]  # fmt: skip
     return _cards(sql, params)

@@ -173,6 +173,17 @@ def card(article, *, lead=False, level=3):
     )
 
 
+@register.simple_tag
+def tag_links(tags):
+    """The article's tags as a list of links (`rel="tag"`), built in Python (see `_e`): an
+    article may carry thirty of them."""
+    items = "".join(
+        f'<li><a href="{_e(tag.get_absolute_url())}" rel="tag">{_e(tag.name)}</a></li>'
+        for tag in tags
+    )
+    return mark_safe(f'<ul class="tag-list">{items}</ul>')  # noqa: S308 (escaped above)
+
+
 def long_date(value):
     """The long date ("August 10, 2025") of the templates' `date:"F j, Y"`, in local time."""
     return _long_date(timezone.localtime(value).date(), get_language()) if value else ""

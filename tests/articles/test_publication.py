@@ -1,11 +1,15 @@
 """Publication settings: defaults, the admin form, the cached accessor and absolute URLs."""
 
 from datetime import UTC, datetime
+from unittest import mock
+from urllib.parse import urljoin
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
+from articles import publication as publication_module
 from articles.models import Publication
 from articles.models.publication import ERROR_BASE_URL, ERROR_LANGUAGE, ERROR_TIME_ZONE
 from articles.publication import (
@@ -79,6 +83,31 @@ class PublicationDefaultsTests(TestCase):
         with self.captureOnCommitCallbacks(execute=True):
             save_publication(publication=publication)
         assert get_publication().name == "Second"
+
+    def test_a_page_reads_the_settings_from_the_cache_once(self):
+        save_publication(publication=Publication(name="Once"))
+        article = ArticleFactory()
+        self.client.get(article.get_absolute_url())  # warm the page's own caches
+        with mock.patch.object(publication_module.cache, "get", wraps=cache.get) as reads:
+            response = self.client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        assert "Once" in response.content.decode()
+        keys = [call.args[0] for call in reads.call_args_list]
+        assert keys.count(publication_module.CACHE_KEY) == 1
+
+    def test_outside_a_request_every_call_reads_the_cache(self):
+        publication = save_publication(publication=Publication(name="Before"))
+        assert get_publication().name == "Before"
+        publication.name = "After"
+        publication.save()  # behind the accessor's back: only the cache can hide it
+        clear_publication_cache()
+        assert get_publication().name == "After"
+
+    def test_a_site_path_under_a_base_url_with_a_path_joins_as_urljoin_does(self):
+        save_publication(publication=Publication(base_url="https://example.org/news/"))
+        for path in ("/feed/", "/a/../b/", "feed/", "//cdn.example/x.jpg", "/x?q=1#y"):
+            with self.subTest(path=path):
+                assert absolute_url(path) == urljoin("https://example.org/news/", path)
 
     def test_time_zone_moves_datelines_not_addresses(self):
         noon_utc = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
