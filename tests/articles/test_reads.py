@@ -7,7 +7,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
 from ads.models import Sponsorship
-from articles.models import Article
+from articles.models import Article, Section
 from articles.reads import Cards, article_for_page, related_cards
 from articles.templatetags.articles_tags import card, picture
 from tests.articles.test_models import NON_PUBLIC_TRAITS
@@ -172,3 +172,11 @@ class ArticlePageReadTests(TestCase):
 
     def test_an_unknown_slug_is_none(self):
         assert article_for_page("no-such-story") is None
+
+    def test_hostile_slugs_and_ids_are_parameters(self):
+        for slug in ("floods' OR '1'='1", 'floods"; DROP TABLE articles_article; --', "%", "_"):
+            with self.subTest(slug=slug):
+                assert article_for_page(slug) is None
+        assert article_for_page("floods").pk == self.article.pk  # the table is still there
+        hostile = Section(pk=-1, name="x", slug="x")
+        assert Cards(section=hostile)[0:5] == []
