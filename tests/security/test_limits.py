@@ -112,6 +112,11 @@ class StatementTimeoutTests(TestCase):
             )
             assert int(cursor.fetchone()[0]) == settings.STATEMENT_TIMEOUT_MS
 
+    def test_no_parallel_workers_unless_configured(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')::int")
+            assert cursor.fetchone()[0] == settings.PARALLEL_WORKERS == 0
+
     def test_a_query_past_the_timeout_is_cancelled(self):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = '50ms'")
