@@ -162,40 +162,56 @@ def _cards(sql, params):
 
 
 class Cards:
-    """Live articles as cards, newest first (optionally of one section, tag or author).
+    """Live articles as cards, newest first (all of them, or one section's, tag's or author's).
 
-    Slice it like a queryset: `Cards(tag=tag)[20:41]` runs one query, walking the live-order
-    index (`article_live_order_idx`)."""
+    Slice it like a queryset: `Cards(tag=tag)[20:41]` runs one query. All articles and a
+    section walk the article's live-order indexes (`article_live_order_idx`,
+    `article_section_pub_idx`); a tag or an author walks its own filing rows
+    (`tagged_live_order_idx`, `byline_live_order_idx`: they carry the article's status and
+    times), so none reads more rows than the page needs."""
 
     def __init__(self, *, section=None, tag=None, author=None):
-        self.conditions, self.params = [], []
-        if section is not None:
-            self.conditions.append("a.section_id = %s")
-            self.params.append(section.pk)
-        if tag is not None:
-            tagged = TaggedArticle._meta.db_table
-            self.conditions.append(
-                f"a.id IN (SELECT t.content_object_id FROM {tagged} t WHERE t.tag_id = %s)"  # noqa: S608
-            )
-            self.params.append(tag.pk)
-        if author is not None:
-            bylines = Byline._meta.db_table
-            self.conditions.append(
-                f"a.id IN (SELECT b.article_id FROM {bylines} b WHERE b.author_id = %s)"  # noqa: S608
-            )
-            self.params.append(author.pk)
+        if sum(x is not None for x in (section, tag, author)) > 1:
+            raise TypeError("Cards list one section, tag or author at a time")
+        self.section, self.tag, self.author = section, tag, author
 
     def __getitem__(self, window):
         if not isinstance(window, slice) or window.step or None in (window.start, window.stop):
             raise TypeError("Cards take a window: cards[start:stop]")
         connection = connections[router.db_for_read(Article)]
-        public, params = public_sql(timezone.now(), connection)
-        where = " AND ".join([public, *self.conditions])
-        sql = (
-            f"SELECT {CARD.select} FROM {_CARD_FROM} WHERE {where} "  # noqa: S608 (placeholders only)
-            "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
-        )
-        return _cards(sql, [*params, *self.params, window.stop - window.start, window.start])
+        now = timezone.now()
+        public, params = public_sql(now, connection)
+        order = "ORDER BY a.published_at DESC, a.id DESC"
+        limit = [window.stop - window.start, window.start]
+        filed = self._filed()
+        if filed is not None:  # the page's ids from the tag's or author's own rows, then cards
+            table, key, article, value = filed
+            public_t, params_t = public_sql(now, connection, alias="t")
+            page = (
+                f"SELECT t.{article} FROM {table} t "  # noqa: S608 (placeholders only)
+                f"WHERE t.{key} = %s AND {public_t} "
+                f"ORDER BY t.published_at DESC, t.{article} DESC LIMIT %s OFFSET %s"
+            )
+            sql = (
+                f"SELECT {CARD.select} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
+                f"WHERE a.id IN ({page}) AND {public} {order}"
+            )
+            return _cards(sql, [value, *params_t, *limit, *params])
+        where, extra = public, []
+        if self.section is not None:
+            where += " AND a.section_id = %s"
+            extra.append(self.section.pk)
+        sql = f"SELECT {CARD.select} FROM {_CARD_FROM} WHERE {where} {order} LIMIT %s OFFSET %s"  # noqa: S608
+        return _cards(sql, [*params, *extra, *limit])
+
+    def _filed(self):
+        """(table, its key column, its article column, the key) of the rows that file the
+        listing's articles (`ArticleStateCopy`), for a tag or an author; else None."""
+        if self.tag is not None:
+            return TaggedArticle._meta.db_table, "tag_id", "content_object_id", self.tag.pk
+        if self.author is not None:
+            return Byline._meta.db_table, "author_id", "article_id", self.author.pk
+        return None
 
 
 def related_cards(article, *, limit=4, candidates=500):

@@ -14,7 +14,7 @@ from taggit.managers import TaggableManager
 from ads.insertion import top_level_blocks
 from articles.addresses import address
 from articles.models.people import Author
-from articles.models.taxonomy import Section, Tag, TaggedArticle
+from articles.models.taxonomy import ArticleStateCopy, Section, Tag, TaggedArticle
 from articles.sanitizer import clean_html
 
 # Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
@@ -512,7 +512,7 @@ class Article(models.Model):
             raise ValidationError(errors)
 
 
-class Byline(models.Model):
+class Byline(ArticleStateCopy):
     """One author on one article, in byline order."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
@@ -521,7 +521,14 @@ class Byline(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
-        indexes = [models.Index(fields=["author", "article"], name="byline_author_idx")]
+        indexes = [
+            models.Index(fields=["author", "article"], name="byline_author_idx"),
+            models.Index(
+                fields=["author", "-published_at", "-article"],
+                condition=Q(status__in=["published", "scheduled"]),
+                name="byline_live_order_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
         ]

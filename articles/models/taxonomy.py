@@ -53,7 +53,25 @@ class OldTagSlug(models.Model):
         return f"{self.slug} → {self.tag.slug}"
 
 
-class TaggedArticle(ItemBase):
+class ArticleStateCopy(models.Model):
+    """A row that files an article under a tag or an author, carrying a copy of the article's
+    status and times.
+
+    The database writes the copy (migration 0015's triggers: on every insert or move of the
+    row, and on every change to the article's status or times, by `save()`, `update()` or raw
+    SQL), so a tag's or an author's page walks that row's own index (newest live first) and
+    stops after the page, however long the archive. Read only through
+    `articles.reads.public_sql()`; nothing in Python writes it."""
+
+    status = models.CharField(max_length=20, default="", editable=False)
+    published_at = models.DateTimeField(null=True, editable=False)
+    unpublish_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TaggedArticle(ItemBase, ArticleStateCopy):
     """One tag on one article."""
 
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
@@ -66,3 +84,13 @@ class TaggedArticle(ItemBase):
         constraints = [
             models.UniqueConstraint(fields=["tag", "content_object"], name="tagged_article_unique"),
         ]
+        indexes = [
+            models.Index(
+                fields=["tag", "-published_at", "-content_object"],
+                condition=models.Q(status__in=["published", "scheduled"]),
+                name="tagged_live_order_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.content_object} tagged with {self.tag}"

@@ -7,7 +7,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
 from ads.models import Sponsorship
-from articles.models import Article, Section
+from articles.models import Article, Byline, Section, TaggedArticle
 from articles.reads import Cards, article_for_page, related_cards
 from articles.templatetags.articles_tags import card, picture
 from tests.articles.test_models import NON_PUBLIC_TRAITS
@@ -180,3 +180,84 @@ class ArticlePageReadTests(TestCase):
         assert article_for_page("floods").pk == self.article.pk  # the table is still there
         hostile = Section(pk=-1, name="x", slug="x")
         assert Cards(section=hostile)[0:5] == []
+
+
+class FilingRowsCarryTheArticlesStateTests(TestCase):
+    """Tag and author pages walk their own filing rows (tags, bylines): the database copies each
+    article's status and times onto them (migration 0015's triggers), whatever changes them."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.author = AuthorFactory(name="Ana Reyes")
+        cls.article = ArticleFactory(draft=True, tags=["Heat"], authors=[cls.author])
+        cls.tag = cls.article.tags.get()
+
+    def copies(self):
+        rows = []
+        for model, key in ((TaggedArticle, "content_object"), (Byline, "article")):
+            rows += model.objects.filter(**{key: self.article}).values_list(
+                "status", "published_at", "unpublish_at"
+            )
+        return rows
+
+    def expected(self):
+        a = Article.objects.get(pk=self.article.pk)
+        return [(a.status, a.published_at, a.unpublish_at)] * (a.tags.count() + a.bylines.count())
+
+    def listed(self):
+        """The article's place on its tag's page and on its author's page."""
+        return [
+            [a.pk for a in Cards(tag=self.tag)[0:20]],
+            [a.pk for a in Cards(author=self.author)[0:20]],
+        ]
+
+    def test_a_new_filing_row_copies_its_article(self):
+        assert self.copies() == self.expected() == [("draft", None, None)] * 2
+        self.article.tags.add("Drought")
+        Byline.objects.create(article=self.article, author=AuthorFactory(), position=1)
+        assert self.copies() == self.expected()
+        assert len(self.copies()) == 4
+
+    def test_publishing_unpublishing_and_rescheduling_reach_the_pages(self):
+        assert self.listed() == [[], []]
+        self.article.status = Article.Status.PUBLISHED
+        self.article.published_at = timezone.now() - timedelta(hours=1)
+        self.article.save()
+        assert self.copies() == self.expected()
+        assert self.listed() == [[self.article.pk], [self.article.pk]]
+        Article.objects.filter(pk=self.article.pk).update(  # a bulk change, no save()
+            unpublish_at=timezone.now() - timedelta(minutes=1)
+        )
+        assert self.copies() == self.expected()
+        assert self.listed() == [[], []]
+        Article.objects.filter(pk=self.article.pk).update(
+            unpublish_at=None, status=Article.Status.SCHEDULED,
+            published_at=timezone.now() + timedelta(days=1),
+        )  # fmt: skip
+        assert self.copies() == self.expected()
+        assert self.listed() == [[], []]
+
+    def test_a_filing_row_saved_with_stale_values_is_corrected(self):
+        for row in [
+            TaggedArticle.objects.get(content_object=self.article),
+            Byline.objects.get(article=self.article),
+        ]:
+            row.status, row.published_at = Article.Status.PUBLISHED, timezone.now()
+            row.save()
+        assert self.copies() == self.expected() == [("draft", None, None)] * 2
+        assert self.listed() == [[], []]
+
+    def test_tag_and_author_pages_are_newest_first_and_page_like_the_orm(self):
+        now = timezone.now()
+        for hours in (5, 1, 3, 2, 4):
+            ArticleFactory(
+                tags=["Heat"], authors=[self.author], published_at=now - timedelta(hours=hours)
+            )
+        published = Article.objects.published()
+        for cards, queryset in (
+            (Cards(tag=self.tag), published.filter(tags=self.tag)),
+            (Cards(author=self.author), published.filter(bylines__author=self.author)),
+        ):
+            expected = newest_first(queryset)
+            assert [a.pk for a in cards[0:3]] == expected[0:3]
+            assert [a.pk for a in cards[3:6]] == expected[3:6]
