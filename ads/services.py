@@ -26,7 +26,7 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
-from articles.reads import Shape, in_sql
+from articles.reads import Shape, in_sql, model_columns
 
 # Placements starting this soon are rendered too (inert), so a cached page switches them on
 # in the browser at their start time.
@@ -125,23 +125,15 @@ def _targeted(section_id, tag_ids, connection):
     return f"({section_ok}) AND ({tag_ok})", params
 
 
-def _columns(model):
-    return tuple(f.attname for f in model._meta.concrete_fields)
-
-
-SLOTS = Shape(("s", AdSlot, _columns(AdSlot)))
+SLOTS = Shape(("s", AdSlot, model_columns(AdSlot)))
 # What a slot's markup reads of a creative (models/creatives.py); the rest stays deferred.
 PLACEMENTS = Shape(
-    ("p", Placement, _columns(Placement)),
+    ("p", Placement, model_columns(Placement)),
     ("c", Creative, (
         "id", "name", "kind", "advertiser", "width", "height", "image", "alt_text", "html",
         "click_url", "adsense_client_id", "is_active",
     )),
 )  # fmt: skip
-
-
-def _no_relations(*instances):
-    pass
 
 
 def _attach_creative(placement, creative):
@@ -157,7 +149,7 @@ def _slots(section_id, tag_ids):
     table = AdSlot._meta.db_table
     sql = f"SELECT {SLOTS.select}, {suppressed} FROM {table} s ORDER BY s.code"  # noqa: S608
     slots = []
-    for slot, (is_suppressed,) in SLOTS.read(sql, params, _no_relations):
+    for slot, (is_suppressed,) in SLOTS.read(sql, params):
         slot.is_suppressed = bool(is_suppressed)
         slots.append(slot)
     return slots

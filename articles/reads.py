@@ -7,8 +7,9 @@ them and building the page together. Here each query is written once; its rows b
 field's own database converters, deferred to the columns read), so views and templates keep
 using the models' methods.
 
-The public rule below is `ArticleQuerySet.public_q()` in SQL; tests/articles/test_reads.py
-holds the two to the same answer on every status and time combination.
+The public rule comes from `ArticleQuerySet.public_sql()`, written beside `public_q()`;
+tests/articles/test_reads.py holds the two to the same answer on every status and time
+combination.
 """
 
 from django.db import connections, router
@@ -16,13 +17,22 @@ from django.db.models.expressions import Col
 from django.utils import timezone
 
 from ads.models import Sponsorship
-from articles.models import Article, Byline, Image, RelatedPin, Section, TaggedArticle
+from articles.models import (
+    Article,
+    ArticleQuerySet,
+    Byline,
+    Image,
+    RelatedPin,
+    Section,
+    TaggedArticle,
+)
 
-PUBLIC_STATUSES = (Article.Status.PUBLISHED.value, Article.Status.SCHEDULED.value)
 ARTICLES = Article._meta.db_table
+public_sql = ArticleQuerySet.public_sql
 
 
-def _columns(model, exclude=()):
+def model_columns(model, exclude=()):
+    """Every concrete column's attname of `model` (for a `Shape`), but `exclude`."""
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude)
 
 
@@ -59,9 +69,9 @@ class Shape:
             self._converters[connection.alias] = found
         return found
 
-    def read(self, sql, params, attach):
-        """Run `sql`; per row, the first model's instance with `attach(first, *others)` done,
-        and the row's extra columns (past the shape's) as a list."""
+    def read(self, sql, params, attach=None):
+        """Run `sql`; per row, the first model's instance with `attach(first, *others)` done
+        (when given), and the row's extra columns (past the shape's) as a list."""
         db = router.db_for_read(self.parts[0][1])
         connection = connections[db]
         with connection.cursor() as cursor:
@@ -78,7 +88,8 @@ class Shape:
                 chunk = values[start : start + len(names)]
                 start += len(names)
                 instances.append(None if chunk[0] is None else model.from_db(db, names, chunk))
-            attach(*instances)
+            if attach is not None:
+                attach(*instances)
             out.append((instances[0], values[start:]))
         return out
 
@@ -92,16 +103,6 @@ def in_sql(column, values, connection):
     if not values:
         return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
-
-
-def public_sql(now, connection, alias="a"):
-    """`ArticleQuerySet.public_q()` as SQL on table `alias`: (condition, parameters)."""
-    at = connection.ops.adapt_datetimefield_value(now)
-    sql = (
-        f"{alias}.status IN (%s, %s) AND {alias}.published_at <= %s "
-        f"AND ({alias}.unpublish_at IS NULL OR {alias}.unpublish_at > %s)"
-    )
-    return sql, [*PUBLIC_STATUSES, at, at]
 
 
 _set_section = Article.section.field.set_cached_value
@@ -134,10 +135,10 @@ _CARD_FROM = (
 )
 # The article page: every column but the search vector, with section, lead image, sponsorship.
 PAGE = Shape(
-    ("a", Article, _columns(Article, exclude=("search_vector",))),
-    ("s", Section, _columns(Section)),
-    ("i", Image, _columns(Image)),
-    ("sp", Sponsorship, _columns(Sponsorship)),
+    ("a", Article, model_columns(Article, exclude=("search_vector",))),
+    ("s", Section, model_columns(Section)),
+    ("i", Image, model_columns(Image)),
+    ("sp", Sponsorship, model_columns(Sponsorship)),
 )
 
 

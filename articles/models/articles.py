@@ -27,10 +27,22 @@ class ArticleQuerySet(models.QuerySet):
         """The one rule for what readers may see, as a condition."""
         now = now or timezone.now()
         return (
-            Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED])
+            Q(status__in=PUBLIC_STATUSES)
             & Q(published_at__lte=now)
             & (Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now))
         )
+
+    @staticmethod
+    def public_sql(now, connection, alias="a"):
+        """`public_q()` as SQL on the table `alias` (an article, or a row carrying an article's
+        copied state, `ArticleStateCopy`): (condition, parameters). For the reader pages' plain
+        SQL reads (articles/reads.py); tests/articles/test_reads.py holds it to `published()`."""
+        at = connection.ops.adapt_datetimefield_value(now)
+        sql = (
+            f"{alias}.status IN (%s, %s) AND {alias}.published_at <= %s "
+            f"AND ({alias}.unpublish_at IS NULL OR {alias}.unpublish_at > %s)"
+        )
+        return sql, [*PUBLIC_STATUSES, at, at]
 
     def published(self):
         """Articles readers may see: published (or scheduled and due), and not yet taken down."""
@@ -274,6 +286,10 @@ class ArticleStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Unpublished"
+
+
+# What readers may see, given the times (`ArticleQuerySet.public_q()`).
+PUBLIC_STATUSES = (ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value)
 
 
 class Article(models.Model):

@@ -61,7 +61,7 @@ class ArticleStateCopy(models.Model):
     row, and on every change to the article's status or times, by `save()`, `update()` or raw
     SQL), so a tag's or an author's page walks that row's own index (newest live first) and
     stops after the page, however long the archive. Read only through
-    `articles.reads.public_sql()`; nothing in Python writes it."""
+    `ArticleQuerySet.public_sql()`; nothing in Python writes it."""
 
     status = models.CharField(max_length=20, default="", editable=False)
     published_at = models.DateTimeField(null=True, editable=False)

@@ -142,7 +142,8 @@ def card(article, *, lead=False, level=3):
     story or `level=2`, else `<h3>`), standfirst, date and byline.
 
     Built in Python, not through `{% include %}`: a listing shows twenty of them, and the
-    include was half of an uncached listing's cost. Reads only the card's row (`for_listing()`).
+    include was half of an uncached listing's cost. Reads only the card's row
+    (`articles.reads.Cards`).
     """
     url = _e(article.get_absolute_url())
     image = ""
