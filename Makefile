@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean bench bench-search lock lock-check audit deploy-check
+.PHONY: run test venv e2e-tools lint clean bench bench-parts bench-search lock lock-check audit deploy-check
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -79,5 +79,10 @@ bench: venv
 	$(PY) scripts/bench.py $(ARGS)
 
 # Search p50/p99 over 5,000 and 100,000 articles; needs DATABASE_URL (PostgreSQL).
+# Where an uncached page's CPU goes, part by part (callgrind; after `make bench` seeded 5,000).
+bench-parts: venv
+	scripts/install-bench-tools
+	$(PY) scripts/bench_parts.py
+
 bench-search: venv
 	$(PY) scripts/bench_search.py
