@@ -226,6 +226,10 @@ document.addEventListener("DOMContentLoaded", () => {
   // --- autosave -----------------------------------------------------------------------------
   const autosaveStatus = document.getElementById("desk-autosave");
   let dirty = false; let paused = false; let saving = false;
+  // Once the form is submitted, no autosave starts: the save is the newer copy, and an
+  // autosave of an add form arriving after it would find its own slug taken.
+  let submitting = false;
+  form.addEventListener("submit", () => { submitting = true; });
   form.addEventListener("input", () => { dirty = true; if (paused === "invalid") paused = false; });
   form.addEventListener("change", () => { dirty = true; if (paused === "invalid") paused = false; });
   if (form.querySelector(".form-row.errors, .errorlist.nonfield")) { paused = "invalid"; say(autosaveStatus, "Autosave is paused until the marked fields are fixed."); }
@@ -236,7 +240,7 @@ document.addEventListener("DOMContentLoaded", () => {
     return data;
   };
   async function autosave() {
-    if (!dirty || paused || saving) return;
+    if (!dirty || paused || saving || submitting) return;
     saving = true; dirty = false;
     try {
       const response = await fetch(status.dataset.autosaveUrl, { method: "POST", body: payload(), credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
@@ -251,8 +255,6 @@ document.addEventListener("DOMContentLoaded", () => {
     } finally { saving = false; }
   }
   setInterval(autosave, Number(status.dataset.autosaveSeconds || 30) * 1000);
-  let submitting = false;
-  form.addEventListener("submit", () => { submitting = true; });
   const leave = () => {
     if (submitting) return;
     if (dirty && !paused) navigator.sendBeacon(status.dataset.autosaveUrl, payload());
