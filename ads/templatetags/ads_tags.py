@@ -2,12 +2,11 @@ import json
 import logging
 
 from django import template
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ads import csp, insertion
+from ads import csp, insertion, markup
 from ads.models import Creative, EmptyBehaviour, Position
 from ads.services import order_for_display, page_ads_for_request
 from articles import cache
@@ -68,18 +67,15 @@ def render_slot(context, code, article=None, page_type=None, *, listing=False) -
     placements = order_for_display(placements, page.now)
     _note_csp(context.get("request"), placements)
     live_first = bool(placements) and placements[0].is_live(page.now)
-    return render_to_string(
-        "ads/_slot.html",
-        {
-            "slot": slot,
-            "style": _reserved_style(slot),
-            "first": placements[0] if live_first else None,
-            "others": placements[1:] if live_first else placements,
-            "show_placeholder": empty != EmptyBehaviour.COLLAPSE,
-            "gam": json.dumps(_gam_config(slot, page, article))
-            if any(p.creative.kind == Creative.Kind.GAM for p in placements)
-            else "",
-        },
+    return markup.slot_html(
+        slot,
+        style=_reserved_style(slot),
+        first=placements[0] if live_first else None,
+        others=placements[1:] if live_first else placements,
+        show_placeholder=empty != EmptyBehaviour.COLLAPSE,
+        gam=json.dumps(_gam_config(slot, page, article))
+        if any(p.creative.kind == Creative.Kind.GAM for p in placements)
+        else "",
     )
 
 
@@ -129,7 +125,7 @@ def ad_listing_slots(context, after, total):
         if slot.position == Position.LISTING
         and (slot.after_card == after or (after == total and slot.after_card > total))
     ]
-    return mark_safe("".join(html))  # noqa: S308 (slots built by templates)
+    return mark_safe("".join(html))  # noqa: S308 (slots built by ads.markup)
 
 
 @register.simple_tag(takes_context=True)
@@ -152,7 +148,7 @@ def ad_article_body(context, article):
     placed, fallback = insertion.plan(body, slots, blocks)
     html = insertion.insert(body, placed, lambda slot: rendered[slot.code], blocks)
     html += "".join(rendered[slot.code] for slot in fallback)
-    return mark_safe(html)  # noqa: S308 (body sanitised on save; slots built by templates)
+    return mark_safe(html)  # noqa: S308 (body sanitised on save; slots built by ads.markup)
 
 
 @register.simple_tag(takes_context=True)
@@ -166,9 +162,3 @@ def ad_sponsor_label(context, article):
         page.sponsor_label,
         page.sponsor_name,
     )
-
-
-@register.filter
-def epoch_ms(value):
-    """A datetime as milliseconds since 1970 (empty for None), for the rotation script."""
-    return "" if value is None else int(value.timestamp() * 1000)

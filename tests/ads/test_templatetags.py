@@ -295,6 +295,18 @@ class CreativeMarkupTests(TestCase):
         ) in html
         assert "<script" not in html
 
+    def test_every_database_value_in_the_markup_is_escaped(self):
+        """The slot markup is built in Python (ads.markup): labels, names and alt text that
+        carry markup come out as text."""
+        hostile = '"><script>x()</script>'
+        AdSlot.objects.filter(pk=self.slot.pk).update(label="Ad" + hostile, name="Top" + hostile)
+        self.place(with_image=True, alt_text="Banner" + hostile)
+        html = render(ONE_SLOT)
+        assert "<script" not in html
+        assert 'aria-label="Ad&quot;&gt;&lt;script&gt;x()&lt;/script&gt;: Top&quot;' in html
+        assert '<p class="ad-slot__label">Ad&quot;&gt;&lt;script&gt;' in html
+        assert 'alt="Banner&quot;&gt;&lt;script&gt;x()&lt;/script&gt;"' in html
+
     def test_adsense_unit_prints_client_and_slot_ids(self):
         self.place(adsense=True)
         html = render(ONE_SLOT)

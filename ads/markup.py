@@ -1,0 +1,110 @@
+"""The markup of an ad slot and its creatives, built in Python.
+
+A page renders several slots on every uncached request, and rendering them through
+`{% include %}` templates cost more than the rest of the article body. As in
+`articles_tags.card`, every value from the database goes through `_e` (`html.escape`, what
+Django's `escape` calls) except a creative's `html`, which `clean_creative_html` sanitised on
+save; the result is marked safe once by the template tag.
+"""
+
+import functools
+import html
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
+
+from ads.models import Creative
+
+PLACEHOLDER = '<p class="ad-placeholder">Fake Ad Placeholder (Ad slot: {code})</p>'
+
+
+def _e(value):
+    return html.escape(str(value))
+
+
+@functools.lru_cache(maxsize=8)
+def _beacon_url(prefix):  # the script prefix is part of the address (SCRIPT_NAME)
+    return reverse("ads:beacon")
+
+
+@receiver(setting_changed)
+def _forget_urls(**kwargs):  # tests swap URLconfs and prefixes
+    _beacon_url.cache_clear()
+
+
+def _epoch_ms(value):
+    return "" if value is None else int(value.timestamp() * 1000)
+
+
+def _link(placement, css=""):
+    url = _e(reverse("ads:click", args=[placement.pk]))
+    return f'<a{css} href="{url}" rel="sponsored noopener" target="_blank">', "</a>"
+
+
+def creative_html(placement, slot, gam) -> str:
+    """One placement's creative: an image, sanitised HTML, a sandboxed frame or a network unit."""
+    c = placement.creative
+    kind = c.kind
+    loading = ' loading="lazy"' if slot.is_lazy else ""
+    if kind == Creative.Kind.IMAGE or (c.image and kind == Creative.Kind.HOUSE):
+        start, end = _link(placement) if c.click_url else ("", "")
+        body = (
+            f'{start}<img src="{_e(c.image.url)}" alt="{_e(c.alt_text)}" width="{_e(c.width)}"'
+            f' height="{_e(c.height)}"{loading}>{end}\n'
+        )
+    elif kind in (Creative.Kind.HTML, Creative.Kind.HOUSE):
+        start, end = _link(placement, ' class="ad-creative__link"') if c.click_url else ("", "")
+        body = f"{start}{c.html}{end}\n"  # sanitised on save (clean_creative_html)
+    elif kind == Creative.Kind.SCRIPT:
+        frame = _e(reverse("ads:creative-frame", args=[placement.pk]))
+        body = (
+            f'<iframe class="ad-frame" title="{_e(slot.label)}" sandbox="allow-scripts'
+            f' allow-popups allow-popups-to-escape-sandbox" src="{frame}" width="{_e(c.width)}"'
+            f' height="{_e(c.height)}" referrerpolicy="no-referrer"'
+            f"{loading}></iframe>\n"
+        )
+    elif kind == Creative.Kind.GAM:
+        lazy = ' data-lazy="1"' if slot.is_lazy else ""
+        body = (
+            f'<div class="ad-gam" id="gam-{_e(slot.code)}-{_e(placement.pk)}"'
+            f' data-gam="{_e(gam)}"{lazy}></div>\n'
+        )
+    elif kind == Creative.Kind.ADSENSE:
+        body = (
+            f'<ins class="adsbygoogle" style="display:inline-block;width:{_e(slot.width)}px;'
+            f'height:{_e(slot.height)}px" data-ad-client="{_e(c.adsense_client_id)}"'
+            f' data-ad-slot="{_e(slot.adsense_slot_id)}"></ins>\n'
+        )
+    else:
+        body = ""
+    return (
+        f'<div class="ad-creative ad-creative--{_e(kind)}" data-placement="{_e(placement.pk)}"'
+        f' data-weight="{_e(placement.weight)}" data-priority="{_e(placement.priority)}"'
+        f' data-starts="{_epoch_ms(placement.starts_at)}"'
+        f' data-ends="{_epoch_ms(placement.ends_at)}">\n{body}</div>\n'
+    )
+
+
+def slot_html(slot, *, style, first, others, show_placeholder, gam) -> str:
+    """The slot's reserved box: its label, then the creative shown without JavaScript (or the
+    placeholder), then the other candidates as inert `<template>`s for the rotation script."""
+    code = _e(slot.code)
+    label = _e(slot.label)
+    placeholder = PLACEHOLDER.format(code=code)
+    shown = creative_html(first, slot, gam) if first else (placeholder if show_placeholder else "")
+    candidates = "".join(
+        f'\n    <template class="ad-candidate">{creative_html(p, slot, gam)}</template>'
+        for p in others
+    )
+    kind = _e(first.creative.kind) if first else "none"
+    if others and show_placeholder:
+        candidates += f'\n    <template class="ad-empty">{placeholder}</template>'
+    return (
+        f'<aside class="ad-slot{" ad-slot--lazy" if slot.is_lazy else ""}" id="ad-slot-{code}"'
+        f' data-ad-slot="{code}" data-beacon="{_e(_beacon_url(get_script_prefix()))}"'
+        f' aria-label="{label}: {_e(slot.name)}" style="{_e(style)}">\n'
+        f'  <p class="ad-slot__label">{label}</p>\n'
+        f'  <div class="ad-slot__box" data-creative="{kind}">\n'
+        f"    {shown}{candidates}\n  </div>\n</aside>\n"
+    )
