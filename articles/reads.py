@@ -74,7 +74,7 @@ class Shape:
         (when given), and the row's extra columns (past the shape's) as a list."""
         db = router.db_for_read(self.parts[0][1])
         connection = connections[db]
-        with connection.cursor() as cursor:
+        with reader_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = self.converters(connection)
@@ -92,6 +92,24 @@ class Shape:
                 attach(*instances)
             out.append((instances[0], values[start:]))
         return out
+
+
+def reader_cursor(connection):
+    """A cursor for the reader pages' fixed queries, wrapped by Django as usual (counted by
+    `assertNumQueries`, logged, errors translated).
+
+    On PostgreSQL it binds parameters on the server, so psycopg prepares each query after
+    `DATABASE_PREPARE_THRESHOLD` runs on a connection and PostgreSQL stops planning it on
+    every request. Django's own cursors keep client-side binding (never prepared)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # What `connection.cursor()` does, with the server-binding class. The connection's
+        # time zone is UTC (USE_TZ), which Django's create_cursor() would otherwise set here.
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 def in_sql(column, values, connection):

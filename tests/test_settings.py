@@ -45,6 +45,15 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+def test_prepared_reads_can_be_switched_off_for_a_transaction_pooler():
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    default = manage("shell", "-c", show, env=env)
+    off = manage("shell", "-c", show, env={**env, "DATABASE_PREPARE_THRESHOLD": ""})
+    assert "'prepare_threshold': 5" in default.stdout, default.stderr
+    assert "'prepare_threshold': None" in off.stdout, off.stderr
+
+
 class SecurityHeaderTests(TestCase):
     def test_pages_carry_the_security_headers(self):
         response = self.client.get("/")

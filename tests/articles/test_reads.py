@@ -3,6 +3,9 @@ ORM's one public rule; ordinary instances that render without another query; the
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from django.conf import settings
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
@@ -261,3 +264,39 @@ class FilingRowsCarryTheArticlesStateTests(TestCase):
             expected = newest_first(queryset)
             assert [a.pk for a in cards[0:3]] == expected[0:3]
             assert [a.pk for a in cards[3:6]] == expected[3:6]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+class PreparedReadsTests(TestCase):
+    """The reads bind on the server, so PostgreSQL keeps them prepared after
+    `DATABASE_PREPARE_THRESHOLD` runs (no planning per request); Django's own queries never."""
+
+    def prepared(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    def test_the_article_read_is_prepared_and_still_counted_as_a_query(self):
+        article = ArticleFactory(tags=["Heat"])
+        Article.objects.filter(pk=article.pk).count()  # an ORM query, run as often
+        threshold = connection.connection.prepare_threshold
+        assert threshold == int(settings.PREPARE_THRESHOLD) == 5
+        with self.assertNumQueries(threshold + 1):
+            found = [article_for_page(article.slug) for _ in range(threshold + 1)]
+        assert {a.pk for a in found} == {article.pk}
+        for _ in range(threshold + 1):
+            Article.objects.filter(pk=article.pk).count()
+        statements = self.prepared()
+        assert any("WHERE a.slug = $" in s for s in statements)
+        assert not any("COUNT(*)" in s.upper() for s in statements)
+
+    def test_the_reads_give_the_same_rows_once_prepared(self):
+        pinned = ArticleFactory(tags=["Heat", "Drought"])
+        others = [ArticleFactory(tags=["Heat"]) for _ in range(3)]
+        first = [a.pk for a in related_cards(pinned)]
+        cards = [a.pk for a in Cards()[0:10]]
+        for _ in range(8):
+            assert [a.pk for a in related_cards(pinned)] == first
+            assert [a.pk for a in Cards()[0:10]] == cards
+        assert set(first) == {a.pk for a in others}
+        assert sum("LIMIT $" in s for s in self.prepared()) >= 2
