@@ -110,22 +110,21 @@ def ad_slot(context, code, article=None, page_type=None):
     return mark_safe(render_slot(context, code, article=article, page_type=page_type))  # noqa: S308
 
 
-@register.simple_tag(takes_context=True)
-def ad_listing_slots(context, after, total):
-    """The listing slots that stand after card number `after` of `total` on this page.
+def listing_slots(context, total) -> dict[int, str]:
+    """The listing slots of a page of `total` cards, by the card number they stand after.
 
     A slot set to stand after more cards than the page has stands after its last card.
     """
-    if not after or not total:
-        return ""
+    if not total:
+        return {}
     page = page_ads_for_request(request=context.get("request"))
-    html = [
-        render_slot(context, slot.code, page_type=page.page_type, listing=True)
-        for slot in page.slots.values()
-        if slot.position == Position.LISTING
-        and (slot.after_card == after or (after == total and slot.after_card > total))
-    ]
-    return mark_safe("".join(html))  # noqa: S308 (slots built by ads.markup)
+    after = {}
+    for slot in page.slots.values():
+        if slot.position == Position.LISTING and slot.after_card:
+            html = render_slot(context, slot.code, page_type=page.page_type, listing=True)
+            number = min(slot.after_card, total)
+            after[number] = after.get(number, "") + html
+    return after
 
 
 @register.simple_tag(takes_context=True)

@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from ads.templatetags.ads_tags import listing_slots
 from articles import cache, publication, seo
 from articles.models import Section
 
@@ -171,6 +172,19 @@ def card(article, *, lead=False, level=3):
         f'\n  {standfirst or ""}\n  <p class="card__meta"><time datetime="'
         f'{isotime(article.published_at)}">{long_date(article.published_at)}</time>{credits}</p>'
         "\n</article>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def card_grid(context, articles, *, level=3):
+    """A listing's cards (`{% card %}`) with its listing ad slots between them, in one tag
+    rather than two per card."""
+    slots = listing_slots(context, len(articles))
+    return mark_safe(  # noqa: S308 (cards escaped above; slots built by ads.markup)
+        "".join(
+            card(article, level=level) + slots.get(number, "")
+            for number, article in enumerate(articles, start=1)
+        )
     )
 
 
