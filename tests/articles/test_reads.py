@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
 from ads.models import Sponsorship
 from articles.models import Article, Byline, Section, TaggedArticle
-from articles.reads import Cards, article_for_page, related_cards
+from articles.reads import Cards, article_for_page, instance_maker, related_cards
 from articles.templatetags.articles_tags import card, picture
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
@@ -183,6 +184,49 @@ class ArticlePageReadTests(TestCase):
         assert article_for_page("floods").pk == self.article.pk  # the table is still there
         hostile = Section(pk=-1, name="x", slug="x")
         assert Cards(section=hostile)[0:5] == []
+
+
+class InstancesAreWhatFromDbMakesTests(TestCase):
+    """`instance_maker` builds rows' instances without `Model.__init__`: the same instances
+    `Model.from_db()` makes (values, deferred fields, state), and they behave like them."""
+
+    def test_the_fast_instance_equals_from_dbs(self):
+        article = ArticleFactory(lead_image=library_image(), tags=["Heat"])
+        names = ("id", "headline", "slug", "lead_image_id", "section_id", "published_at")
+        values = [getattr(article, name) for name in names]
+        fast = instance_maker(Article)("default", names, values)
+        slow = Article.from_db("default", names, values)
+        assert instance_maker(Article) is not Article.from_db  # nothing listens to its init
+        assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+            k: v for k, v in slow.__dict__.items() if k != "_state"
+        }
+        assert fast.get_deferred_fields() == slow.get_deferred_fields()
+        assert "body" in fast.get_deferred_fields()
+        assert (
+            (fast._state.adding, fast._state.db)
+            == (False, "default")
+            == (
+                slow._state.adding,
+                slow._state.db,
+            )
+        )
+        assert fast == article and fast.get_absolute_url() == article.get_absolute_url()
+        assert fast.body == article.body  # a deferred field still loads
+        assert fast.section == article.section and fast.lead_image == article.lead_image
+        fast.headline = "Renamed"
+        fast.save(update_fields=["headline"])
+        assert Article.objects.get(pk=article.pk).headline == "Renamed"
+
+    def test_a_model_whose_init_is_listened_to_keeps_from_db(self):
+        def listener(**kwargs):
+            pass
+
+        post_init.connect(listener, sender=Section)
+        try:
+            assert instance_maker(Section) == Section.from_db
+        finally:
+            post_init.disconnect(listener, sender=Section)
+        assert instance_maker(Section) != Section.from_db
 
 
 class FilingRowsCarryTheArticlesStateTests(TestCase):
