@@ -132,8 +132,8 @@ class Named:
     def pk(self):
         return self.id
 
-    def get_absolute_url(self):
-        return address(self.route, slug=self.slug)
+    def get_absolute_url(self, here=None):
+        return address(self.route, here=here, slug=self.slug)
 
 
 class Credit(Named):
@@ -463,10 +463,11 @@ class Article(models.Model):
             self.first_published_at = self.published_at or timezone.now()
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self, here=None):
         local = self.permalink_date
         return address(
             "articles:detail",
+            here=here,
             year=local.year,
             month=f"{local.month:02d}",
             day=f"{local.day:02d}",

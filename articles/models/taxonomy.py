@@ -23,8 +23,8 @@ class Section(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return address("articles:section", slug=self.slug)
+    def get_absolute_url(self, here=None):
+        return address("articles:section", here=here, slug=self.slug)
 
 
 class Tag(TagBase):
@@ -35,8 +35,8 @@ class Tag(TagBase):
     class Meta:
         ordering = ["name"]
 
-    def get_absolute_url(self):
-        return address("articles:tag", slug=self.slug)
+    def get_absolute_url(self, here=None):
+        return address("articles:tag", here=here, slug=self.slug)
 
 
 class OldTagSlug(models.Model):

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from ads.templatetags.ads_tags import listing_slots
-from articles import cache, publication, seo
+from articles import addresses, cache, publication, seo
 from articles.models import Section
 
 register = template.Library()
@@ -85,9 +85,11 @@ def seo_head(context):
 def isotime(value):
     """A datetime for `<time datetime>`: ISO 8601 in local time, whole seconds (the HTML
     standard allows at most three fraction digits; Django's "c" format gives six)."""
-    if not value:
-        return ""
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+    return _isotime(value, timezone.get_current_timezone())
+
+
+def _isotime(value, tz):
+    return value.astimezone(tz).replace(microsecond=0).isoformat() if value else ""
 
 
 # What each use of an image is laid out as, for the browser's choice from `srcset`.
@@ -138,15 +140,16 @@ def picture(image, *, ratio="original", use="lead", alt=None, priority=False, la
 
 
 @register.simple_tag
-def card(article, *, lead=False, level=3):
+def card(article, *, lead=False, level=3, here=None):
     """An article's card on a listing: lead image, section, headline (`<h2>` for the lead
     story or `level=2`, else `<h3>`), standfirst, date and byline.
 
     Built in Python, not through `{% include %}`: a listing shows twenty of them, and the
     include was half of an uncached listing's cost. Reads only the card's row
-    (`articles.reads.Cards`).
+    (`articles.reads.Cards`); `here` from `addresses.here()`, read once for many cards.
     """
-    url = _e(article.get_absolute_url())
+    here = here or addresses.here()
+    url = _e(article.get_absolute_url(here))
     image = ""
     if article.lead_image:
         use = "card-lead" if lead else "card"
@@ -157,7 +160,7 @@ def card(article, *, lead=False, level=3):
     section = article.section
     if section is not None:
         section = (
-            f'<p class="card__section"><a href="{_e(section.get_absolute_url())}">'
+            f'<p class="card__section"><a href="{_e(section.get_absolute_url(here))}">'
             f"{_e(section.name)}</a></p>"
         )
     tag, css = ("h2", " card__headline--lead") if lead else ("h2" if level == 2 else "h3", "")
@@ -170,19 +173,21 @@ def card(article, *, lead=False, level=3):
         f'<article class="card{" card--lead" if lead else ""}">\n  {image}\n  {section or ""}\n'
         f'  <{tag} class="card__headline{css}"><a href="{url}">{_e(article.headline)}</a></{tag}>'
         f'\n  {standfirst or ""}\n  <p class="card__meta"><time datetime="'
-        f'{isotime(article.published_at)}">{long_date(article.published_at)}</time>{credits}</p>'
+        f'{_isotime(article.published_at, here.tz)}">{long_date(article.published_at, here)}'
+        f"</time>{credits}</p>"
         "\n</article>"
     )
 
 
 @register.simple_tag(takes_context=True)
-def card_grid(context, articles, *, level=3):
-    """A listing's cards (`{% card %}`) with its listing ad slots between them, in one tag
-    rather than two per card."""
-    slots = listing_slots(context, len(articles))
+def card_grid(context, articles, *, level=3, slots=True):
+    """A listing's cards (`{% card %}`) with its listing ad slots between them (unless
+    `slots=False`), in one tag rather than two per card."""
+    slots = listing_slots(context, len(articles)) if slots else {}
+    here = addresses.here()
     return mark_safe(  # noqa: S308 (cards escaped above; slots built by ads.markup)
         "".join(
-            card(article, level=level) + slots.get(number, "")
+            card(article, level=level, here=here) + slots.get(number, "")
             for number, article in enumerate(articles, start=1)
         )
     )
@@ -192,16 +197,21 @@ def card_grid(context, articles, *, level=3):
 def tag_links(tags):
     """The article's tags as a list of links (`rel="tag"`), built in Python (see `_e`): an
     article may carry thirty of them."""
+    here = addresses.here()
     items = "".join(
-        f'<li><a href="{_e(tag.get_absolute_url())}" rel="tag">{_e(tag.name)}</a></li>'
+        f'<li><a href="{_e(tag.get_absolute_url(here))}" rel="tag">{_e(tag.name)}</a></li>'
         for tag in tags
     )
     return mark_safe(f'<ul class="tag-list">{items}</ul>')  # noqa: S308 (escaped above)
 
 
-def long_date(value):
+def long_date(value, here=None):
     """The long date ("August 10, 2025") of the templates' `date:"F j, Y"`, in local time."""
-    return _long_date(timezone.localtime(value).date(), get_language()) if value else ""
+    if not value:
+        return ""
+    if here is None:
+        return _long_date(timezone.localtime(value).date(), get_language())
+    return _long_date(value.astimezone(here.tz).date(), here.language)
 
 
 @functools.lru_cache(maxsize=4096)
