@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.core.signals import setting_changed
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -46,9 +47,18 @@ def address(name: str, *, here: Here | None = None, **kwargs) -> str:
     return _reverse(name, tuple(sorted(kwargs.items())), urlconf, prefix)
 
 
+@lru_cache(maxsize=256)
+def asset(path: str) -> str:
+    """`static(path)`, remembered: the hashed name comes from the manifest collectstatic wrote
+    before the process started, so it is fixed for the process."""
+    return static(path)
+
+
 def _forget(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _reverse.cache_clear()
+    if setting in {"STATIC_URL", "STORAGES", "DEBUG"}:
+        asset.cache_clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="articles-addresses-forget")

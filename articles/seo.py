@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import addresses
+from articles.addresses import address
 from articles.publication import absolute_url, get_publication
 
 # The characters that could end a <script> element or start markup, as JSON escapes: the same
@@ -152,48 +154,70 @@ def website_ld(publication) -> dict:
 STRUCTURED_DATA_RATIOS = ["16:9", "4:3", "1:1"]
 
 
-def news_article_ld(article, publication) -> dict:
-    url = absolute_url(article.get_absolute_url(), publication)
-    image = lead_image_meta(article) or _default_image(publication)
+def news_article_ld(article, publication, facts=None) -> dict:
+    facts = facts or ArticleFacts.of(article, publication)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.headline[:110],
         "description": article.description_for_seo,
-        "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "datePublished": article.published_at.isoformat(),
-        "dateModified": article_modified_at(article).isoformat(),
-        "author": [
-            {
-                "@type": "Person",
-                "name": author.name,
-                "url": absolute_url(author.get_absolute_url(), publication),
-            }
-            for author in article.credits
-        ],
+        "url": facts.url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": facts.url},
+        "datePublished": facts.published,
+        "dateModified": facts.modified,
+        "author": [{"@type": "Person", "name": name, "url": url} for name, url in facts.authors],
         "publisher": organization_ld(publication),
         "articleSection": article.section.name,
-        "keywords": [tag.name for tag in article.ordered_tags],
+        "keywords": facts.tags,
         "inLanguage": publication.language,
         "isAccessibleForFree": True,
     }
     images = {}  # by URL: before renditions exist, every ratio is the same master
-    for ratio in STRUCTURED_DATA_RATIOS:
-        if meta := lead_image_meta(article, ratio=ratio):
-            images.setdefault(meta["url"], meta)
-    if images or image:
-        data["image"] = [_image_object(meta) for meta in (images.values() or [image])]
+    for meta in facts.images:
+        images.setdefault(meta["url"], meta)
+    if images or facts.image:
+        data["image"] = [_image_object(meta) for meta in (images.values() or [facts.image])]
     if corrections := correction_entries(article):
         data["correction"] = corrections
     return data
 
 
-def breadcrumb_ld(article, publication) -> dict:
+@dataclass
+class ArticleFacts:
+    """What an article's head states more than once (its address, dates, authors, tags and
+    images), worked out once per page."""
+
+    url: str
+    published: str
+    modified: str
+    authors: list[tuple[str, str]]  # (name, absolute URL)
+    tags: list[str]
+    image: dict | None  # the social card's: the 16:9 lead image, else the site's default
+    images: list[dict]  # the lead image in each of STRUCTURED_DATA_RATIOS that exists
+
+    @classmethod
+    def of(cls, article, publication):
+        here = addresses.here()
+        lead = {ratio: lead_image_meta(article, ratio=ratio) for ratio in STRUCTURED_DATA_RATIOS}
+        return cls(
+            url=absolute_url(article.get_absolute_url(here), publication),
+            published=article.published_at.isoformat(),
+            modified=article_modified_at(article).isoformat(),
+            authors=[
+                (author.name, absolute_url(author.get_absolute_url(here), publication))
+                for author in article.credits
+            ],
+            tags=[tag.name for tag in article.ordered_tags],
+            image=lead["16:9"] or _default_image(publication),
+            images=[meta for meta in lead.values() if meta],
+        )
+
+
+def breadcrumb_ld(article, publication, facts=None) -> dict:
     trail = [
         (publication.name, "/"),
         (article.section.name, article.section.get_absolute_url()),
-        (article.headline, article.get_absolute_url()),
+        (article.headline, facts.url if facts else article.get_absolute_url()),
     ]
     return {
         "@context": "https://schema.org",
@@ -241,8 +265,8 @@ def _card_tags(*, kind, title, description, url, image, publication) -> list:
 
 def site_feeds(publication) -> list[tuple[str, str, str]]:
     return [
-        (f"{publication.name} (RSS)", "application/rss+xml", reverse("articles:feed")),
-        (f"{publication.name} (Atom)", "application/atom+xml", reverse("articles:feed-atom")),
+        (f"{publication.name} (RSS)", "application/rss+xml", address("articles:feed")),
+        (f"{publication.name} (Atom)", "application/atom+xml", address("articles:feed-atom")),
     ]
 
 
@@ -252,12 +276,12 @@ def object_feeds(kind, obj) -> list[tuple[str, str, str]]:
         (
             f"{obj.name} (RSS)",
             "application/rss+xml",
-            reverse(f"articles:{kind}-feed", args=[obj.slug]),
+            address(f"articles:{kind}-feed", slug=obj.slug),
         ),
         (
             f"{obj.name} (Atom)",
             "application/atom+xml",
-            reverse(f"articles:{kind}-feed-atom", args=[obj.slug]),
+            address(f"articles:{kind}-feed-atom", slug=obj.slug),
         ),
     ]
 
@@ -267,30 +291,29 @@ def article_head(article, *, is_preview=False) -> Head:
     publication = get_publication()
     if is_preview:
         return Head(noindex=True, feeds=site_feeds(publication))
-    url = absolute_url(article.get_absolute_url(), publication)
-    image = lead_image_meta(article) or _default_image(publication)
+    facts = ArticleFacts.of(article, publication)
     meta = _card_tags(
         kind="article",
         title=article.title_for_seo,
         description=article.description_for_seo,
-        url=url,
-        image=image,
+        url=facts.url,
+        image=facts.image,
         publication=publication,
     )
     meta += [
-        ("property", "article:published_time", article.published_at.isoformat()),
-        ("property", "article:modified_time", article_modified_at(article).isoformat()),
+        ("property", "article:published_time", facts.published),
+        ("property", "article:modified_time", facts.modified),
         ("property", "article:section", article.section.name),
     ]
-    meta += [
-        ("property", "article:author", absolute_url(author.get_absolute_url(), publication))
-        for author in article.credits
-    ]
-    meta += [("property", "article:tag", tag.name) for tag in article.ordered_tags]
+    meta += [("property", "article:author", url) for _, url in facts.authors]
+    meta += [("property", "article:tag", tag) for tag in facts.tags]
     return Head(
-        canonical=url,
+        canonical=facts.url,
         meta=meta,
-        jsonld=[news_article_ld(article, publication), breadcrumb_ld(article, publication)],
+        jsonld=[
+            news_article_ld(article, publication, facts),
+            breadcrumb_ld(article, publication, facts),
+        ],
         feeds=object_feeds("section", article.section) + site_feeds(publication),
     )
 

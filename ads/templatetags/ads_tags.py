@@ -2,14 +2,13 @@ import json
 import logging
 
 from django import template
-from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ads import csp, insertion, markup
 from ads.models import Creative, EmptyBehaviour, Position
 from ads.services import order_for_display, page_ads_for_request
-from articles import cache
+from articles import addresses, cache
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -94,7 +93,7 @@ def ads_script(context):
     request = context.get("request")
     needs = getattr(request, csp.REQUEST_ATTR, None) or {}
     nonce = getattr(request, "_csp_nonce", None) if needs.get("network") else None
-    src = static("ads/ads.js")
+    src = addresses.asset("ads/ads.js")
     if nonce is not None:
         return format_html('<script src="{}" defer nonce="{}"></script>', src, nonce)
     return format_html('<script src="{}" defer></script>', src)

@@ -15,6 +15,16 @@ from articles.models import Section
 register = template.Library()
 
 
+@register.simple_tag(name="address")
+def address_tag(name):
+    """`{% url name %}` for a page's fixed links (no arguments), remembered per process
+    (`articles.addresses`): a page's header and footer ask for four on every request."""
+    return addresses.address(name)
+
+
+register.simple_tag(addresses.asset, name="asset")  # `{% static %}`, remembered
+
+
 def navigation_sections():
     """The sections for the navigation, from the cache (purged with the `nav` key)."""
     try:
