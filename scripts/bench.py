@@ -58,17 +58,21 @@ def indexes(plan):
     return ",".join(sorted(set(SCAN.findall(plan))))
 if mode == "explain":
     from articles.models import Tag
-    from articles.reads import Cards
+    from articles.reads import Cards, reader_cursor
     from articles.views import PAGE_SIZE
     out = {}
     tag = Tag.objects.get(slug="bulk-topic-7")
     for label, cards, page in (("home page 1", Cards(), 1), ("home page 100", Cards(), 100),
                                ("tag page 1", Cards(tag=tag), 1)):
         start = (page - 1) * PAGE_SIZE
-        with CaptureQueriesContext(connection) as ctx:  # the cards' SQL, as the page runs it
+        captured = []  # the cards' SQL and parameters, as the page runs them
+        def grab(execute, sql, params, many, context):
+            captured.append((sql, params))
+            return execute(sql, params, many, context)
+        with connection.execute_wrapper(grab):
             cards[start : start + PAGE_SIZE + 1]
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN ANALYZE " + ctx[-1]["sql"])
+        with reader_cursor(connection) as cursor:  # the reads bind on the server
+            cursor.execute("EXPLAIN ANALYZE " + captured[-1][0], captured[-1][1])
             plan = "\n".join(row[0] for row in cursor.fetchall())
         out[label] = {
             "ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
