@@ -80,7 +80,7 @@ class PageAds:
 
 def _tag_ids(article) -> list[int]:
     """The article's tag ids (from its `filed_tags`: no query)."""
-    return [tag.id for tag in article.ordered_tags]
+    return article.tag_ids
 
 
 def _sponsorship(article):

@@ -270,7 +270,7 @@ def related_cards(article, *, limit=4, candidates=500):
     of a popular tag.
     """
     connection = connections[router.db_for_read(Article)]
-    tag_ids = [tag.id for tag in article.ordered_tags]
+    tag_ids = article.tag_ids
     tagged, pins = TaggedArticle._meta.db_table, RelatedPin._meta.db_table
     shares, share_params = in_sql("t.tag_id", tag_ids, connection)
     counted, counted_params = in_sql("t2.tag_id", tag_ids, connection)

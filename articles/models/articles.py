@@ -493,6 +493,11 @@ class Article(models.Model):
         return [Filing(**tag) for tag in self.filed_tags]
 
     @property
+    def tag_ids(self) -> list[int]:
+        """The tags' ids, in order, without a query or building the `ordered_tags`."""
+        return [tag["id"] for tag in self.filed_tags]
+
+    @property
     def credits(self) -> list[Credit]:
         """The byline's authors, in order, without a query (see `credit_list`)."""
         return [Credit(**credit) for credit in self.credit_list]

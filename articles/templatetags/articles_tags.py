@@ -210,6 +210,21 @@ def card_grid(context, articles, *, level=3, slots=True):
 
 
 @register.simple_tag
+def byline(article):
+    """ "By A, B and C", each author linked (`rel="author"`); nothing without authors."""
+    credits = article.credits
+    if not credits:
+        return ""
+    here = addresses.here()
+    links = [
+        f'<a href="{_e(author.get_absolute_url(here))}" rel="author">{_e(author.name)}</a>'
+        for author in credits
+    ]
+    names = links[0] if len(links) == 1 else f"{', '.join(links[:-1])} and {links[-1]}"
+    return mark_safe(f'<p class="byline">By {names}</p>')  # noqa: S308 (escaped above)
+
+
+@register.simple_tag
 def tag_links(tags):
     """The article's tags as a list of links (`rel="tag"`), built in Python (see `_e`): an
     article may carry thirty of them."""

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from ads.models import Sponsorship
 from articles.models import Article, Byline, Section, TaggedArticle
 from articles.reads import Cards, article_for_page, instance_maker, related_cards
-from articles.templatetags.articles_tags import card, picture
+from articles.templatetags.articles_tags import byline, card, picture
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, library_image
 
@@ -117,6 +117,20 @@ class CardMarkupTests(TestCase):
         assert '<p class="card__standfirst">Rivers &lt;b&gt;rise&lt;/b&gt;</p>' in html
         assert " · Ana &lt;Reyes&gt;, Li Wei</p>" in html
         assert ">Weather &amp; Climate</a></p>" in html
+
+    def test_byline_links_each_author_escaped_with_and_before_the_last(self):
+        article = self.load()
+        ana, li = article.credits
+        assert byline(article) == (
+            f'<p class="byline">By <a href="/authors/{ana.slug}/" rel="author">Ana &lt;Reyes&gt;'
+            f'</a> and <a href="/authors/{li.slug}/" rel="author">Li Wei</a></p>'
+        )
+        article.credit_list = article.credit_list[:1]
+        assert byline(article).endswith('rel="author">Ana &lt;Reyes&gt;</a></p>')
+        article.credit_list = article.credit_list * 3
+        assert byline(article).count(", ") == 1 and byline(article).count(" and ") == 1
+        article.credit_list = []
+        assert byline(article) == ""
 
     def test_heading_level_and_lead_story(self):
         article = self.load()
