@@ -208,6 +208,8 @@ def mark_purged(keys) -> None:
         )
     except Exception:  # the cache being down must not break a publish
         logger.exception("Could not mark %d surrogate keys purged in the cache", len(keys))
+    if hasattr(default_cache, "forget_pages"):  # this process's copies of Redis entries
+        default_cache.forget_pages()
     if NAV in keys:
         forget_navigation()
 

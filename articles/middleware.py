@@ -222,7 +222,7 @@ class PageCacheMiddleware:
         cache is down). One round trip: the entry and its purge marks together."""
         try:
             if hasattr(default_cache, "get_page"):  # Redis: one script call, any number of keys
-                entry, latest = default_cache.get_page(key)
+                entry, latest = default_cache.get_page(key, settings.NEWSROOM_CACHE_S_MAXAGE)
             else:
                 entry, latest = PageCacheMiddleware.get_with_marks(key)
         except Exception:
@@ -245,7 +245,7 @@ class PageCacheMiddleware:
                     not_modified.headers._store[name] = headers[name]
                 return PageCacheMiddleware.hit(not_modified, started)
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
-        response.headers._store = headers
+        response.headers._store = dict(headers)  # the entry may be kept in memory and reused
         return PageCacheMiddleware.hit(response, started)
 
     @staticmethod

@@ -168,6 +168,9 @@ NEWSROOM_CACHE_STALE_IF_ERROR = 86400
 # Purge marks must outlive every page entry they could make stale.
 NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
 NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
+# With Redis: page entries each process keeps in its own memory while Redis reports no change
+# to them (client-side tracking, articles/cache_backend.py); 0 turns that off.
+NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
 NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
 
 # Sessions live in the database so that a cache flush never logs editors out mid-edit.
