@@ -59,6 +59,9 @@ return {string.sub(value, newline + 1), latest_text}
 logger = logging.getLogger(__name__)
 
 
+RETRY_SECONDS = 5
+
+
 class PageMemo:
     """Page entries this process fetched from Redis, kept until Redis reports a change."""
 
@@ -71,6 +74,7 @@ class PageMemo:
         self.pid = None
         self.lock = threading.RLock()  # gthread workers share the process
         self.prefixes = ()
+        self.retry_at = 0.0  # after a failed connect, pages do not each wait for another
 
     def _clear(self):
         self.entries.clear()
@@ -103,11 +107,14 @@ class PageMemo:
         if self.connection is None or self.pid != os.getpid():
             self.connection = None
             self._clear()
+            if time.monotonic() < self.retry_at:
+                return False
             try:
                 self._connect()
             except Exception:
                 logger.warning("Page cache: no Redis tracking; memory copies off", exc_info=True)
                 self._lose()
+                self.retry_at = time.monotonic() + RETRY_SECONDS
                 return False
         try:
             while self.connection.can_read(timeout=0):

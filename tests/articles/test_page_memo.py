@@ -121,6 +121,11 @@ class PageMemoTests(TestCase):
                 assert self.client.get(self.url)["X-Page-Cache"] == "hit"
                 assert self.client.get(self.url)["X-Page-Cache"] == "hit"
             assert script.call_count == 2 and not memo.entries
+            assert memo._connect.call_count == 1  # tried once, then left alone for a while
+        memo.retry_at = 0
+        self.client.get(self.url)
+        assert memo.connection is not None  # tried again later, and copies resume
+        assert self.client.get(self.url)["X-Page-Cache"] == "hit" and memo.entries
 
     @override_settings(NEWSROOM_PAGE_CACHE_LOCAL=0)
     def test_switched_off_every_hit_asks_redis(self):
