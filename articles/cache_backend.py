@@ -80,6 +80,10 @@ class PageMemo:
         self.entries.clear()
         self.generation += 1
 
+    def forget(self):
+        with self.lock:
+            self._clear()
+
     def _lose(self):
         """The tracking connection is gone: nothing kept can be trusted any more."""
         connection, self.connection = self.connection, None
@@ -209,8 +213,7 @@ class RedisCache(django_redis.RedisCache):
         """This process just wrote purge marks: drop its copies now, without waiting for
         Redis's message about them."""
         if self._memo is not None:
-            with self._memo.lock:
-                self._memo._clear()
+            self._memo.forget()
 
     def set_page(self, key, entry, marks, timeout) -> None:
         """Keep a page-cache `entry` under `key` with the cache keys of its purge `marks`."""
@@ -235,6 +238,8 @@ class RedisCache(django_redis.RedisCache):
         if not found:
             return None, 0
         entry, latest = pickle.loads(found[0]), int(found[1])  # noqa: S301 (our own entries)
-        if memo is not None and latest < int(entry[0] * 1_000_000):
+        from articles.cache import microseconds
+
+        if memo is not None and latest < microseconds(entry[0]):  # not purged since it started
             memo.keep(raw_key.encode(), entry, generation, timeout)
         return entry, latest
