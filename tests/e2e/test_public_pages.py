@@ -73,3 +73,19 @@ def test_page_fits_phone_and_desktop_widths_without_horizontal_scroll(seeded, ne
         page.goto(url_of(page_type))
         settle(page)
         assert horizontal_overflow(page) is None, f"horizontal scroll at {viewport['width']} px"
+
+
+def test_search_box_keeps_its_place_while_the_header_is_still_arriving(seeded, new_page):
+    """A slow page can be painted before the search button is parsed (seen in CI at 375 px).
+
+    The form's box must not depend on its button, or the half-parsed header jumps when the
+    button arrives: the form is measured whole, then with its button gone, at both widths.
+    """
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport=viewport)
+        page.goto(url_of("home"))
+        form = page.locator("form.site-search")
+        box = "(form) => JSON.stringify(form.getBoundingClientRect())"
+        whole = form.evaluate(box)
+        form.locator("button").evaluate("(button) => button.remove()")
+        assert form.evaluate(box) == whole, f"the search form moved at {viewport['width']} px"
