@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # axe-core (npm), injected into pages by the end-to-end tests in tests/e2e/.
 E2E_TOOLS := tests/e2e/node_modules/axe-core/axe.min.js
+# pytest processes for `make test` (pytest-xdist; the browser tests stay together on one).
+TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The test suite runs with DEBUG off, like production; it needs a (throwaway) secret key.
@@ -18,13 +20,13 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/find-python
+$(STAMP): pyproject.toml requirements.lock scripts/find-python
 	@python=$$(scripts/find-python) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -c requirements.lock
 	@touch $(STAMP)
 
 # Links in feeds, sitemaps and cards point at the address being served (until set in the admin).
@@ -51,11 +53,13 @@ $(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
 test: venv e2e-tools lint deploy-check
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
-# requirements.lock: the exact versions `make venv` resolved (pip-audit audits these).
+# requirements.lock: the exact versions `make venv` installs (-c) and pip-audit audits. To
+# upgrade: `.venv/bin/pip install -U <package>`, then `make lock` and commit both.
 lock: venv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	@touch $(STAMP)
 
 lock-check: venv
 	@$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' | diff -u requirements.lock - \

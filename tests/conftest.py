@@ -4,6 +4,34 @@ import tempfile
 
 import pytest
 
+# `make test` runs the suite on two processes (pytest-xdist). Each test file is one unit of
+# work (its classes' fixtures are built once, and a file that starts servers on fixed loopback
+# ports never meets itself), except where files share something outside the process: the
+# browser tests share one Chromium and live server (and would fight a second for the two
+# cores), and the Redis tests share database 7 on 127.0.0.1:6379.
+SHARED_UNITS = {
+    "tests/e2e/": "browser",
+    "tests/articles/test_page_cache_hit.py": "redis-db7",
+    "tests/articles/test_page_memo.py": "redis-db7",
+}
+
+
+def unit_of_work(nodeid):
+    path = nodeid.split("::", 1)[0]
+    return next((unit for prefix, unit in SHARED_UNITS.items() if path.startswith(prefix)), path)
+
+
+@pytest.hookimpl(optionalhook=True)  # `-p no:xdist` runs the suite in one process
+def pytest_xdist_make_scheduler(config, log):
+    # Not --dist loadgroup: with pytest 9 its xdist_group marks no longer reach the scheduler.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByUnitOfWork(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return unit_of_work(nodeid)
+
+    return ByUnitOfWork(config, log)
+
 
 def pytest_configure(config):
     """Uploads go to a throwaway folder (also from setUpTestData); no collectstatic needed."""
