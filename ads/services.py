@@ -1,7 +1,7 @@
 """Choosing what a page's slots show, and counting what readers saw and clicked.
 
-A page's ads cost at most two queries however many slots it has: the slots (with the page's
-suppression rules folded in), then the placements eligible for the page. The article page's
+A page's ads cost one query however many slots it has: the slots (with the page's suppression
+rules folded in), each joined to the placements eligible for the page. The article page's
 article comes with its tags and sponsorship (`for_detail()`), so they add none.
 """
 
@@ -125,7 +125,6 @@ def _targeted(section_id, tag_ids, connection):
     return f"({section_ok}) AND ({tag_ok})", params
 
 
-SLOTS = Shape(("s", AdSlot, model_columns(AdSlot)))
 # What a slot's markup reads of a creative (models/creatives.py); the rest stays deferred.
 PLACEMENTS = Shape(
     ("p", Placement, model_columns(Placement)),
@@ -140,45 +139,57 @@ def _attach_creative(placement, creative):
     Placement.creative.field.set_cached_value(placement, creative)
 
 
-def _slots(section_id, tag_ids):
-    """Every slot, with `is_suppressed` on an article page."""
+# A slot and, from its LEFT JOIN, one eligible placement with its creative (or None).
+SLOT_PLACEMENTS = Shape(("s", AdSlot, model_columns(AdSlot)), *PLACEMENTS.parts)
+
+
+def _attach_placement(slot, placement, creative):
+    """Shape.read's attach: the row's placement (with its creative) rides on its slot."""
+    if placement is not None:
+        _attach_creative(placement, creative)
+    slot.row_placement = placement
+
+
+def _slots_and_placements(section_id, tag_ids, now):
+    """Every slot (with `is_suppressed` on an article page) in code order, each with the
+    active placements of active creatives for it, live now or within LOOKAHEAD, whose
+    targeting matches, best first: [(slot, [placement, ...])]. One query: the slots LEFT JOIN
+    their eligible placements (a slot that is inactive or suppressed joins none)."""
     connection = connections[router.db_for_read(AdSlot)]
-    suppressed, params = (
-        ("NULL", []) if tag_ids is None else _suppressed(section_id, tag_ids, connection)
-    )
-    table = AdSlot._meta.db_table
-    sql = f"SELECT {SLOTS.select}, {suppressed} FROM {table} s ORDER BY s.code"  # noqa: S608
-    slots = []
-    for slot, (is_suppressed,) in SLOTS.read(sql, params):
-        slot.is_suppressed = bool(is_suppressed)
-        slots.append(slot)
-    return slots
-
-
-def _placements(slot_ids, section_id, tag_ids, now):
-    """Active placements of active creatives in `slot_ids`, live now or within LOOKAHEAD,
-    whose targeting matches; each with its creative, in slot order, best first."""
-    connection = connections[router.db_for_read(Placement)]
     adapt = connection.ops.adapt_datetimefield_value
-    targeted, target_params = _targeted(section_id, tag_ids, connection)
-    slot_in, slot_params = in_sql("p.slot_id", slot_ids, connection)
-    sql = (
-        f"SELECT {PLACEMENTS.select} FROM {Placement._meta.db_table} p "  # noqa: S608
-        f"JOIN {Creative._meta.db_table} c ON c.id = p.creative_id "
-        f"WHERE p.is_active AND c.is_active AND {slot_in} "
-        "AND (p.starts_at IS NULL OR p.starts_at <= %s) AND (p.ends_at IS NULL OR p.ends_at > %s) "
-        f"AND {targeted} ORDER BY p.slot_id, p.priority, p.weight DESC, p.id"
+    suppressed, suppressed_params = (
+        ("FALSE", []) if tag_ids is None else _suppressed(section_id, tag_ids, connection)
     )
-    params = [*slot_params, adapt(now + LOOKAHEAD), adapt(now), *target_params]
-    return [p for p, _ in PLACEMENTS.read(sql, params, _attach_creative)]
+    targeted, target_params = _targeted(section_id, tag_ids, connection)
+    # The slots' own columns come from a derived table named like the table (`s`), beside
+    # the page's suppression answer, so the join condition and the row both read it once.
+    slots = f"(SELECT s.*, {suppressed} AS suppressed FROM {AdSlot._meta.db_table} s) s"  # noqa: S608
+    sql = (
+        f"SELECT {SLOT_PLACEMENTS.select}, s.suppressed FROM {slots} "  # noqa: S608
+        f"LEFT JOIN ({Placement._meta.db_table} p "
+        f"JOIN {Creative._meta.db_table} c ON c.id = p.creative_id AND c.is_active) "
+        "ON p.slot_id = s.id AND s.is_active AND NOT s.suppressed AND p.is_active "
+        "AND (p.starts_at IS NULL OR p.starts_at <= %s) AND (p.ends_at IS NULL OR p.ends_at > %s) "
+        f"AND {targeted} ORDER BY s.code, p.priority, p.weight DESC, p.id"
+    )
+    params = [*suppressed_params, adapt(now + LOOKAHEAD), adapt(now), *target_params]
+    found = {}
+    for row_slot, (is_suppressed,) in SLOT_PLACEMENTS.read(sql, params, _attach_placement):
+        slot, placements = found.setdefault(row_slot.pk, (row_slot, []))
+        slot.is_suppressed = bool(is_suppressed)
+        if row_slot.row_placement is not None:
+            placements.append(row_slot.row_placement)
+    for slot, _ in found.values():
+        del slot.row_placement
+    return list(found.values())
 
 
 def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
-    """Load the page's slots and eligible placements in at most two queries (on the article
-    page, whose article comes with its tags and sponsorship).
+    """Load the page's slots and eligible placements in one query (on the article page,
+    whose article comes with its tags and sponsorship).
 
-    Plain SQL on purpose: these two queries run on every uncached page, and Django composing
-    them (targeting subqueries, a join, four orderings) cost more than running them."""
+    Plain SQL on purpose: this query runs on every uncached page, and Django composing it
+    (targeting subqueries, two joins, four orderings) cost more than running it."""
     now = now or timezone.now()
     page = PageAds(page_type=page_type, now=now)
     section_id = tag_ids = None
@@ -189,13 +200,11 @@ def load_page_ads(*, article=None, page_type="article", now=None) -> PageAds:
         if getattr(article, "ads_disabled", False):
             return page
         section_id, tag_ids = article.section_id, _tag_ids(article)
-    page.slots = {slot.code: slot for slot in _slots(section_id, tag_ids)}
-    showing = [s.pk for s in page.slots.values() if s.is_active and not s.is_suppressed]
-    if not showing:
-        return page
-    for placement in _placements(showing, section_id, tag_ids, now):
-        if placement.shows_on(page_type):
-            page.placements.setdefault(placement.slot_id, []).append(placement)
+    for slot, placements in _slots_and_placements(section_id, tag_ids, now):
+        page.slots[slot.code] = slot
+        showing = [p for p in placements if p.shows_on(page_type)]
+        if showing:
+            page.placements[slot.pk] = showing
     return page
 
 

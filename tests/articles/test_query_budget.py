@@ -17,10 +17,9 @@ from tests.factories import (
 )
 
 # article + section + lead image + sponsorship (byline, tags and corrections in its row),
-# related stories (their bylines in their rows), ad slots, placements
-ARTICLE_QUERIES = 4
-# (object,) articles + lead images (bylines in their rows), ad slots (the listing slot;
-# placements only if any)
+# related stories (their bylines in their rows), ad slots with their placements
+ARTICLE_QUERIES = 3
+# (object,) articles + lead images (bylines in their rows), ad slots with their placements
 LISTING_QUERIES = {"home": 2, "section": 3, "author": 3, "tag": 3}
 
 
@@ -35,12 +34,12 @@ class ArticlePageBudgetTests(TestCase):
     def setUp(self):
         self.client.get(self.small.get_absolute_url())  # the navigation is cached from now on
 
-    def test_article_page_is_four_queries_with_1_or_30_tags_and_1_or_3_authors(self):
+    def test_article_page_is_three_queries_with_1_or_30_tags_and_1_or_3_authors(self):
         for article in (self.small, self.big):
             with self.subTest(article=article.slug), self.assertNumQueries(ARTICLE_QUERIES):
                 assert self.client.get(article.get_absolute_url()).status_code == 200
 
-    def test_article_page_is_four_queries_with_no_or_many_placements(self):
+    def test_article_page_is_three_queries_with_no_or_many_placements(self):
         for slot in self.slots:
             for _ in range(5):
                 PlacementFactory(slot=slot)
