@@ -143,13 +143,6 @@ def _attach_creative(placement, creative):
 SLOT_PLACEMENTS = Shape(("s", AdSlot, model_columns(AdSlot)), *PLACEMENTS.parts)
 
 
-def _attach_placement(slot, placement, creative):
-    """Shape.read's attach: the row's placement (with its creative) rides on its slot."""
-    if placement is not None:
-        _attach_creative(placement, creative)
-    slot.row_placement = placement
-
-
 def _slots_and_placements(section_id, tag_ids, now):
     """Every slot (with `is_suppressed` on an article page) in code order, each with the
     active placements of active creatives for it, live now or within LOOKAHEAD, whose
@@ -173,14 +166,20 @@ def _slots_and_placements(section_id, tag_ids, now):
         f"AND {targeted} ORDER BY s.code, p.priority, p.weight DESC, p.id"
     )
     params = [*suppressed_params, adapt(now + LOOKAHEAD), adapt(now), *target_params]
+    row_placements = []  # each row's placement (or None), in row order
+
+    def attach(slot, placement, creative):
+        if placement is not None:
+            _attach_creative(placement, creative)
+        row_placements.append(placement)
+
+    rows = SLOT_PLACEMENTS.read(sql, params, attach)
     found = {}
-    for row_slot, (is_suppressed,) in SLOT_PLACEMENTS.read(sql, params, _attach_placement):
+    for (row_slot, (is_suppressed,)), placement in zip(rows, row_placements, strict=True):
         slot, placements = found.setdefault(row_slot.pk, (row_slot, []))
         slot.is_suppressed = bool(is_suppressed)
-        if row_slot.row_placement is not None:
-            placements.append(row_slot.row_placement)
-    for slot, _ in found.values():
-        del slot.row_placement
+        if placement is not None:
+            placements.append(placement)
     return list(found.values())
 
 
