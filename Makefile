@@ -13,7 +13,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean bench bench-parts bench-search lock lock-check audit deploy-check
+.PHONY: run test venv e2e-tools lint clean bench bench-parts bench-queries bench-search lock lock-check audit deploy-check
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -87,6 +87,10 @@ bench: venv
 bench-parts: venv
 	scripts/install-bench-tools
 	$(PY) scripts/bench_parts.py
+
+# Each query of the listing pages: in-process time and PostgreSQL's execution (ARGS="--articles 100000").
+bench-queries: venv
+	$(PY) scripts/bench_queries.py $(ARGS)
 
 bench-search: venv
 	$(PY) scripts/bench_search.py
