@@ -64,6 +64,12 @@ def slot_key(code) -> str:
     return f"adslot-{code}"
 
 
+def article_ids(keys) -> list[int]:
+    """The articles named by `article_key`s among `keys`."""
+    prefix = article_key("")
+    return [int(key[len(prefix) :]) for key in keys if key.startswith(prefix)]
+
+
 def adstxt_key(file) -> str:
     """The key of /ads.txt or /app-ads.txt (`file` is an `AdsTxtFile` value)."""
     return APP_ADS_TXT if file == "app-ads" else ADS_TXT

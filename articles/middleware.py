@@ -30,32 +30,24 @@ import hashlib
 import logging
 import re
 import time
-import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import GZipMiddleware
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from articles import cache
-from articles.publication import get_publication
+from articles.publication import publication_time
 
 
 def publication_time_zone(get_response):
     """Show times in the publication's time zone (article addresses keep the server's)."""
 
     def middleware(request):
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(get_publication().time_zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-        try:
+        with publication_time():
             return get_response(request)
-        finally:
-            timezone.deactivate()
 
     return middleware
 

@@ -9,6 +9,8 @@ base URL, never from the request's Host header.
 
 import functools
 import logging
+import zoneinfo
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
 from asgiref.local import Local
@@ -16,6 +18,7 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started, setting_changed
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
 from articles.models import Publication
 
@@ -88,6 +91,20 @@ def save_publication(*, publication: Publication) -> Publication:
         # Again once committed: a request may have cached the old row in between.
         transaction.on_commit(clear_publication_cache)
     return publication
+
+
+@contextmanager
+def publication_time():
+    """Times shown in the publication's time zone inside the block (the server's when the
+    zone is unknown), as on every reader page (`articles.middleware.publication_time_zone`)."""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(get_publication().time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
+    try:
+        yield
+    finally:
+        timezone.deactivate()
 
 
 def absolute_url(path_or_url: str, publication: Publication | None = None) -> str:

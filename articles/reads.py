@@ -12,6 +12,8 @@ tests/articles/test_reads.py holds the two to the same answer on every status an
 combination.
 """
 
+import hashlib
+
 from django.db import connections, router
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
@@ -21,6 +23,7 @@ from django.utils import timezone
 from ads.models import Sponsorship
 from articles.models import (
     Article,
+    ArticleMarkup,
     ArticleQuerySet,
     Byline,
     Image,
@@ -71,9 +74,11 @@ class Shape:
             self._converters[connection.alias] = found
         return found
 
-    def read(self, sql, params, attach=None):
+    def read(self, sql, params, attach=None, *, digest_parts=0):
         """Run `sql`; per row, the first model's instance with `attach(first, *others)` done
-        (when given), and the row's extra columns (past the shape's) as a list."""
+        (when given), and the row's extra columns (past the shape's) as a list. With
+        `digest_parts`, the first instance's `row_digest` hashes the columns of the shape's
+        first `digest_parts` models as the database sent them (`row_digest()`)."""
         db = router.db_for_read(self.parts[0][1])
         connection = connections[db]
         with reader_cursor(connection) as cursor:
@@ -81,9 +86,11 @@ class Shape:
             rows = cursor.fetchall()
         converters = self.converters(connection)
         makers = [(instance_maker(model), names) for _, model, names in self.parts]
+        hashed = sum(len(names) for _, _, names in self.parts[:digest_parts])
         out = []
         for row in rows:
             values = list(row)
+            digest = row_digest(values[:hashed]) if hashed else None
             for i, col, convert in converters:
                 values[i] = convert(values[i], col, connection)
             instances, start = [], 0
@@ -93,8 +100,17 @@ class Shape:
                 instances.append(None if chunk[0] is None else make(db, names, chunk))
             if attach is not None:
                 attach(*instances)
+            if digest is not None:
+                instances[0].row_digest = digest
             out.append((instances[0], values[start:]))
         return out
+
+
+def row_digest(values) -> bytes:
+    """Column values as the database sent them (text and JSON as strings), hashed. Each
+    position holds one column, so `str()` of each, separated, tells rows apart."""
+    text = "\x1f".join(map(str, values))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
 
 
 def reader_cursor(connection):
@@ -160,9 +176,10 @@ def _attach_card(article, section, image):
     _set_image(article, image)
 
 
-def _attach_page(article, section, image, sponsorship):
+def _attach_page(article, section, image, sponsorship, markup):
     _attach_card(article, section, image)
     _set_sponsorship(article, sponsorship)
+    article.kept_markup = markup
 
 
 # What a card shows; the rest of the row stays in the database (deferred).
@@ -178,26 +195,32 @@ _CARD_FROM = (
     f"{ARTICLES} a JOIN {Section._meta.db_table} s ON s.id = a.section_id "
     f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
 )
-# The article page: every column but the search vector, with section, lead image, sponsorship.
+# The article page: every column but the search vector, with section, lead image, sponsorship
+# and the article's kept markup (`row_digest` hashes the first three for articles/markup.py).
 PAGE = Shape(
     ("a", Article, model_columns(Article, exclude=("search_vector",))),
     ("s", Section, model_columns(Section)),
     ("i", Image, model_columns(Image)),
     ("sp", Sponsorship, model_columns(Sponsorship)),
+    ("m", ArticleMarkup, ("article_id", "digest", *ArticleMarkup.PARTS)),
 )
 
 
-def article_for_page(slug):
-    """The article at `slug` (whatever its status) for its page, `is_public` set by the public
-    rule, or None. One query."""
+def article_for_page(slug=None, *, pk=None):
+    """The article at `slug` (or with `pk`; whatever its status) for its page, `is_public` set
+    by the public rule and `kept_markup` to its `ArticleMarkup` (or None), or None. One
+    query."""
     connection = connections[router.db_for_read(Article)]
     public, params = public_sql(timezone.now(), connection)
+    where, value = ("a.slug = %s", slug) if pk is None else ("a.id = %s", pk)
     sql = (
         f"SELECT {PAGE.select}, {public} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
         f"LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id "
-        "WHERE a.slug = %s ORDER BY a.id LIMIT 1"
+        f"LEFT JOIN {ArticleMarkup._meta.db_table} m ON m.article_id = a.id "
+        f"WHERE {where} ORDER BY a.id LIMIT 1"
     )
-    for article, (is_public,) in PAGE.read(sql, [*params, slug], _attach_page):
+    rows = PAGE.read(sql, [*params, value], _attach_page, digest_parts=3)
+    for article, (is_public,) in rows:
         article.is_public = bool(is_public)
         return article
     return None

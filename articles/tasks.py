@@ -1,5 +1,5 @@
 """Background work on Django's tasks framework: notification mail, image renditions and
-cache purges.
+cache purges (with the purged articles' markup rendered afresh).
 
 Enqueue with `transaction.on_commit(lambda: some_task.enqueue(...))` so that a rolled-back
 change enqueues nothing. A task that raises is tried again later (`RETRY_DELAYS`) and, after
@@ -92,5 +92,12 @@ def make_renditions(*, image_id: int, attempt: int = 1):
 
 @task
 def purge_keys(keys: list[str]) -> None:
-    """Purge surrogate keys in the application cache and every configured proxy."""
+    """Purge surrogate keys in the application cache and every configured proxy, then render
+    and keep the purged articles' own markup (`articles.markup`) for the next reader."""
+    from articles import markup
+
     cache.purge(keys)
+    try:
+        markup.keep_current(cache.article_ids(keys))
+    except Exception:  # the purge is done; a page renders its markup itself if need be
+        logger.exception("Could not render the markup of the purged articles")

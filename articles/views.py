@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from articles import cache, seo, services
+from articles import cache, markup, seo, services
 from articles import search as site_search
 from articles.models import (
     Article,
@@ -104,12 +104,8 @@ def article_detail(request, year, month, day, slug):
     cache.add_keys(
         request, cache.article_key(article.pk), *(cache.article_key(a.pk) for a in related)
     )
-    context = {
-        "article": article,
-        "is_preview": is_preview,
-        "head": seo.article_head(article, is_preview=is_preview),
-        "related": related,
-    }
+    parts = markup.render(article, is_preview=True) if is_preview else markup.for_page(article)
+    context = {"article": article, "is_preview": is_preview, "parts": parts, "related": related}
     response = render(request, "articles/article_detail.html", context)
     if is_preview:
         add_never_cache_headers(response)
@@ -129,7 +125,7 @@ def render_preview(request, article):
     context = {
         "article": article,
         "is_preview": True,
-        "head": seo.article_head(article, is_preview=True),
+        "parts": markup.render(article, is_preview=True),
     }
     response = render(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)

@@ -32,7 +32,8 @@ def parts():
     from django.test import Client, RequestFactory
 
     from ads.services import load_page_ads
-    from articles import seo
+    from articles import markup, seo
+    from articles.publication import publication_time
     from articles.reads import Cards, article_for_page, related_cards
     from articles.templatetags.articles_tags import card
 
@@ -54,10 +55,19 @@ def parts():
         r.user = AnonymousUser()
         return r
 
+    def parts_for_page():  # the kept parts (current: the client's first visit kept them)
+        with publication_time():
+            return markup.for_page(article_for_page(SEED))
+
+    client.get(url)
+    request_started.send(None)
+    parts = parts_for_page()
+    request_finished.send(None)
+
     context = {
         "article": article,
         "is_preview": False,
-        "head": seo.article_head(article, is_preview=False),
+        "parts": parts,
         "related": related_cards(article),
     }
     return {
@@ -68,6 +78,8 @@ def parts():
         "Cards()[0:21]": lambda: Cards()[0:21],
         "20 cards' markup": lambda: [card(a) for a in cards],
         "load_page_ads(article)": lambda: load_page_ads(article=article),
+        "markup.for_page() (kept)": in_request(parts_for_page),
+        "markup.render()": in_request(lambda: markup.render(article)),
         "article_head()": in_request(lambda: seo.article_head(article, is_preview=False)),
         "article template": in_request(
             lambda: render_to_string("articles/article_detail.html", context, request=request())

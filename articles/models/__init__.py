@@ -4,7 +4,8 @@
 in `RelatedPin`), `people` (authors), `taxonomy` (sections, tags, old tag addresses), `history`
 (revisions, audit log, old slugs), `corrections` (corrections and updates on published
 articles), `collaboration` (share previews, edit locks, autosaves), `publication` (the
-publication's own settings), `background` (failed tasks) and `images` (the media library).
+publication's own settings), `background` (failed tasks), `images` (the media library) and
+`markup` (the article page's own markup, kept).
 """
 
 from articles.models.articles import (
@@ -22,12 +23,14 @@ from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
 from articles.models.images import Image, ImageQuerySet
+from articles.models.markup import ArticleMarkup
 from articles.models.people import Author
 from articles.models.publication import Publication
 from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
 
 __all__ = [
     "Article",
+    "ArticleMarkup",
     "ArticleQuerySet",
     "ArticleStatus",
     "AuditEntry",

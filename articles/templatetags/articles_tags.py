@@ -73,7 +73,14 @@ def seo_head(context):
     """Canonical link, social cards, feeds and JSON-LD of the page (`head` from its view).
 
     Built in Python (see `_e` below): an article with thirty tags has some forty meta tags."""
-    head = context.get("head") or seo.Head(feeds=seo.site_feeds(publication.get_publication()))
+    return head_markup(
+        context.get("head") or seo.Head(feeds=seo.site_feeds(publication.get_publication()))
+    )
+
+
+def head_markup(head):
+    """`{% seo_head %}` of the `seo.Head` `head` (the article page keeps its own,
+    articles/markup.py)."""
     lines = []
     if head.noindex:
         lines.append('<meta name="robots" content="noindex, nofollow">')

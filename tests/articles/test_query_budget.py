@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from articles.models import ArticleMarkup
 from articles.views import PAGE_SIZE
 from tests.factories import (
     AdSlotFactory,
@@ -16,8 +17,8 @@ from tests.factories import (
     SectionFactory,
 )
 
-# article + section + lead image + sponsorship (byline, tags and corrections in its row),
-# related stories (their bylines in their rows), ad slots with their placements
+# article + section + lead image + sponsorship + its kept markup (byline, tags and corrections
+# in its row), related stories (their bylines in their rows), ad slots with their placements
 ARTICLE_QUERIES = 3
 # (object,) articles + lead images (bylines in their rows), ad slots with their placements
 LISTING_QUERIES = {"home": 2, "section": 3, "author": 3, "tag": 3}
@@ -32,12 +33,30 @@ class ArticlePageBudgetTests(TestCase):
         cls.big = ArticleFactory(slug="big", authors=authors, tags=[f"t{i}" for i in range(30)])
 
     def setUp(self):
-        self.client.get(self.small.get_absolute_url())  # the navigation is cached from now on
+        # The navigation is cached from now on, and each article's own markup kept (as the
+        # purge task does once a change commits, which a TestCase never does).
+        for article in (self.small, self.big):
+            self.client.get(article.get_absolute_url())
 
     def test_article_page_is_three_queries_with_1_or_30_tags_and_1_or_3_authors(self):
         for article in (self.small, self.big):
             with self.subTest(article=article.slug), self.assertNumQueries(ARTICLE_QUERIES):
                 assert self.client.get(article.get_absolute_url()).status_code == 200
+
+    def test_a_page_whose_markup_is_not_kept_keeps_it_in_one_more_query(self):
+        ArticleMarkup.objects.all().delete()
+        for article in (self.small, self.big):
+            with self.subTest(article=article.slug):
+                with CaptureQueriesContext(connection) as ctx:
+                    assert self.client.get(article.get_absolute_url()).status_code == 200
+                # (+ the write's savepoint and its release: a test runs in a transaction)
+                queries = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+                assert len(queries) == ARTICLE_QUERIES + 1
+                writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+                assert len(writes) == 1 and "articles_articlemarkup" in writes[0]
+                with self.assertNumQueries(ARTICLE_QUERIES):
+                    self.client.get(article.get_absolute_url())
+        assert ArticleMarkup.objects.count() == 2
 
     def test_article_page_is_three_queries_with_no_or_many_placements(self):
         for slot in self.slots:
