@@ -40,7 +40,7 @@ CORRECTIONS = "corrections"  # /corrections/ and its feeds
 # the front page, the feeds and the sitemaps that list every article.
 EVERY_LISTING = [HOME, FEEDS, SITEMAPS]
 PURGED_PREFIX = "purged:"
-NAV_SECTIONS = "nav:sections"  # the navigation's sections, kept in the cache
+NAV_MARKUP = "nav:markup"  # the navigation's markup, kept in the cache
 REQUEST_ATTR = "_surrogate_keys"
 
 
@@ -248,9 +248,9 @@ def _on_commit_for(key_function):
 
 
 def forget_navigation() -> None:
-    """Drop the cached navigation sections (the next page reads them again)."""
+    """Drop the cached navigation (the next page builds it again)."""
     try:
-        default_cache.delete(NAV_SECTIONS)
+        default_cache.delete(NAV_MARKUP)
     except Exception:
         logger.warning("Cache unavailable; navigation not forgotten", exc_info=True)
 

@@ -17,6 +17,10 @@ rendition made, a deploy) gives a new digest, so nothing stale is ever shown; th
 renders the parts and keeps them (`for_page`). After a change commits, the purge task renders
 the purged articles' parts at once (`keep_current`), so readers rarely meet the first render.
 
+Cards work the same way (`cards()`): listings, the home page and related stories read each
+card's kept markup with its row, and a card whose digest (its smaller row, the code, the
+locale) moved is rendered, in both heading levels, and kept in one write for the page.
+
 Only a public article's parts are kept; previews and share links always render afresh.
 """
 
@@ -74,16 +78,23 @@ def keep(article_id, digest_, parts) -> None:
     """Keep `parts` as article `article_id`'s markup (insert or replace). A failure (the
     article deleted meanwhile, a read-only database) is logged; the page is served anyway."""
     row = ArticleMarkup(article_id=article_id, digest=digest_, **parts)
+    _upsert([row], ["digest", *ArticleMarkup.PARTS])
+
+
+def _upsert(rows, fields) -> None:
+    """Insert `rows`, or replace `fields` of those that exist (the page's parts and the cards
+    are kept apart, neither overwriting the other)."""
     try:
         with transaction.atomic():
             ArticleMarkup.objects.bulk_create(
-                [row],
+                sorted(rows, key=lambda row: row.article_id),  # one lock order for all writers
                 update_conflicts=True,
                 unique_fields=["article"],
-                update_fields=["digest", *ArticleMarkup.PARTS, "rendered_at"],
+                update_fields=[*fields, "rendered_at"],
             )
     except DatabaseError:
-        logger.warning("Could not keep the markup of article %s", article_id, exc_info=True)
+        ids = ", ".join(str(row.article_id) for row in rows)
+        logger.warning("Could not keep the markup of article(s) %s", ids, exc_info=True)
 
 
 def keep_current(article_ids) -> int:
@@ -104,16 +115,48 @@ def keep_current(article_ids) -> int:
     return rendered
 
 
+def cards(articles, *, level, here) -> list[str]:
+    """Each of `articles`' card (`{% card %}` at `level` 2 or 3, from `reads`' card queries):
+    the kept one while its digest is current; the others rendered now, in both levels, and
+    kept in one write."""
+    from articles.templatetags.articles_tags import card
+
+    context = _code_and_settings() + _here_values(here)
+    column = ArticleMarkup.CARDS[level]
+    out, stale = [], []
+    for article in articles:
+        row = getattr(article, "row_digest", None)
+        if row is None:  # not from a card query: nothing to compare with
+            out.append(card(article, level=level, here=here))
+            continue
+        current = hashlib.blake2b(context + row.encode(), digest_size=20).hexdigest()
+        kept = article.kept_markup
+        # (a card read at another level has this one deferred: rendered, never queried)
+        if kept is not None and kept.card_digest == current and column in kept.__dict__:
+            out.append(kept.__dict__[column])
+            continue
+        made = {name: card(article, level=n, here=here) for n, name in ArticleMarkup.CARDS.items()}
+        stale.append(ArticleMarkup(article_id=article.pk, card_digest=current, **made))
+        out.append(made[column])
+    if stale:
+        _upsert(stale, ["card_digest", *ArticleMarkup.CARDS.values()])
+    return out
+
+
 def digest(article) -> str:
     """What the article's parts would be rendered from now, hashed (see the module docstring):
-    `article` comes from `reads.article_for_page`, which hashed its row (`row_digest`)."""
-    here = addresses.here()
+    `article` comes from `reads.article_for_page`, with its row's digest from the database."""
     hasher = hashlib.blake2b(_code_and_settings(), digest_size=20)
-    hasher.update(article.row_digest)
-    urlconf = here.urlconf or settings.ROOT_URLCONF  # None outside a request: the default
-    hasher.update(repr((urlconf, here.prefix, str(here.tz), here.language)).encode())
+    hasher.update(article.row_digest.encode())
+    hasher.update(_here_values(addresses.here()))
     hasher.update(_publication_values(get_publication()))
     return hasher.hexdigest()
+
+
+def _here_values(here) -> bytes:
+    """The address prefix, URLconf, time zone and language a page is rendered for."""
+    urlconf = here.urlconf or settings.ROOT_URLCONF  # None outside a request: the default
+    return repr((urlconf, here.prefix, str(here.tz), here.language)).encode()
 
 
 def _publication_values(publication) -> bytes:

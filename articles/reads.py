@@ -12,8 +12,6 @@ tests/articles/test_reads.py holds the two to the same answer on every status an
 combination.
 """
 
-import hashlib
-
 from django.db import connections, router
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
@@ -74,11 +72,9 @@ class Shape:
             self._converters[connection.alias] = found
         return found
 
-    def read(self, sql, params, attach=None, *, digest_parts=0):
+    def read(self, sql, params, attach=None):
         """Run `sql`; per row, the first model's instance with `attach(first, *others)` done
-        (when given), and the row's extra columns (past the shape's) as a list. With
-        `digest_parts`, the first instance's `row_digest` hashes the columns of the shape's
-        first `digest_parts` models as the database sent them (`row_digest()`)."""
+        (when given), and the row's extra columns (past the shape's) as a list."""
         db = router.db_for_read(self.parts[0][1])
         connection = connections[db]
         with reader_cursor(connection) as cursor:
@@ -86,11 +82,9 @@ class Shape:
             rows = cursor.fetchall()
         converters = self.converters(connection)
         makers = [(instance_maker(model), names) for _, model, names in self.parts]
-        hashed = sum(len(names) for _, _, names in self.parts[:digest_parts])
         out = []
         for row in rows:
             values = list(row)
-            digest = row_digest(values[:hashed]) if hashed else None
             for i, col, convert in converters:
                 values[i] = convert(values[i], col, connection)
             instances, start = [], 0
@@ -100,17 +94,29 @@ class Shape:
                 instances.append(None if chunk[0] is None else make(db, names, chunk))
             if attach is not None:
                 attach(*instances)
-            if digest is not None:
-                instances[0].row_digest = digest
             out.append((instances[0], values[start:]))
         return out
 
+    def digest_sql(self, connection, models=3) -> str:
+        """SQL naming the stored version of the rows of the shape's first `models` models, for
+        articles/markup.py to tell whether markup rendered from them is still current.
 
-def row_digest(values) -> bytes:
-    """Column values as the database sent them (text and JSON as strings), hashed. Each
-    position holds one column, so `str()` of each, separated, tells rows apart."""
-    text = "\x1f".join(map(str, values))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        PostgreSQL: each row's id, `xmin` and `ctid`, read for free. Every UPDATE writes a new
+        version of the row, by another transaction (`xmin`) or, within one, at another place
+        (`ctid`), so a pair names one version. Elsewhere (SQLite): the MD5 of every selected
+        column (`quote()` tells NULL from empty)."""
+        if connection.vendor == "postgresql":
+            versions = [
+                f"{alias}.{model._meta.pk.column}, {alias}.xmin, {alias}.ctid"
+                for alias, model, _ in self.parts[:models]
+            ]
+            return f"ROW({', '.join(versions)})::text"
+        columns = [
+            f"quote({alias}.{model._meta.get_field(name).column})"
+            for alias, model, names in self.parts[:models]
+            for name in names
+        ]
+        return f"MD5({' || char(31) || '.join(columns)})"
 
 
 def reader_cursor(connection):
@@ -171,19 +177,20 @@ _set_image = Article.lead_image.field.set_cached_value
 _set_sponsorship = Article.sponsorship.related.set_cached_value
 
 
-def _attach_card(article, section, image):
+def _attach_card(article, section, image, markup):
     _set_section(article, section)
     _set_image(article, image)
-
-
-def _attach_page(article, section, image, sponsorship, markup):
-    _attach_card(article, section, image)
-    _set_sponsorship(article, sponsorship)
     article.kept_markup = markup
 
 
-# What a card shows; the rest of the row stays in the database (deferred).
-CARD = Shape(
+def _attach_page(article, section, image, sponsorship, markup):
+    _attach_card(article, section, image, markup)
+    _set_sponsorship(article, sponsorship)
+
+
+# What a card shows (the rest of the row stays in the database, deferred), with its kept
+# markup at one heading level (`<h3>` on the home page and under articles, `<h2>` on listings).
+CARD_COLUMNS = (
     ("a", Article, (
         "id", "headline", "slug", "standfirst", "credit_list", "lead_image_id", "section_id",
         "status", "published_at", "unpublish_at",
@@ -191,12 +198,19 @@ CARD = Shape(
     ("s", Section, ("id", "name", "slug")),
     ("i", Image, ("id", "file", "width", "height", "alt_text", "focal_x", "focal_y", "renditions")),
 )  # fmt: skip
+CARDS_AT = {
+    level: Shape(*CARD_COLUMNS, ("m", ArticleMarkup, ("article_id", "card_digest", column)))
+    for level, column in ArticleMarkup.CARDS.items()
+}
+CARD = CARDS_AT[3]
 _CARD_FROM = (
     f"{ARTICLES} a JOIN {Section._meta.db_table} s ON s.id = a.section_id "
     f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
 )
+_MARKUP_JOIN = f"LEFT JOIN {ArticleMarkup._meta.db_table} m ON m.article_id = a.id"
+_CARDS_FROM = f"{_CARD_FROM} {_MARKUP_JOIN}"
 # The article page: every column but the search vector, with section, lead image, sponsorship
-# and the article's kept markup (`row_digest` hashes the first three for articles/markup.py).
+# and the article's kept markup (its row digest covers the first three, articles/markup.py).
 PAGE = Shape(
     ("a", Article, model_columns(Article, exclude=("search_vector",))),
     ("s", Section, model_columns(Section)),
@@ -214,20 +228,31 @@ def article_for_page(slug=None, *, pk=None):
     public, params = public_sql(timezone.now(), connection)
     where, value = ("a.slug = %s", slug) if pk is None else ("a.id = %s", pk)
     sql = (
-        f"SELECT {PAGE.select}, {public} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
-        f"LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id "
-        f"LEFT JOIN {ArticleMarkup._meta.db_table} m ON m.article_id = a.id "
-        f"WHERE {where} ORDER BY a.id LIMIT 1"
+        f"SELECT {PAGE.select}, {public}, {PAGE.digest_sql(connection)} "  # noqa: S608
+        f"FROM {_CARD_FROM} LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id "
+        f"{_MARKUP_JOIN} WHERE {where} ORDER BY a.id LIMIT 1"
     )
-    rows = PAGE.read(sql, [*params, value], _attach_page, digest_parts=3)
-    for article, (is_public,) in rows:
+    for article, (is_public, digest) in PAGE.read(sql, [*params, value], _attach_page):
         article.is_public = bool(is_public)
+        article.row_digest = digest
         return article
     return None
 
 
-def _cards(sql, params):
-    return [article for article, _ in CARD.read(sql, params, _attach_card)]
+def _card_select(connection, level):
+    """The card columns and the card row's digest (`markup.cards` compares it)."""
+    shape = CARDS_AT[level]
+    return f"{shape.select}, {shape.digest_sql(connection)}"
+
+
+def _cards(sql, params, level):
+    """The cards of `sql` (its columns from `_card_select`), each with its `kept_markup` and
+    `row_digest`."""
+    cards = []
+    for article, (digest,) in CARDS_AT[level].read(sql, params, _attach_card):
+        article.row_digest = digest
+        cards.append(article)
+    return cards
 
 
 class Cards:
@@ -239,10 +264,11 @@ class Cards:
     (`tagged_live_order_idx`, `byline_live_order_idx`: they carry the article's status and
     times), so none reads more rows than the page needs."""
 
-    def __init__(self, *, section=None, tag=None, author=None):
+    def __init__(self, *, section=None, tag=None, author=None, level=3):
         if sum(x is not None for x in (section, tag, author)) > 1:
             raise TypeError("Cards list one section, tag or author at a time")
         self.section, self.tag, self.author = section, tag, author
+        self.level = level  # the heading level of the kept cards read with them
 
     def __getitem__(self, window):
         if not isinstance(window, slice) or window.step or None in (window.start, window.stop):
@@ -262,16 +288,24 @@ class Cards:
                 f"ORDER BY t.published_at DESC, t.{article} DESC LIMIT %s OFFSET %s"
             )
             sql = (
-                f"SELECT {CARD.select} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
+                f"SELECT {_card_select(connection, self.level)} FROM {_CARDS_FROM} "  # noqa: S608
                 f"WHERE a.id IN ({page}) AND {public} {order}"
             )
-            return _cards(sql, [value, *params_t, *limit, *params])
-        where, extra = public, []
+            return _cards(sql, [value, *params_t, *limit, *params], self.level)
+        # The page's ids first, then their cards: nothing past the ids (joins, the digest) is
+        # worked out for the rows a deep page skips.
+        public_p, params_p = public_sql(now, connection, alias="p")
+        where, extra = public_p, []
         if self.section is not None:
-            where += " AND a.section_id = %s"
+            where += " AND p.section_id = %s"
             extra.append(self.section.pk)
-        sql = f"SELECT {CARD.select} FROM {_CARD_FROM} WHERE {where} {order} LIMIT %s OFFSET %s"  # noqa: S608
-        return _cards(sql, [*params, *extra, *limit])
+        page = (
+            f"SELECT p.id FROM {ARTICLES} p WHERE {where} "  # noqa: S608 (placeholders only)
+            "ORDER BY p.published_at DESC, p.id DESC LIMIT %s OFFSET %s"
+        )
+        select = _card_select(connection, self.level)
+        sql = f"SELECT {select} FROM {_CARDS_FROM} WHERE a.id IN ({page}) {order}"  # noqa: S608
+        return _cards(sql, [*params_p, *extra, *limit], self.level)
 
     def _filed(self):
         """(table, its key column, its article column, the key) of the rows that file the
@@ -283,7 +317,7 @@ class Cards:
         return None
 
 
-def related_cards(article, *, limit=4, candidates=500):
+def related_cards(article, *, limit=4, candidates=500, level=3):
     """Up to `limit` live stories for the foot of `article`: its pinned ones first (in pin
     order), then those sharing the most tags, then the newest. One query.
 
@@ -299,7 +333,7 @@ def related_cards(article, *, limit=4, candidates=500):
     counted, counted_params = in_sql("t2.tag_id", tag_ids, connection)
     now = timezone.now()
     public_u, public_u_params = public_sql(now, connection, alias="u")
-    public_a, public_a_params = public_sql(now, connection, alias="a")
+    public_r, public_r_params = public_sql(now, connection, alias="r")
     # "+ 0": read the tags' rows through the tag index, never by walking the whole table
     # backwards from its newest row (the planner's guess for rare tags). SQLite cannot order
     # or limit inside a UNION, so it takes every sharer (its sites are small).
@@ -312,16 +346,23 @@ def related_cards(article, *, limit=4, candidates=500):
         sharing = f"({sharing} ORDER BY t.content_object_id + 0 DESC LIMIT %s)"
         sharing_params.append(candidates)
     pool = f"{sharing} UNION SELECT p.related_id FROM {pins} p WHERE p.article_id = %s"  # noqa: S608
+    # The `limit` chosen with their ranking keys, then their cards in the same order (the
+    # cards' digest is worked out for those alone, never for every candidate).
+    top = (
+        "SELECT r.id, CASE WHEN pin.position IS NULL THEN 1 ELSE 0 END AS unpinned, "  # noqa: S608
+        f"pin.position AS pinned_at, (SELECT COUNT(*) FROM {tagged} t2 "
+        f"WHERE t2.content_object_id = r.id AND {counted}) AS shared "
+        f"FROM {ARTICLES} r LEFT JOIN {pins} pin ON pin.article_id = %s AND pin.related_id = r.id "
+        f"WHERE r.id IN ({pool}) AND r.id <> %s AND {public_r} "
+        "ORDER BY unpinned, pinned_at, shared DESC, r.published_at DESC, r.id DESC LIMIT %s"
+    )
     sql = (
-        f"SELECT {CARD.select} FROM {_CARD_FROM} "  # noqa: S608 (placeholders only)
-        f"LEFT JOIN {pins} pin ON pin.article_id = %s AND pin.related_id = a.id "
-        f"WHERE a.id IN ({pool}) AND a.id <> %s AND {public_a} "
-        "ORDER BY CASE WHEN pin.position IS NULL THEN 1 ELSE 0 END, pin.position, "
-        f"(SELECT COUNT(*) FROM {tagged} t2 WHERE t2.content_object_id = a.id "
-        f"AND {counted}) DESC, a.published_at DESC, a.id DESC LIMIT %s"
+        f"SELECT {_card_select(connection, level)} FROM {_CARDS_FROM} "  # noqa: S608
+        f"JOIN ({top}) top ON top.id = a.id "
+        "ORDER BY top.unpinned, top.pinned_at, top.shared DESC, a.published_at DESC, a.id DESC"
     )
     params = [
-        article.pk, *sharing_params, article.pk, article.pk, *public_a_params, *counted_params,
+        *counted_params, article.pk, *sharing_params, article.pk, article.pk, *public_r_params,
         limit,
     ]  # fmt: skip
-    return _cards(sql, params)
+    return _cards(sql, params, level)

@@ -26,6 +26,9 @@ PAGE_SIZE = 20
 # Listings go this deep and no deeper: readers reach older stories through sections, tags and
 # the sitemaps, and no request makes the database skip more than MAX_PAGES * PAGE_SIZE rows.
 MAX_PAGES = 100
+# The heading level of a section's, tag's or author's cards (`_listing.html`: under the page's
+# <h1>); the home page's and related stories' are <h3>.
+LISTING_LEVEL = 2
 
 
 @dataclass
@@ -163,21 +166,26 @@ def tag_detail(request, slug):
         old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
         return redirect(old.tag, permanent=True)
     description = tag.description or f"Articles tagged {tag.name}."
-    return _listing(request, "tag", tag, cache.tag_key(tag.pk), Cards(tag=tag), description)
+    cards = Cards(tag=tag, level=LISTING_LEVEL)
+    return _listing(request, "tag", tag, cache.tag_key(tag.pk), cards, description)
 
 
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     description = author.bio or f"Articles by {author.name}."
     key = cache.author_key(author.pk)
-    return _listing(request, "author", author, key, Cards(author=author), description)
+    return _listing(
+        request, "author", author, key, Cards(author=author, level=LISTING_LEVEL), description
+    )
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     description = section.description or f"The latest from {section.name}."
     key = cache.section_key(section.pk)
-    return _listing(request, "section", section, key, Cards(section=section), description)
+    return _listing(
+        request, "section", section, key, Cards(section=section, level=LISTING_LEVEL), description
+    )
 
 
 def corrections(request):

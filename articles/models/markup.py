@@ -5,7 +5,7 @@ from django.db import models
 
 class ArticleMarkup(models.Model):
     """What the article page shows of the article alone (header, lead image, corrections,
-    tags, the head's links and structured data), rendered once and kept.
+    tags, the head's links and structured data), and its card, rendered once and kept.
 
     `digest` names what it was rendered from: the article's page row (with its section and
     lead image), the publication's settings, the settings and code that shape the markup. A
@@ -16,7 +16,7 @@ class ArticleMarkup(models.Model):
     article = models.OneToOneField(
         "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="markup"
     )
-    digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, blank=True)
     # The parts, one column each (a page reads them as they are: no parsing).
     title = models.TextField(blank=True)
     meta = models.TextField(blank=True)
@@ -25,9 +25,15 @@ class ArticleMarkup(models.Model):
     figure = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     tags = models.TextField(blank=True)
+    # The article's card on listings (`<h2>` headline) and on the home page and under articles
+    # (`<h3>`), with their own digest: a card's row is smaller than the page's.
+    card_digest = models.CharField(max_length=64, blank=True)
+    card_h2 = models.TextField(blank=True)
+    card_h3 = models.TextField(blank=True)
     rendered_at = models.DateTimeField(auto_now=True)
 
     PARTS = ("title", "meta", "head", "header", "figure", "notes", "tags")
+    CARDS = {2: "card_h2", 3: "card_h3"}
 
     class Meta:
         verbose_name = "article markup"

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from ads.templatetags.ads_tags import listing_slots
-from articles import addresses, cache, publication, seo
+from articles import addresses, cache, markup, publication, seo
 from articles.models import Section
 
 register = template.Library()
@@ -25,35 +25,36 @@ def address_tag(name):
 register.simple_tag(addresses.asset, name="asset")  # `{% static %}`, remembered
 
 
-def navigation_sections():
-    """The sections for the navigation, from the cache (purged with the `nav` key)."""
+def navigation_markup() -> str:
+    """The navigation's markup (every section, in navigation order), from the cache: purged
+    with the `nav` key, and kept as the finished string, so a page neither rebuilds nor
+    re-escapes it."""
     try:
-        sections = default_cache.get(cache.NAV_SECTIONS)
+        markup = default_cache.get(cache.NAV_MARKUP)
     except Exception:  # the cache being down costs one query, nothing more
-        sections = None
-    if sections is None:
-        sections = [
-            {"name": s.name, "url": s.get_absolute_url()}
+        markup = None
+    if markup is None:
+        items = "".join(
+            f'<li><a href="{_e(s.get_absolute_url())}">{_e(s.name)}</a></li>'
             for s in Section.objects.only("name", "slug")
-        ]
+        )
+        markup = (
+            f'<nav class="section-nav" aria-label="Sections">\n  <ul>{items}</ul>\n</nav>'
+            if items
+            else ""
+        )
         try:
-            default_cache.set(cache.NAV_SECTIONS, sections, timeout=None)
+            default_cache.set(cache.NAV_MARKUP, markup, timeout=None)
         except Exception:  # noqa: S110 (logged by the page cache; the page still renders)
             pass
-    return sections
+    return markup
 
 
 @register.simple_tag(takes_context=True)
 def section_nav(context):
     """The site's sections, in navigation order (built in Python, see `_e`)."""
     cache.add_keys(context.get("request"), cache.NAV)
-    sections = navigation_sections()
-    if not sections:
-        return ""
-    items = "".join(f'<li><a href="{_e(s["url"])}">{_e(s["name"])}</a></li>' for s in sections)
-    return mark_safe(  # noqa: S308 (escaped above)
-        f'<nav class="section-nav" aria-label="Sections">\n  <ul>{items}</ul>\n</nav>'
-    )
+    return mark_safe(navigation_markup())  # noqa: S308 (escaped where built)
 
 
 @register.filter
@@ -204,15 +205,12 @@ def card(article, *, lead=False, level=3, here=None):
 
 @register.simple_tag(takes_context=True)
 def card_grid(context, articles, *, level=3, slots=True):
-    """A listing's cards (`{% card %}`) with its listing ad slots between them (unless
-    `slots=False`), in one tag rather than two per card."""
+    """A listing's cards (`{% card %}`, kept between changes by `markup.cards`) with its
+    listing ad slots between them (unless `slots=False`), in one tag rather than two per card."""
     slots = listing_slots(context, len(articles)) if slots else {}
-    here = addresses.here()
-    return mark_safe(  # noqa: S308 (cards escaped above; slots built by ads.markup)
-        "".join(
-            card(article, level=level, here=here) + slots.get(number, "")
-            for number, article in enumerate(articles, start=1)
-        )
+    cards = markup.cards(articles, level=level, here=addresses.here())
+    return mark_safe(  # noqa: S308 (cards escaped by `card`; slots built by ads.markup)
+        "".join(html + slots.get(number, "") for number, html in enumerate(cards, start=1))
     )
 
 

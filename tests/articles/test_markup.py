@@ -5,14 +5,15 @@ nothing but the write."""
 
 from unittest import mock
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import markup, services
+from articles import addresses, markup, services
 from articles.models import Article, ArticleMarkup, Author, Section
 from articles.publication import get_publication, save_publication
-from articles.reads import article_for_page
+from articles.reads import Cards, article_for_page
 from tests.factories import (
     AdSlotFactory,
     ArticleFactory,
@@ -67,6 +68,14 @@ class KeptMarkupTests(TestCase):
         page = self.page()
         assert "Planted" not in page and "Quietly changed</h1>" in page
         assert "Quietly changed" in self.kept().header
+
+    def test_two_writes_in_one_transaction_give_two_digests(self):
+        digests = []
+        with transaction.atomic():
+            for headline in ("One", "Two"):
+                Article.objects.filter(pk=self.article.pk).update(headline=headline)
+                digests.append(markup.digest(article_for_page(self.article.slug)))
+        assert digests[0] != digests[1]
 
     def test_each_change_the_page_shows_renders_the_parts_afresh(self):
         self.page()
@@ -162,6 +171,50 @@ class KeptMarkupTests(TestCase):
         assert "Kept story</h1>" in page
         assert "Could not keep the markup" in logs.output[0]
         assert not ArticleMarkup.objects.exists()
+
+
+class KeptCardTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.section = SectionFactory(name="World", slug="world")
+        cls.articles = [
+            ArticleFactory(headline=f"Card {n}", section=cls.section, tags=["Rain"])
+            for n in range(3)
+        ]
+
+    def test_listings_keep_each_card_and_show_a_change_at_once(self):
+        first = self.client.get("/sections/world/").content.decode()
+        kept = ArticleMarkup.objects.get(article=self.articles[0])
+        assert '<h2 class="card__headline">' in kept.card_h2 and "Card 0</a></h2>" in first
+        assert '<h3 class="card__headline">' in kept.card_h3 and kept.digest == ""
+        ArticleMarkup.objects.filter(pk=kept.pk).update(card_h2="<p>Planted card</p>")
+        assert "Planted card" in self.client.get("/sections/world/").content.decode()
+        Article.objects.filter(pk=self.articles[0].pk).update(headline="Card renamed")
+        page = self.client.get("/sections/world/").content.decode()
+        assert "Planted card" not in page and "Card renamed</a></h2>" in page
+        _renamed(Section.objects.get(pk=self.section.pk), "Globe")
+        assert self.client.get("/tags/rain/").content.decode().count(">Globe</a></p>") == 3
+
+    def test_the_page_and_its_card_are_kept_side_by_side(self):
+        article = self.articles[1]
+        self.client.get("/")
+        self.client.get(article.get_absolute_url())
+        kept = ArticleMarkup.objects.get(article=article)
+        assert kept.card_digest and kept.digest and kept.card_digest != kept.digest
+        assert "Card 1</a></h3>" in kept.card_h3 and "Card 1</h1>" in kept.header
+        ArticleMarkup.objects.filter(pk=kept.pk).update(card_digest="")
+        self.client.get("/")  # the listing keeps the card again and leaves the page's parts
+        again = ArticleMarkup.objects.get(article=article)
+        assert again.card_digest == kept.card_digest
+        assert (again.digest, again.header, again.head) == (kept.digest, kept.header, kept.head)
+
+    def test_a_card_read_at_the_other_level_is_rendered_never_queried(self):
+        self.client.get("/sections/world/")  # kept, at both levels
+        cards = Cards(section=self.section, level=2)[0:3]
+        with CaptureQueriesContext(connection) as ctx:
+            html = markup.cards(cards, level=3, here=addresses.here())
+        assert all('<h3 class="card__headline">' in card for card in html)
+        assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
 
 
 def _named(instance, name):

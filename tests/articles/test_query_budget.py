@@ -103,10 +103,27 @@ class ListingBudgetTests(TestCase):
             self.add_articles(size - 3 if size > 3 else 0)
             for name, url in self.urls().items():
                 with self.subTest(page=name, articles=size):
+                    self.client.get(url)  # keeps the new cards' markup
                     with self.assertNumQueries(LISTING_QUERIES[name]):
                         response = self.client.get(url)
                     assert response.status_code == 200
                     assert len(response.context["page"].object_list) == min(size, PAGE_SIZE)
+
+    def test_a_full_page_of_cards_not_kept_yet_is_kept_in_one_write(self):
+        self.add_articles(PAGE_SIZE + 5)
+        self.client.get("/tags/budget/")  # the navigation is cached from now on
+        ArticleMarkup.objects.all().delete()
+        for name, url in self.urls().items():
+            with self.subTest(page=name):
+                ArticleMarkup.objects.all().delete()
+                with CaptureQueriesContext(connection) as ctx:
+                    first = self.client.get(url).content
+                queries = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+                assert len(queries) == LISTING_QUERIES[name] + 1
+                assert sum(q.startswith("INSERT") for q in queries) == 1
+                assert ArticleMarkup.objects.exclude(card_digest="").count() >= PAGE_SIZE - 1
+                with self.assertNumQueries(LISTING_QUERIES[name]):
+                    assert self.client.get(url).content == first
 
     def test_listings_never_load_the_body_or_count_the_table(self):
         self.add_articles(2)
