@@ -39,7 +39,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles import addresses, seo
 from articles.models import ArticleMarkup
 from articles.publication import get_publication, publication_time
-from articles.reads import article_for_page
+from articles.reads import article_for_page, cards_for
 
 logger = logging.getLogger(__name__)
 
@@ -98,20 +98,24 @@ def _upsert(rows, fields) -> None:
 
 
 def keep_current(article_ids) -> int:
-    """Render and keep the parts of those of `article_ids` that are public and whose kept
-    parts are missing or out of date, in the readers' time zone (the purge task calls this
-    after a change commits). Returns how many were rendered."""
-    rendered = 0
+    """Render and keep the page parts and the card of those of `article_ids` that are public
+    and whose kept markup is missing or out of date, in the readers' time zone and language
+    (the purge task calls this once a change commits; `manage.py render_markup` for every
+    live article). Returns how many pages were rendered."""
+    rendered, public = 0, []
     with publication_time():
         for article_id in sorted(set(article_ids)):
             article = article_for_page(pk=article_id)
             if article is None or not article.is_public:
                 continue
+            public.append(article.pk)
             current = digest(article)
             kept = article.kept_markup
             if kept is None or kept.digest != current:
                 keep(article.pk, current, render(article))
                 rendered += 1
+        if public:  # rendered and kept (both levels) where out of date, in one write
+            cards(cards_for(public), level=3, here=addresses.here())
     return rendered
 
 

@@ -3,8 +3,10 @@ same with kept parts as rendered afresh, every change that shows on the page is 
 (whether or not anything purged), previews are never kept, and a failure to keep costs
 nothing but the write."""
 
+from io import StringIO
 from unittest import mock
 
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -215,6 +217,25 @@ class KeptCardTests(TestCase):
             html = markup.cards(cards, level=3, here=addresses.here())
         assert all('<h3 class="card__headline">' in card for card in html)
         assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+
+
+class RenderMarkupCommandTests(TestCase):
+    def test_it_keeps_every_live_articles_page_and_card_and_then_nothing(self):
+        live = [ArticleFactory() for _ in range(3)]
+        ArticleFactory(draft=True)
+        out = StringIO()
+        call_command("render_markup", stdout=out)
+        assert "[" + "#" * 30 + "] 3/3" in out.getvalue()
+        assert "Rendered 3 of 3 live articles' markup." in out.getvalue()
+        kept = ArticleMarkup.objects.order_by("article_id")
+        assert [m.article_id for m in kept] == [a.pk for a in live]
+        assert all(m.digest and m.card_digest and m.card_h2 and m.card_h3 for m in kept)
+        call_command("render_markup", stdout=(again := StringIO()))
+        assert "Rendered 0 of 3" in again.getvalue()
+        with CaptureQueriesContext(connection) as ctx:  # nothing left for a reader to write
+            self.client.get("/")
+            self.client.get(live[0].get_absolute_url())
+        assert not [q for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
 
 
 def _named(instance, name):

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import services
+from articles.management import progress
 from articles.models import Image
 from articles.tasks import make_renditions
 
@@ -31,13 +32,8 @@ class Command(BaseCommand):
                 except Exception as exc:  # one broken file must not stop the rest
                     failed += 1
                     self.stderr.write(f"\nImage {image_id}: {type(exc).__name__}: {exc}")
-            self._progress(done, total)
+            progress.draw(self.stdout, done, total)
         verb = "Queued" if queue else "Rebuilt"
         self.stdout.write(f"\n{verb} renditions for {total - failed} of {total} images.")
         if failed:
             raise CommandError(f"{failed} image(s) failed; see above.")
-
-    def _progress(self, done, total, width=30):
-        filled = round(width * done / total)
-        self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
-        self.stdout.flush()

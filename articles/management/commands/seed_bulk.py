@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from articles.management import progress
 from articles.models import (
     Article,
     Author,
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.batch(rng, done, count, start, section_rows, author_rows, tag_rows)
             done += count
-            self.progress(done, articles)
+            progress.draw(self.stderr, done, articles, width=40, label=" articles")
         self.stderr.write("")
         self.stdout.write(f"Added {articles} published articles, {tags} tags, {authors} authors.")
 
@@ -110,9 +111,3 @@ class Command(BaseCommand):
         refresh_credits([article.pk for article in rows])
         TaggedArticle.objects.bulk_create(tagged, batch_size=BATCH)
         refresh_tags([article.pk for article in rows])
-
-    def progress(self, done, total, width=40):
-        filled = width * done // total
-        bar = "#" * filled + "-" * (width - filled)
-        self.stderr.write(f"\r[{bar}] {done}/{total} articles", ending="")
-        self.stderr.flush()
