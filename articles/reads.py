@@ -23,10 +23,12 @@ from articles.models import (
     Article,
     ArticleMarkup,
     ArticleQuerySet,
+    Author,
     Byline,
     Image,
     RelatedPin,
     Section,
+    Tag,
     TaggedArticle,
 )
 
@@ -253,6 +255,37 @@ def _cards(sql, params, level):
         article.row_digest = digest
         cards.append(article)
     return cards
+
+
+# A listing's own row: a section, a tag, or an author with their photo.
+SECTION = Shape(("s", Section, model_columns(Section)))
+TAG = Shape(("t", Tag, model_columns(Tag)))
+AUTHOR = Shape(("au", Author, model_columns(Author)), ("i", Image, model_columns(Image)))
+_set_photo = Author.photo.field.set_cached_value
+
+
+def _by_slug(shape, table_sql, slug, attach=None):
+    alias = shape.parts[0][0]
+    sql = f"SELECT {shape.select} FROM {table_sql} WHERE {alias}.slug = %s"  # noqa: S608
+    for found, _ in shape.read(sql, [slug], attach):
+        return found
+    return None
+
+
+def section_by_slug(slug):
+    """The section at `slug`, or None. One query (prepared, like the others here)."""
+    return _by_slug(SECTION, f"{Section._meta.db_table} s", slug)
+
+
+def tag_by_slug(slug):
+    """The tag at `slug`, or None. One query."""
+    return _by_slug(TAG, f"{Tag._meta.db_table} t", slug)
+
+
+def author_by_slug(slug):
+    """The author at `slug`, with their photo, or None. One query."""
+    tables = f"{Author._meta.db_table} au LEFT JOIN {Image._meta.db_table} i ON i.id = au.photo_id"
+    return _by_slug(AUTHOR, tables, slug, _set_photo)
 
 
 def cards_for(article_ids, level=3):

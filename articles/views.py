@@ -13,14 +13,18 @@ from articles import cache, markup, seo, services
 from articles import search as site_search
 from articles.models import (
     Article,
-    Author,
     Correction,
     OldSlug,
     OldTagSlug,
-    Section,
-    Tag,
 )
-from articles.reads import Cards, article_for_page, related_cards
+from articles.reads import (
+    Cards,
+    article_for_page,
+    author_by_slug,
+    related_cards,
+    section_by_slug,
+    tag_by_slug,
+)
 
 PAGE_SIZE = 20
 # Listings go this deep and no deeper: readers reach older stories through sections, tags and
@@ -161,7 +165,7 @@ def _listing(request, kind, obj, key, cards, description):
 
 
 def tag_detail(request, slug):
-    tag = Tag.objects.filter(slug=slug).first()
+    tag = tag_by_slug(slug)
     if tag is None:
         old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
         return redirect(old.tag, permanent=True)
@@ -171,7 +175,9 @@ def tag_detail(request, slug):
 
 
 def author_detail(request, slug):
-    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    author = author_by_slug(slug)
+    if author is None:
+        raise Http404("No such author.")
     description = author.bio or f"Articles by {author.name}."
     key = cache.author_key(author.pk)
     return _listing(
@@ -180,7 +186,9 @@ def author_detail(request, slug):
 
 
 def section_detail(request, slug):
-    section = get_object_or_404(Section, slug=slug)
+    section = section_by_slug(slug)
+    if section is None:
+        raise Http404("No such section.")
     description = section.description or f"The latest from {section.name}."
     key = cache.section_key(section.pk)
     return _listing(
