@@ -45,10 +45,12 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE = "articles/_article_parts.html"
 TEMPLATE_PARTS = tuple(name for name in ArticleMarkup.PARTS if name != "head")  # + the head
-# Settings the parts' addresses, media URLs, dates and wording depend on (with NEWSROOM_*).
+# Settings the parts' addresses, media URLs, dates and wording depend on: only those, so that
+# servers and workers whose other settings differ (the page cache on or off) agree on digests.
 SETTINGS = (
-    "FORCE_SCRIPT_NAME", "LANGUAGE_CODE", "MEDIA_URL", "ROOT_URLCONF", "STATIC_URL", "STORAGES",
-    "TIME_ZONE", "USE_I18N", "USE_TZ",
+    "FORCE_SCRIPT_NAME", "LANGUAGE_CODE", "MEDIA_URL", "NEWSROOM_BASE_URL", "NEWSROOM_LANGUAGE",
+    "NEWSROOM_SITE_NAME", "ROOT_URLCONF", "STATIC_URL", "STORAGES", "TIME_ZONE", "USE_I18N",
+    "USE_TZ",
 )  # fmt: skip
 
 
@@ -187,12 +189,7 @@ def _code_and_settings() -> bytes:
     for path in sources:
         if path.is_file() and "migrations" not in path.parts:
             hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    chosen = sorted(
-        (name, getattr(settings, name, None))
-        for name in dir(settings)
-        if name in SETTINGS or name.startswith("NEWSROOM_")
-    )
-    hasher.update(repr(chosen).encode())
+    hasher.update(repr([(name, getattr(settings, name, None)) for name in SETTINGS]).encode())
     return hasher.digest()
 
 

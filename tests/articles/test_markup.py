@@ -133,6 +133,9 @@ class KeptMarkupTests(TestCase):
             assert markup.digest(article) != digest
         with override_settings(MEDIA_URL="/elsewhere/"):
             assert markup.digest(article) != digest
+        # Servers and workers that differ only in settings the markup does not show agree.
+        with override_settings(NEWSROOM_PAGE_CACHE=False, NEWSROOM_PURGE_URLS=["http://x/"]):
+            assert markup.digest(article) == digest
         assert markup.digest(article) == digest == self.kept().digest
 
     def test_a_preview_is_never_kept_and_kept_parts_never_hold_the_banner(self):
