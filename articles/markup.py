@@ -8,8 +8,9 @@ templates in `articles/_article_parts.html` and `seo.article_head()`; `ArticleMa
 them. The ads, related stories, navigation and preview banner stay live on every request.
 
 A page trusts kept parts only when they were rendered from what it would render them from
-now: `digest()` hashes the article's page row (every column, its section's and its lead
-image's, the one query `reads.article_for_page` reads), the publication's settings, the
+now: `digest()` hashes the stored version of the article's page row, its section's and its
+lead image's (`reads.Shape.digest_sql`, read by the one query of `reads.article_for_page`:
+on PostgreSQL each row's id, `xmin` and `ctid`), the publication's settings, the
 time zone, language and address prefix, the settings that shape addresses and media URLs,
 and the source of the code and templates that render the parts. Whatever changes one of
 those (an edit, a correction, a tag or author renamed into the row's derived lists, a

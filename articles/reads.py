@@ -204,7 +204,6 @@ CARDS_AT = {
     level: Shape(*CARD_COLUMNS, ("m", ArticleMarkup, ("article_id", "card_digest", column)))
     for level, column in ArticleMarkup.CARDS.items()
 }
-CARD = CARDS_AT[3]
 _CARD_FROM = (
     f"{ARTICLES} a JOIN {Section._meta.db_table} s ON s.id = a.section_id "
     f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
