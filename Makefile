@@ -43,6 +43,7 @@ run: venv
 lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 e2e-tools: $(E2E_TOOLS)
 

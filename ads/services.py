@@ -26,7 +26,7 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
-from articles.reads import Shape, in_sql, model_columns
+from articles.pages.reads import Shape, in_sql, model_columns
 
 # Placements starting this soon are rendered too (inert), so a cached page switches them on
 # in the browser at their start time.

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ads import adstxt, csp, services
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
-from articles import cache as page_cache
+from articles.delivery import cache as page_cache
 
 logger = logging.getLogger(__name__)
 

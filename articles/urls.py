@@ -1,7 +1,8 @@
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from articles import feeds, views
+from articles import views
+from articles.distribution import feeds
 
 app_name = "articles"
 

@@ -1,5 +1,5 @@
 """Reader pages. The article, the listings' cards and related stories are read in plain SQL
-(`articles/reads.py`, the public rule held to `published()`); the rest starts from
+(`articles/pages/reads.py`, the public rule held to `published()`); the rest starts from
 `Article.objects.published()`."""
 
 from dataclasses import dataclass
@@ -9,15 +9,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from articles import cache, markup, seo, services
-from articles import search as site_search
+from articles import services
+from articles.delivery import cache
+from articles.distribution import seo
 from articles.models import (
     Article,
     Correction,
     OldSlug,
     OldTagSlug,
 )
-from articles.reads import (
+from articles.pages import markup
+from articles.pages.reads import (
     Cards,
     article_for_page,
     author_by_slug,
@@ -25,6 +27,7 @@ from articles.reads import (
     section_by_slug,
     tag_by_slug,
 )
+from articles.search import engine as site_search
 
 PAGE_SIZE = 20
 # Listings go this deep and no deeper: readers reach older stories through sections, tags and
@@ -217,7 +220,7 @@ def favicon(request):
 
 
 def search(request):
-    """Reader search (articles/search.py); results pages are kept out of search engines."""
+    """Reader search (articles/search/engine.py); results pages are kept out of search engines."""
     results = site_search.run(request.GET, request.GET.get("page"))
     response = render(request, "articles/search.html", {"search": results}, status=results.status)
     response["X-Robots-Tag"] = "noindex"

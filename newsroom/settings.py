@@ -45,13 +45,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Full-text search fields and trigram lookups (articles/search.py); harmless on SQLite.
+    # Full-text search fields and trigram lookups (articles/search/engine.py); harmless on SQLite.
     "django.contrib.postgres",
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
     "axes",
-    # The admin's second factor (articles/admin/mfa.py): TOTP apps, one-time backup codes.
+    # The admin's second factor (articles/mfa/views.py): TOTP apps, one-time backup codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -61,27 +61,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: a cache hit skips everything below yet replays the headers it produced.
-    "articles.middleware.PageCacheMiddleware",
+    "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
-    "newsroom.middleware.DatabaseFaultMiddleware",
+    "articles.delivery.guards.DatabaseFaultMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
-    "articles.middleware.BreachSafeGZipMiddleware",
+    "articles.delivery.middleware.BreachSafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(); then no admin page for a staff session without its code.
     "django_otp.middleware.OTPMiddleware",
-    "articles.admin.mfa.AdminMFAMiddleware",
+    "articles.mfa.views.AdminMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.middleware.publication_time_zone",
+    "articles.delivery.middleware.publication_time_zone",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # NUL and other control characters in the address: 400 before any view reads them (inside
     # the security and CSP middleware, so the 400 carries the same headers as every page).
-    "newsroom.middleware.HostileInputMiddleware",
+    "articles.delivery.guards.HostileInputMiddleware",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
     # Last, as django-axes asks: refuses logins while a username or address is locked out.
@@ -128,7 +128,7 @@ STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30000")
 # queries are small, and starting a Gather's workers cost more than the work (related stories
 # at 100,000 articles: 7 ms with two workers, 0.8 ms without; docs/operations.md).
 PARALLEL_WORKERS = int(os.environ.get("DATABASE_PARALLEL_WORKERS", "0"))
-# The reader pages' hand-written queries (articles/reads.py) are prepared once per connection
+# The reader pages' hand-written queries (articles/pages/reads.py) are prepared once per connection
 # after this many runs: PostgreSQL then skips planning them, most of their cost (the article
 # page's four: 1.7 ms planning, 1.0 ms running). Empty: never (a transaction-mode PgBouncer
 # without max_prepared_statements). Django's own queries are never prepared.
@@ -146,7 +146,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "articles.cache_backend.RedisCache",
+            "BACKEND": "articles.delivery.backend.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             # Redis down must not hang pages: fail fast, log, serve uncached.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -155,8 +155,9 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The page cache (articles/middleware.py): shared-cache lifetimes in seconds, the application
-# cache switch, and the reverse proxies (Varnish, deploy/varnish/) that purges are sent to.
+# The page cache (articles/delivery/middleware.py): shared-cache lifetimes in seconds, the
+# application cache switch, and the reverse proxies (Varnish, deploy/varnish/) that purges are
+# sent to.
 # On by default with Redis: a per-process memory cache would not see purges made by the
 # scheduler, the task worker or the other gunicorn workers.
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", default=bool(os.environ.get("REDIS_URL")))
@@ -169,7 +170,7 @@ NEWSROOM_CACHE_STALE_IF_ERROR = 86400
 NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
 NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
-# to them (client-side tracking, articles/cache_backend.py); 0 turns that off.
+# to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
 NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
 
@@ -196,8 +197,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_M
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "newsroom.middleware.client_ip"
-# A second factor (TOTP) for every staff account before any admin page (articles/admin/mfa.py):
+AXES_CLIENT_IP_CALLABLE = "articles.delivery.guards.client_ip"
+# A second factor (TOTP) for every staff account before any admin page (articles/mfa/views.py):
 # on by default when DEBUG is off, off under DEBUG so the `make run` demo signs in in one step.
 # `check --deploy` warns when it is off in production.
 NEWSROOM_ADMIN_MFA = env_bool("NEWSROOM_ADMIN_MFA", default=not DEBUG)
@@ -336,7 +337,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_tasks_db": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "articles.tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "articles": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # One line per task run (cache purges on every save) is noise; failures still show.
         "django.tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

@@ -4,16 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ads import views as ads_views
-from articles import sitemaps
 from articles import views as articles_views
 from articles.admin.site import name_admin_site
+from articles.distribution import sitemaps
 
 name_admin_site()
 handler403 = "articles.admin.site.permission_denied"
 
 urlpatterns = [
-    # The admin's second step (articles/admin/mfa.py), before the admin's catch-all.
-    path("admin/mfa/", include("articles.admin.mfa")),
+    # The admin's second step (articles/mfa/views.py), before the admin's catch-all.
+    path("admin/mfa/", include("articles.mfa.views")),
     path("admin/", admin.site.urls),
     path("ads/", include("ads.urls")),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),

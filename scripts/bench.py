@@ -58,7 +58,7 @@ def indexes(plan):
     return ",".join(sorted(set(SCAN.findall(plan))))
 if mode == "explain":
     from articles.models import Tag
-    from articles.reads import Cards, reader_cursor
+    from articles.pages.reads import Cards, reader_cursor
     from articles.views import PAGE_SIZE
     out = {}
     tag = Tag.objects.get(slug="bulk-topic-7")

@@ -32,10 +32,11 @@ def parts():
     from django.test import Client, RequestFactory
 
     from ads.services import load_page_ads
-    from articles import markup, seo
+    from articles.distribution import seo
+    from articles.pages import markup
+    from articles.pages.html import card
+    from articles.pages.reads import Cards, article_for_page, related_cards
     from articles.publication import publication_time
-    from articles.reads import Cards, article_for_page, related_cards
-    from articles.templatetags.articles_tags import card
 
     client = Client(HTTP_HOST="127.0.0.1")
     article = article_for_page(SEED)

@@ -49,7 +49,7 @@ def run_case(case, path):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image, ImageOps
 
-    from articles import images
+    from articles.media import validation as images
 
     with open(path, "rb") as f:
         data = f.read()

@@ -50,7 +50,7 @@ PUBLIC_SURFACES = [
     "/corrections/feed/atom/",
     # Search: results (the tag is on every canary) and a near miss that would make "Did you
     # mean" suggest a canary headline if it looked past published(). (A search for CANARY
-    # itself echoes the word; tests/articles/test_search.py checks that one.)
+    # itself echoes the word; tests/articles/search/test_engine.py checks that one.)
     "/search/?q=canary+tag",
     "/search/?q=" + CANARY[:-1] + "B",
     "/search/?q=canary&section={section}&author={author}",

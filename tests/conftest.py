@@ -11,8 +11,8 @@ import pytest
 # cores), and the Redis tests share database 7 on 127.0.0.1:6379.
 SHARED_UNITS = {
     "tests/e2e/": "browser",
-    "tests/articles/test_page_cache_hit.py": "redis-db7",
-    "tests/articles/test_page_memo.py": "redis-db7",
+    "tests/articles/delivery/test_page_cache_hit.py": "redis-db7",
+    "tests/articles/delivery/test_page_memo.py": "redis-db7",
 }
 
 
@@ -55,7 +55,7 @@ def pytest_configure(config):
 
     setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
     # Tests change rows directly between requests; the page cache has its own tests
-    # (tests/articles/test_cache.py), which switch it on.
+    # (tests/articles/delivery/test_cache.py), which switch it on.
     settings.NEWSROOM_PAGE_CACHE = False
     settings.NEWSROOM_PURGE_URLS = []
     # Tests sign in with force_login (and the e2e journeys by form): the admin's second factor

@@ -11,8 +11,9 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from ads.models import AdSlot, Creative, Placement, Priority
-from articles import services
-from articles.models import Article, Author, Byline, Image, Section
+from articles.media import services as media
+from articles.media.models import Image
+from articles.models import Article, Author, Byline, Section
 
 
 def image_file(name="photo.jpg", size=(640, 480), fmt="JPEG", exif=None):
@@ -31,9 +32,9 @@ def library_image(
     `renditions=True` makes them now, as the worker would.
     """
     upload = image_file(name or f"photo.{'jpg' if fmt == 'JPEG' else fmt.lower()}", size, fmt)
-    image = services.save_image(image=Image(alt_text=alt_text, **fields), upload=upload)
+    image = media.save_image(image=Image(alt_text=alt_text, **fields), upload=upload)
     if renditions:
-        services.process_image(image_id=image.pk)
+        media.process_image(image_id=image.pk)
         image.refresh_from_db()
     return image
 

@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import TransactionTestCase
 
 from ads.models import PlacementStat
-from articles.cache_backend import RedisCache
+from articles.delivery.backend import RedisCache
 from articles.models import Article, AuditEntry
 from tests.factories import ArticleFactory, PlacementFactory, UserFactory
 from tests.servers import ROOT, Servers, gunicorn_command, redis_command

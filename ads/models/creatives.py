@@ -6,8 +6,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
-from articles.images import ReencodedImageField
-from articles.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from articles.media.validation import ReencodedImageField
+from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 ERROR_CLICK_URL = "Enter a web address starting with http:// or https://."
 ERROR_IMAGE_REQUIRED = "An image creative needs an image."

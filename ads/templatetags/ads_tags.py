@@ -8,7 +8,8 @@ from django.utils.safestring import mark_safe
 from ads import csp, insertion, markup
 from ads.models import Creative, EmptyBehaviour, Position
 from ads.services import order_for_display, page_ads_for_request
-from articles import addresses, cache
+from articles import addresses
+from articles.delivery import cache
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -109,6 +110,7 @@ def ad_slot(context, code, article=None, page_type=None):
     return mark_safe(render_slot(context, code, article=article, page_type=page_type))  # noqa: S308
 
 
+@register.simple_tag(takes_context=True)
 def listing_slots(context, total) -> dict[int, str]:
     """The listing slots of a page of `total` cards, by the card number they stand after.
 

@@ -2,8 +2,10 @@
 
 `articles` (the story admin), `forms` (its form and inlines), `actions` (workflow list actions),
 `logs` (audit log, revisions, failed tasks), `people` (authors, sections), `tags` (rename,
-merge, prune), `corrections` (corrections, pinned related stories), `media` (the image
-library), `publication` (the publication settings) and `mfa` (the second factor).
+merge, prune) and `corrections` (corrections, pinned related stories). The capabilities with
+admin pages of their own keep them in their folder and are registered here: the media library
+(`articles.media.admin`), the publication settings (`articles.publication.admin`) and the second
+factor (`articles.mfa.views`).
 """
 
 from django.contrib import admin
@@ -13,13 +15,13 @@ from articles.admin import (  # noqa: F401 (registers the admins)
     articles,
     corrections,
     logs,
-    media,
-    mfa,
     people,
-    publication,
     tags,
 )
 from articles.admin.forms import BODY_EDITOR_EXTENSIONS, FORGED_FIELD
+from articles.media import admin as media_admin  # noqa: F401
+from articles.mfa import views as mfa_views  # noqa: F401
+from articles.publication import admin as publication_admin  # noqa: F401
 
 # We file articles under our own Tag model; taggit's default one is unused.
 admin.site.unregister(TaggitTag)

@@ -19,7 +19,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles import search as article_search
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
 from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
@@ -34,14 +33,10 @@ from articles.admin.forms import (
     ScheduleForm,
 )
 from articles.admin.widgets import LabelledAutocompleteMixin
-from articles.models import (
-    Article,
-    AuditEntry,
-    PreviewToken,
-    Revision,
-    TaskFailure,
-)
-from articles.sanitizer import clean_html
+from articles.background.models import TaskFailure
+from articles.models import Article, AuditEntry, PreviewToken, Revision
+from articles.richtext.sanitizer import clean_html
+from articles.search import engine as article_search
 from articles.views import render_preview
 
 

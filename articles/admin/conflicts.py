@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from articles.admin.forms import CONFLICT_FIELDS
 from articles.models import Article, Section
-from articles.sanitizer import clean_html
+from articles.richtext.sanitizer import clean_html
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre|figure|figcaption)>|<br\s*/?>", re.I)
 _WORDS = re.compile(r"\s+|[^\s]+")

@@ -11,7 +11,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 from articles import services
 from articles.admin.widgets import BylineChooserWidget, TagListWidget
 from articles.models import Article, Author, TaggedArticle
-from articles.sanitizer import clean_html
+from articles.richtext.sanitizer import clean_html
 
 # Form keys that only services may change: a POST carrying one of them is forged.
 FORGED_KEYS = {
@@ -41,7 +41,7 @@ CONFLICT_FIELDS = [
 ]
 
 
-# The body editor offers what the body allowlist keeps (articles/sanitizer.py).
+# The body editor offers what the body allowlist keeps (articles/richtext/sanitizer.py).
 BODY_EDITOR_EXTENSIONS = {
     "Bold": True,
     "Italic": True,

@@ -3,12 +3,8 @@
 from django.contrib import admin
 
 from articles import services
-from articles.models import (
-    Article,
-    AuditEntry,
-    Revision,
-    TaskFailure,
-)
+from articles.background.models import TaskFailure
+from articles.models import Article, AuditEntry, Revision
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

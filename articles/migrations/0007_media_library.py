@@ -1,7 +1,7 @@
 # The media library (Image), failed-task records, and library fields beside the old image
 # fields; 0004 copies the old images into the library and 0005 drops the old fields.
 
-import articles.models.images
+import articles.media.models
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('file', models.ImageField(blank=True, help_text='JPEG, PNG or WebP, up to 30 MB and 50 megapixels. It is re-encoded: camera data (location, device) is removed and the orientation applied.', upload_to='images/%Y/%m/')),
-                ('incoming', models.FileField(blank=True, editable=False, storage=articles.models.images.incoming_storage, upload_to='%Y/%m/')),
+                ('incoming', models.FileField(blank=True, editable=False, storage=articles.media.models.incoming_storage, upload_to='%Y/%m/')),
                 ('width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('original_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def derive_blocks(apps, schema_editor):
     """Fill body_blocks for articles saved before it existed."""
-    from ads.insertion import top_level_blocks
+    from articles.richtext.blocks import top_level_blocks
 
     Article = apps.get_model("articles", "Article")
     for article in Article.objects.exclude(body="").only("pk", "body").iterator():

@@ -3,9 +3,12 @@
 `articles` (Article, its queryset with the one publication rule, bylines; pinned related stories
 in `RelatedPin`), `people` (authors), `taxonomy` (sections, tags, old tag addresses), `history`
 (revisions, audit log, old slugs), `corrections` (corrections and updates on published
-articles), `collaboration` (share previews, edit locks, autosaves), `publication` (the
-publication's own settings), `background` (failed tasks), `images` (the media library) and
-`markup` (the article page's own markup, kept).
+articles) and `collaboration` (share previews, edit locks, autosaves).
+
+The models of the capabilities live in their folders, still in the `articles` app (same tables,
+same migrations): `articles.media.models` (the media library), `articles.pages.models` (the
+article page's kept markup), `articles.publication.models` (the publication's settings) and
+`articles.background.models` (failed tasks). `ArticlesConfig.import_models` loads them.
 """
 
 from articles.models.articles import (
@@ -18,19 +21,14 @@ from articles.models.articles import (
     refresh_credits,
     refresh_tags,
 )
-from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind
 from articles.models.history import AuditEntry, OldSlug, Revision
-from articles.models.images import Image, ImageQuerySet
-from articles.models.markup import ArticleMarkup
 from articles.models.people import Author
-from articles.models.publication import Publication
 from articles.models.taxonomy import OldTagSlug, Section, Tag, TaggedArticle
 
 __all__ = [
     "Article",
-    "ArticleMarkup",
     "ArticleQuerySet",
     "ArticleStatus",
     "AuditEntry",
@@ -41,18 +39,14 @@ __all__ = [
     "Credit",
     "CorrectionKind",
     "EditLock",
-    "Image",
-    "ImageQuerySet",
     "OldSlug",
     "OldTagSlug",
     "PreviewToken",
-    "Publication",
     "RelatedPin",
     "Revision",
     "Section",
     "Tag",
     "TaggedArticle",
-    "TaskFailure",
     "refresh_credits",
     "refresh_tags",
 ]

@@ -11,11 +11,21 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
-from ads.insertion import top_level_blocks
 from articles.addresses import address
 from articles.models.people import Author
 from articles.models.taxonomy import ArticleStateCopy, Section, Tag, TaggedArticle
-from articles.sanitizer import clean_html
+from articles.richtext.blocks import top_level_blocks
+from articles.richtext.sanitizer import clean_html
+
+
+class CorrectionKind(models.TextChoices):
+    """What kind of note an editor adds to a published article."""
+
+    CORRECTION = "correction", "Correction"
+    CLARIFICATION = "clarification", "Clarification"
+    EDITORS_NOTE = "editors_note", "Editor’s note"
+    UPDATE = "update", "Update"
+
 
 # Derived from other tables (bylines and authors, corrections) and kept by their refresh_*().
 DERIVED_LISTS = ("credit_list", "correction_list", "filed_tags")
@@ -35,8 +45,9 @@ class ArticleQuerySet(models.QuerySet):
     @staticmethod
     def public_sql(now, connection, alias="a"):
         """`public_q()` as SQL on the table `alias` (an article, or a row carrying an article's
-        copied state, `ArticleStateCopy`): (condition, parameters). For the reader pages' plain
-        SQL reads (articles/reads.py); tests/articles/test_reads.py holds it to `published()`."""
+        copied state, `ArticleStateCopy`): (condition, parameters). For the reader pages'
+        plain SQL reads (articles/pages/reads.py); tests/articles/pages/test_reads.py holds it to
+        `published()`."""
         at = connection.ops.adapt_datetimefield_value(now)
         sql = (
             f"{alias}.status IN (%s, %s) AND {alias}.published_at <= %s "
@@ -114,7 +125,7 @@ class ArticleQuerySet(models.QuerySet):
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_queryset(self):
-        # The search vector is written by the database and read only by articles/search.py;
+        # The search vector is written by the database and read only by articles/search/engine.py;
         # pages never need it, and a save() then leaves it to the database trigger.
         return super().get_queryset().defer("search_vector")
 
@@ -165,8 +176,6 @@ class Note:
         return self.id
 
     def get_kind_display(self):
-        from articles.models.corrections import CorrectionKind  # it imports Article
-
         return CorrectionKind(self.kind).label if self.kind in CorrectionKind.values else self.kind
 
 

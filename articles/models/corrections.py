@@ -5,16 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models.articles import Article, store_lists
-
-
-class CorrectionKind(models.TextChoices):
-    """What kind of note an editor adds to a published article."""
-
-    CORRECTION = "correction", "Correction"
-    CLARIFICATION = "clarification", "Clarification"
-    EDITORS_NOTE = "editors_note", "Editor’s note"
-    UPDATE = "update", "Update"
+from articles.models.articles import Article, CorrectionKind, store_lists
 
 
 class CorrectionQuerySet(models.QuerySet):

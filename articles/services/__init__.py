@@ -49,11 +49,6 @@ from articles.services.filing import (
     set_tags,
     split_tags,
 )
-from articles.services.images import (
-    logger,
-    process_image,
-    save_image,
-)
 from articles.services.locks import (
     EDIT_LOCK_TIMEOUT,
     HEARTBEAT_SECONDS,
@@ -225,13 +220,11 @@ __all__ = [
     "is_editor",
     "is_owner",
     "leave_edit_lock",
-    "logger",
     "may",
     "merge_tags",
     "notify",
     "parse_tags",
     "prepublish_problems",
-    "process_image",
     "prunable",
     "prune_tags",
     "publish_now",
@@ -244,7 +237,6 @@ __all__ = [
     "revoke_preview_token",
     "run_due",
     "save_autosave",
-    "save_image",
     "schedule",
     "send_back",
     "set_bylines",

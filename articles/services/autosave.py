@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Author, Autosave, Revision, Section
-from articles.sanitizer import clean_html
+from articles.richtext.sanitizer import clean_html
 from articles.services.permissions import NOT_EDITABLE, Status, can_edit
 from articles.services.revisions import _locked, snapshot
 

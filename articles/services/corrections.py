@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles import cache
+from articles.delivery import cache
 from articles.models import Article, Correction
 from articles.services.permissions import EDITORS_ONLY, is_editor
 from articles.services.revisions import _audit, _locked, record_revision

@@ -1,14 +1,22 @@
-"""Mail to the people who need to know about a transition."""
+"""Mail to the people who need to know about a transition, sent by the task worker
+(`send_notification`, queued after the commit by `enqueue_notification`)."""
+
+import logging
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
 
 from articles import roles
+from articles.background.retries import retried
 from articles.models import (
     Article,
     Author,
 )
 from articles.publication import absolute_url, get_publication
+
+logger = logging.getLogger(__name__)
 
 
 def _editor_emails():
@@ -39,3 +47,29 @@ def notify(*, article: Article, action: str, note: str = "") -> None:
         return
     if recipients:
         EmailMessage(subject, body, None, recipients).send()
+
+
+@task
+def send_notification(*, article_id: int, action: str, note: str = "", attempt: int = 1):
+    """Mail the people who need to know about a transition."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return
+    with retried(
+        send_notification, attempt=attempt, article_id=article_id, action=action, note=note
+    ):
+        notify(article=article, action=action, note=note)
+
+
+def enqueue_notification(*, article: Article, action: str, note: str = "") -> None:
+    """Queue the transition's mail for after the commit (nothing if the change rolls back)."""
+    article_id = article.pk
+
+    def enqueue():
+        # Queueing must never turn a saved change into an error page.
+        try:
+            send_notification.enqueue(article_id=article_id, action=action, note=note)
+        except Exception:
+            logger.exception("Could not queue the %s mail for article %s", action, article_id)
+
+    transaction.on_commit(enqueue)

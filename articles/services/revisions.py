@@ -4,13 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from articles import cache
+from articles.delivery import cache
+from articles.media.models import Image
 from articles.models import (
     Article,
     AuditEntry,
     Author,
     Byline,
-    Image,
     OldSlug,
     Revision,
     Section,

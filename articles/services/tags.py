@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
-from articles import cache
+from articles.delivery import cache
 from articles.models import Article, AuditEntry, OldTagSlug, Tag, TaggedArticle, refresh_tags
 
 TAGS_EDITORS_ONLY = "Only editors can rename, merge or prune tags."
@@ -59,11 +59,10 @@ def merge_tags(*, sources, into: Tag, by) -> int:
     """Merge `sources` into `into` in one transaction; return how many articles moved.
 
     Each article keeps one row for `into` (no duplicates), the sources' addresses (and their own
-    old addresses) answer 301 to `into`, ad targeting and suppression rules follow, every
-    affected article gets an audit entry, and the sources are deleted.
+    old addresses) answer 301 to `into`, what other apps point at the sources with (ad
+    targeting and suppression rules, …: `tag_references()`) follows, every affected article
+    gets an audit entry, and the sources are deleted.
     """
-    from ads.models import Placement, SuppressionRule
-
     _check(by, "change", "delete")
     source_ids = sorted({tag.pk for tag in sources})
     if not source_ids:
@@ -98,19 +97,7 @@ def merge_tags(*, sources, into: Tag, by) -> int:
         TaggedArticle.objects.filter(pk__in=keep.values()).update(tag_id=into.pk)
         refresh_tags(moved)
 
-        through = Placement.tags.through
-        targeted = through.objects.filter(tag_id=into.pk).values("placement_id")
-        through.objects.filter(tag_id__in=source_ids, placement_id__in=targeted).delete()
-        for placement_id in (
-            through.objects.filter(tag_id__in=source_ids)
-            .values_list("placement_id", flat=True)
-            .distinct()
-        ):
-            extra = through.objects.filter(placement_id=placement_id, tag_id__in=source_ids)
-            first = extra.order_by("pk").first()
-            extra.exclude(pk=first.pk).delete()
-            through.objects.filter(pk=first.pk).update(tag_id=into.pk)
-        SuppressionRule.objects.filter(tag_id__in=source_ids).update(tag_id=into.pk)
+        _repoint_references(source_ids, into)
 
         OldTagSlug.objects.filter(tag_id__in=source_ids).update(tag_id=into.pk)
         for tag in found:
@@ -138,15 +125,52 @@ def merge_tags(*, sources, into: Tag, by) -> int:
 
 
 def prunable(queryset):
-    """The tags in `queryset` no article, ad placement or suppression rule uses."""
-    from ads.models import Placement, SuppressionRule
+    """The tags in `queryset` that no article uses and nothing else points at (ad placements
+    and suppression rules, …: `tag_references()`)."""
+    unused = queryset.annotate(uses=Count("tagged_articles")).filter(uses=0)
+    for model, tag_column, _owner in tag_references():
+        unused = unused.exclude(pk__in=model._base_manager.values(tag_column))
+    return unused
 
-    return (
-        queryset.annotate(uses=Count("tagged_articles"))
-        .filter(uses=0)
-        .exclude(pk__in=Placement.tags.through.objects.values("tag_id"))
-        .exclude(pk__in=SuppressionRule.objects.filter(tag__isnull=False).values("tag_id"))
-    )
+
+def tag_references():
+    """What other apps' models point at tags with, found through the model relations (so a new
+    capability's references follow merges and count as uses without this module knowing it):
+    `(model, tag column, owner column)` — for a many-to-many field its through model and the
+    column of the row that owns the link, for a foreign key the model itself and None."""
+    found = []
+    for relation in Tag._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete):
+            continue  # not a relation from another model
+        model = relation.related_model
+        if model._meta.app_label == Tag._meta.app_label or model._meta.auto_created:
+            continue  # the articles' own (tagging, old addresses) and m2m links seen below
+        field = relation.field
+        if field.many_to_many:
+            through = field.remote_field.through
+            tag_column = through._meta.get_field(field.m2m_reverse_field_name()).attname
+            owner_column = through._meta.get_field(field.m2m_field_name()).attname
+            found.append((through, tag_column, owner_column))
+        else:
+            found.append((model, field.attname, None))
+    return found
+
+
+def _repoint_references(source_ids, into) -> None:
+    """Move every other-app reference from the `source_ids` tags to `into`: a link row whose
+    owner already points at `into` goes, and of the rest each owner keeps one (re-pointed)."""
+    for model, tag_column, owner_column in tag_references():
+        rows = model._base_manager.filter(**{f"{tag_column}__in": source_ids})
+        if owner_column is None:
+            rows.update(**{tag_column: into.pk})
+            continue
+        targeted = model._base_manager.filter(**{tag_column: into.pk}).values(owner_column)
+        rows.filter(**{f"{owner_column}__in": targeted}).delete()
+        for owner_id in rows.values_list(owner_column, flat=True).distinct():
+            extra = rows.filter(**{owner_column: owner_id})
+            first = extra.order_by("pk").first()
+            extra.exclude(pk=first.pk).delete()
+            model._base_manager.filter(pk=first.pk).update(**{tag_column: into.pk})
 
 
 def prune_tags(*, queryset, by) -> int:

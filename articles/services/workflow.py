@@ -7,11 +7,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles import cache
+from articles.delivery import cache
 from articles.models import (
     Article,
     Byline,
 )
+from articles.services.notifications import enqueue_notification
 from articles.services.permissions import (
     DELETE_PUBLISHED_REFUSED,
     EDITORS_ONLY,
@@ -23,7 +24,6 @@ from articles.services.permissions import (
     _check,
 )
 from articles.services.revisions import _audit, _locked, record_revision
-from articles.tasks import enqueue_notification
 
 # Pre-publish checks.
 SEO_DESCRIPTION_MIN, SEO_DESCRIPTION_MAX = 50, 160

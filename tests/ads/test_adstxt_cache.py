@@ -4,7 +4,7 @@ from django.test import TestCase, override_settings
 
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable
 from ads.services import import_ads_txt
-from articles.middleware import shared_cache_control
+from articles.delivery.middleware import shared_cache_control
 from tests.purge_recorder import PurgeRecorder
 
 PAGE_CACHE_ON = override_settings(NEWSROOM_PAGE_CACHE=True)

@@ -9,10 +9,11 @@ from django.apps import apps
 from django.db import connection
 from django.test import TestCase
 
-from articles import seo, services
+from articles import services
+from articles.distribution import seo
 from articles.models import Article, Byline, Correction, Tag
+from articles.pages.reads import related_cards
 from articles.publication import get_publication
-from articles.reads import related_cards
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 

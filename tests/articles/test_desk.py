@@ -356,8 +356,8 @@ class AdminNamingAnd403Tests(TestCase):
         self.assertContains(response, 'admin/articles/article/">Stories</a>')
 
     def test_header_follows_the_publication_settings_when_they_change(self):
-        from articles.models import Publication
         from articles.publication import save_publication
+        from articles.publication.models import Publication
 
         self.client.force_login(UserFactory(username="ed2", role="Editor"))
         with self.captureOnCommitCallbacks(execute=True):

@@ -8,7 +8,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from articles.models import Article, Tag
-from articles.reads import article_for_page
+from articles.pages.reads import article_for_page
 from tests.factories import ArticleFactory, AuthorFactory
 
 NON_PUBLIC_TRAITS = ["draft", "in_review", "scheduled", "unpublished", "expired"]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import ArticleMarkup
+from articles.pages.models import ArticleMarkup
 from articles.views import PAGE_SIZE
 from tests.factories import (
     AdSlotFactory,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, RelatedPin
-from articles.reads import related_cards
+from articles.pages.reads import related_cards
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, UserFactory
 

@@ -8,7 +8,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, AuditEntry, Image, Revision
+from articles.media.models import Image
+from articles.models import Article, AuditEntry, Revision
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
 S = Article.Status
@@ -243,8 +244,8 @@ class NotificationTests(TestCase):
         assert "Published" in mail.outbox[-1].subject
 
     def test_mail_names_the_publication_and_links_its_canonical_address(self):
-        from articles.models import Publication
         from articles.publication import save_publication
+        from articles.publication.models import Publication
 
         with self.captureOnCommitCallbacks(execute=True):
             save_publication(

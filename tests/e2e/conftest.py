@@ -77,7 +77,8 @@ def seeded(live_server):
     """
     from django.test import override_settings
 
-    from articles import demo, services
+    from articles import demo
+    from articles.media import services as media
     from articles.models import Article
 
     queue_only = {
@@ -89,7 +90,7 @@ def seeded(live_server):
     with override_settings(TASKS=queue_only):
         call_command("seed_demo", stdout=StringIO())
     article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
-    services.process_image(image_id=article.lead_image_id)
+    media.process_image(image_id=article.lead_image_id)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles.admin.mfa import AdminMFAMiddleware
+from articles.mfa.views import AdminMFAMiddleware
 from articles.models import Article, Tag
 from tests.factories import UserFactory
 from tests.security.urlmap import INT_PLACEHOLDER, STR_PLACEHOLDER, url_patterns

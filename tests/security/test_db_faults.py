@@ -16,7 +16,7 @@ class UnavailablePageTests(TestCase):
     def test_database_down_gives_a_503_page_with_retry_after(self):
         with (
             mock.patch.object(views, "paginate", side_effect=OperationalError("server closed")),
-            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+            mock.patch("articles.delivery.guards._close_all"),  # keep the test's transaction
         ):
             response = self.client.get("/")
         assert response.status_code == 503
@@ -32,7 +32,7 @@ class UnavailablePageTests(TestCase):
         raw = connection.Database.OperationalError("consuming input failed: server closed")
         with (
             mock.patch.object(views, "paginate", side_effect=raw),
-            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+            mock.patch("articles.delivery.guards._close_all"),  # keep the test's transaction
         ):
             response = self.client.get("/")
         assert response.status_code == 503
@@ -48,7 +48,7 @@ class UnavailablePageTests(TestCase):
 
         with (
             mock.patch("ads.views._parse_beacon", side_effect=fail),
-            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+            mock.patch("articles.delivery.guards._close_all"),  # keep the test's transaction
         ):
             response = self.client.post("/ads/beacon/", b'{"o": [1]}', content_type="text/plain")
         assert response.status_code == 503
@@ -67,8 +67,8 @@ class UnavailablePageTests(TestCase):
 
         with (
             mock.patch.object(views, "paginate", side_effect=flaky),
-            mock.patch("newsroom.middleware._connection_lost", return_value=True),
-            mock.patch("newsroom.middleware._close_all"),  # keep the test's transaction
+            mock.patch("articles.delivery.guards._connection_lost", return_value=True),
+            mock.patch("articles.delivery.guards._close_all"),  # keep the test's transaction
         ):
             response = self.client.get("/")
         assert len(calls) == 2

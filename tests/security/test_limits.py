@@ -10,7 +10,7 @@ from django.db import OperationalError, connection, transaction
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from articles.models import Image
+from articles.media.models import Image
 from tests.factories import (
     AdSlotFactory,
     ArticleFactory,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ads.models.creatives import clean_creative_html
-from articles.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html
+from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html
 
 CORPUS = [
     "<script>alert(1)</script>",

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from articles import images
+from articles.media import validation as images
 from tests.factories import image_file
 
 

@@ -18,8 +18,10 @@ from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
-from articles.models import AuditEntry, Author, Publication, RelatedPin, Revision, Tag, TaskFailure
+from articles.background.models import TaskFailure
+from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.publication import save_publication
+from articles.publication.models import Publication
 from tests.articles.test_services import ready_article
 from tests.factories import (
     AdSlotFactory,
@@ -88,7 +90,7 @@ NEVER = {
     ("django_tasks_database.dbtaskresult", "d"),
     ("axes.accesslog", "a"),
     ("axes.accessfailurelog", "a"),
-    ("otp_totp.totpdevice", "a"),  # people enrol themselves (articles/admin/mfa.py)
+    ("otp_totp.totpdevice", "a"),  # people enrol themselves (articles/mfa/views.py)
     ("otp_static.staticdevice", "a"),
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
@@ -222,7 +224,7 @@ class UrlMatrixTests(TestCase):
             enqueued_at=now,
             run_after=now,
             args_kwargs={"args": [], "kwargs": {}},
-            task_path="articles.tasks.purge_keys",
+            task_path="articles.delivery.cache.purge_keys",
             backend_name="default",
             exception_class_path="",
             traceback="",

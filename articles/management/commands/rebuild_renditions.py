@@ -2,10 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import services
 from articles.management import progress
-from articles.models import Image
-from articles.tasks import make_renditions
+from articles.media import services as media
+from articles.media.models import Image
 
 
 class Command(BaseCommand):
@@ -25,10 +24,10 @@ class Command(BaseCommand):
         total, failed = len(ids), 0
         for done, image_id in enumerate(ids, start=1):
             if queue:
-                make_renditions.enqueue(image_id=image_id)
+                media.make_renditions.enqueue(image_id=image_id)
             else:
                 try:
-                    services.process_image(image_id=image_id)
+                    media.process_image(image_id=image_id)
                 except Exception as exc:  # one broken file must not stop the rest
                     failed += 1
                     self.stderr.write(f"\nImage {image_id}: {type(exc).__name__}: {exc}")

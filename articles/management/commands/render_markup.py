@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from articles import markup
 from articles.management import progress
 from articles.models import Article
+from articles.pages import markup
 
 BATCH = 200
 
@@ -12,7 +12,7 @@ BATCH = 200
 class Command(BaseCommand):
     help = (
         "Render and keep the page parts and card of every live article whose kept markup is "
-        "missing or out of date (articles/markup.py), newest first, with a progress bar. A "
+        "missing or out of date (articles/pages/markup.py), newest first, with a progress bar. A "
         "deploy that changes the code or templates makes every article's markup out of date; "
         "pages render it themselves on their first view, and this does it beforehand."
     )

@@ -1,0 +1,262 @@
+"""Request middleware for the reader site and the newsroom.
+
+`PageCacheMiddleware` (first in `MIDDLEWARE`) is the page cache. `publication_time_zone` shows
+times in the publication's zone. `BreachSafeGZipMiddleware` compresses what readers fetch
+(HTML, feeds, sitemaps, text), never a page with a CSRF token: BREACH recovers a secret from the
+compressed size of responses that reflect attacker-chosen input next to it; a page without a
+CSRF token (every public page) has no secret to recover, so only those are compressed. Admin
+pages and any form that calls `{% csrf_token %}` go out as is.
+
+The page cache: shared-cache headers on every reader response, and an application cache.
+`PageCacheMiddleware` sits first in `MIDDLEWARE`, so a hit skips every other middleware and
+the view, yet replays the exact headers (CSP, HSTS, …) the full stack produced. A response is
+shareable only when all of these hold: GET/HEAD; not admin, preview or ads endpoints; no query
+string other than `page`; no session cookie or Authorization on the request; status 200; no
+cookie set, no CSRF token used, no CSP nonce, and no Cache-Control chosen by the view (previews
+and the "Not published" banner set `private, no-store`). Shareable responses get
+`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag, a
+Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`.
+
+Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
+once any of their keys is purged after they started rendering (`articles.delivery.cache.purge`).
+`NEWSROOM_PAGE_CACHE=0` turns the application cache off (headers stay). A cache that is down
+is logged and pages are served uncached. A hit is lean: the key, one cache round trip (the
+entry and its purge marks), the stored bytes and the stored, already validated headers; no
+session, CSRF, authentication or database work, and conditional checks only when the request
+is conditional.
+"""
+
+import hashlib
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+from articles.delivery import cache
+from articles.publication import publication_time
+
+
+def publication_time_zone(get_response):
+    """Show times in the publication's time zone (article addresses keep the server's)."""
+
+    def middleware(request):
+        with publication_time():
+            return get_response(request)
+
+    return middleware
+
+
+COMPRESSIBLE = (
+    "text/",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/json",
+    "application/ld+json",
+    "application/javascript",
+    "image/svg+xml",
+)
+
+
+def carries_csrf_token(request, response) -> bool:
+    """Whether this response was rendered with the CSRF token (or sets its cookie)."""
+    # get_token() sets the flag; CsrfViewMiddleware resets it to False but leaves the key.
+    return "CSRF_COOKIE_NEEDS_UPDATE" in request.META or settings.CSRF_COOKIE_NAME in (
+        response.cookies
+    )
+
+
+class BreachSafeGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text responses without a CSRF token."""
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "").lower()
+        if not content_type.startswith(COMPRESSIBLE) or carries_csrf_token(request, response):
+            return response
+        return super().process_response(request, response)
+
+
+logger = logging.getLogger(__name__)
+
+ENTRY_PREFIX = "page:v2:"  # v2: (started, status, headers, bytes, marks) tuples
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+STATUS_HEADER = "X-Page-Cache"
+ALLOWED_QUERY = {"page"}
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# Caches other than Redis (which answers with one script call, articles/delivery/backend.py):
+# entry key → the purge-mark keys of the entry's surrogate keys, as this process last saw
+# them, so a hit asks for the entry and its marks in one `get_many`. Only a hint: the
+# entry's own list is compared, and a different list costs a second round trip, never a stale
+# page. Bounded (cleared when full).
+KNOWN_MARKS: dict[str, tuple[str, ...]] = {}
+KNOWN_MAX = 20_000
+
+
+def is_candidate(request) -> bool:
+    """Could the response to this request be shared at all?"""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.path_info.startswith(settings.NEWSROOM_UNCACHED_PREFIXES):
+        return False
+    if request.META.get("QUERY_STRING") and set(request.GET) - ALLOWED_QUERY:
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    return True
+
+
+def is_shareable(request, response) -> bool:
+    """May this response be stored by a shared cache?"""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
+def shared_cache_control() -> str:
+    return (
+        f"public, max-age={settings.NEWSROOM_CACHE_MAX_AGE}, "
+        f"s-maxage={settings.NEWSROOM_CACHE_S_MAXAGE}, "
+        f"stale-while-revalidate={settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.NEWSROOM_CACHE_STALE_IF_ERROR}"
+    )
+
+
+def entry_key(request) -> str:
+    """The URL, and whether the reader takes gzip: BreachSafeGZipMiddleware sits below the
+    page cache, so an entry holds compressed bytes only for readers who asked for them."""
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        url += " gzip"
+    return ENTRY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def remember_marks(key, marks) -> None:
+    if len(KNOWN_MARKS) >= KNOWN_MAX:
+        KNOWN_MARKS.clear()
+    KNOWN_MARKS[key] = marks
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_candidate(request):
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header(
+                "Cache-Control"
+            ):
+                response["Cache-Control"] = "private, no-cache"
+            return response
+        try:
+            key = entry_key(request)
+        except Exception:  # a bad Host header: let the full stack answer it (400)
+            return self.get_response(request)
+        if settings.NEWSROOM_PAGE_CACHE:
+            hit = self.lookup(request, key)
+            if hit is not None:
+                return hit
+        started = time.time()
+        response = self.get_response(request)
+        if not is_shareable(request, response):
+            return response
+        self.mark_shareable(request, response, started)
+        if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
+            if self.store(key, response, started):
+                response[STATUS_HEADER] = "miss"
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=int(started),
+            response=response,
+        )
+
+    @staticmethod
+    def mark_shareable(request, response, started):
+        response["Cache-Control"] = shared_cache_control()
+        response[cache.HEADER] = " ".join(cache.response_keys(request))
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        response["Last-Modified"] = http_date(started)
+
+    @staticmethod
+    def store(key, response, started):
+        """One entry: (started, status, the headers as Django keeps them, bytes, purge marks).
+        The headers are stored already validated, so a hit replays them without re-checking."""
+        marks = tuple(cache.PURGED_PREFIX + k for k in response[cache.HEADER].split())
+        entry = (started, response.status_code, dict(response.headers._store), response.content,
+                 marks)  # fmt: skip
+        try:
+            if hasattr(default_cache, "set_page"):  # Redis (articles/delivery/backend.py)
+                default_cache.set_page(key, entry, marks, settings.NEWSROOM_CACHE_S_MAXAGE)
+            else:
+                default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return False
+        remember_marks(key, marks)
+        return True
+
+    @staticmethod
+    def lookup(request, key):
+        """The stored response, or None (absent, purged since it started rendering, or the
+        cache is down). One round trip: the entry and its purge marks together."""
+        try:
+            if hasattr(default_cache, "get_page"):  # Redis: one script call, any number of keys
+                entry, latest = default_cache.get_page(key, settings.NEWSROOM_CACHE_S_MAXAGE)
+            else:
+                entry, latest = PageCacheMiddleware.get_with_marks(key)
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return None
+        if entry is None:
+            return None
+        started, status, headers, content, _ = entry
+        if latest >= cache.microseconds(started):  # purged since it started rendering
+            return None
+        if any(name in request.META for name in CONDITIONAL):
+            not_modified = get_conditional_response(
+                request,
+                etag=headers["etag"][1],
+                last_modified=int(started),
+                response=None,
+            )
+            if isinstance(not_modified, HttpResponseNotModified):
+                for name in ("cache-control", "etag", "last-modified", cache.HEADER.lower()):
+                    not_modified.headers._store[name] = headers[name]
+                return PageCacheMiddleware.hit(not_modified, started)
+        response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
+        response.headers._store = dict(headers)  # the entry may be kept in memory and reused
+        return PageCacheMiddleware.hit(response, started)
+
+    @staticmethod
+    def get_with_marks(key):
+        """Any other cache: the entry and the latest of its marks, in one `get_many` when this
+        process has seen the entry before (it asks for the marks it remembers)."""
+        known = KNOWN_MARKS.get(key)
+        found = default_cache.get_many([key, *(known or ())])
+        entry = found.pop(key, None)
+        if entry is None:
+            return None, 0
+        marks = entry[4]
+        if marks != known:  # first sight in this process, or the page's keys changed
+            found = default_cache.get_many(marks)
+            remember_marks(key, marks)
+        return entry, max(found.values(), default=0)
+
+    @staticmethod
+    def hit(response, started):
+        response.headers._store["age"] = ("Age", str(max(0, int(time.time() - started))))
+        response.headers._store["x-page-cache"] = (STATUS_HEADER, "hit")
+        return response
