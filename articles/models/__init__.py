@@ -18,6 +18,7 @@ from articles.models.articles import (
     refresh_credits,
     refresh_tags,
 )
+from articles.background.models import RecurringRun, SentMail, WorkerHeartbeat
 from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind
@@ -47,12 +48,15 @@ __all__ = [
     "OldTagSlug",
     "PreviewToken",
     "Publication",
+    "RecurringRun",
     "RelatedPin",
     "Revision",
     "Section",
+    "SentMail",
     "Tag",
     "TaggedArticle",
     "TaskFailure",
+    "WorkerHeartbeat",
     "refresh_credits",
     "refresh_tags",
 ]
