@@ -7,6 +7,7 @@ its last attempt, recorded as a `TaskFailure` that the dashboard and the admin s
 """
 
 import logging
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from articles import cache
+from articles.background.faults import connection_lost
 from articles.models import Article, TaskFailure
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ def retried(task_obj, *, attempt: int, **kwargs):
     try:
         yield
     except Exception as exc:
+        if connection_lost(exc):  # the worker puts this very task back (articles/background)
+            raise
         can_retry = attempt <= len(RETRY_DELAYS) and task_obj.get_backend().supports_defer
         if can_retry:
             delay = RETRY_DELAYS[attempt - 1]
@@ -54,27 +58,35 @@ def retried(task_obj, *, attempt: int, **kwargs):
 
 
 @task
-def send_notification(*, article_id: int, action: str, note: str = "", attempt: int = 1):
-    """Mail the people who need to know about a transition."""
+def send_notification(
+    *, article_id: int, action: str, note: str = "", key: str = "", attempt: int = 1
+):
+    """Mail the people who need to know about a transition (each at most once per `key`)."""
     from articles.services.notifications import notify
 
     article = Article.objects.filter(pk=article_id).first()
     if article is None:
         return
     with retried(
-        send_notification, attempt=attempt, article_id=article_id, action=action, note=note
+        send_notification,
+        attempt=attempt,
+        article_id=article_id,
+        action=action,
+        note=note,
+        key=key,
     ):
-        notify(article=article, action=action, note=note)
+        notify(article=article, action=action, note=note, key=key)
 
 
 def enqueue_notification(*, article: Article, action: str, note: str = "") -> None:
     """Queue the transition's mail for after the commit (nothing if the change rolls back)."""
     article_id = article.pk
+    key = uuid.uuid4().hex  # the retries and re-runs of this mail share it
 
     def enqueue():
         # Queueing must never turn a saved change into an error page.
         try:
-            send_notification.enqueue(article_id=article_id, action=action, note=note)
+            send_notification.enqueue(article_id=article_id, action=action, note=note, key=key)
         except Exception:
             logger.exception("Could not queue the %s mail for article %s", action, article_id)
 

@@ -19,10 +19,17 @@ def dead_after_seconds() -> float:
     return float(getattr(settings, "NEWSROOM_WORKER_DEAD_AFTER_SECONDS", 60))
 
 
+def task_timeouts() -> dict[str, float]:
+    """Seconds each task may run before it is taken back from a dead worker ("default": the
+    others)."""
+    timeouts = {**DEFAULT_TASK_TIMEOUTS, **getattr(settings, "NEWSROOM_TASK_TIMEOUTS", {})}
+    return {path: float(seconds) for path, seconds in timeouts.items()}
+
+
 def task_timeout(task_path: str) -> float:
     """Seconds `task_path` may run before it is taken back from a dead worker."""
-    timeouts = {**DEFAULT_TASK_TIMEOUTS, **getattr(settings, "NEWSROOM_TASK_TIMEOUTS", {})}
-    return float(timeouts.get(task_path, timeouts["default"]))
+    timeouts = task_timeouts()
+    return timeouts.get(task_path, timeouts["default"])
 
 
 def max_attempts() -> int:

@@ -56,9 +56,7 @@ class SentMail(models.Model):
 
     class Meta:
         app_label = "articles"
-        constraints = [
-            models.UniqueConstraint(fields=["key", "recipient"], name="sent_mail_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="sent_mail_once")]
 
     def __str__(self):
         return f"{self.key} to {self.recipient}"

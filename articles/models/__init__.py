@@ -8,6 +8,7 @@ publication's own settings), `background` (failed tasks), `images` (the media li
 `markup` (the article page's own markup, kept).
 """
 
+from articles.background.models import RecurringRun, SentMail, WorkerHeartbeat
 from articles.models.articles import (
     Article,
     ArticleQuerySet,
@@ -18,7 +19,6 @@ from articles.models.articles import (
     refresh_credits,
     refresh_tags,
 )
-from articles.background.models import RecurringRun, SentMail, WorkerHeartbeat
 from articles.models.background import TaskFailure
 from articles.models.collaboration import Autosave, EditLock, PreviewToken
 from articles.models.corrections import Correction, CorrectionKind

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 
 from articles import roles
+from articles.background.mail import send_once
 from articles.models import (
     Article,
     Author,
@@ -23,8 +24,10 @@ def _byline_emails(article):
     return sorted({a.user.email for a in authors if a.user.email and a.user.is_active})
 
 
-def notify(*, article: Article, action: str, note: str = "") -> None:
-    """Mail the people who need to know about a transition (runs after the commit)."""
+def notify(*, article: Article, action: str, note: str = "", key: str = "") -> None:
+    """Mail the people who need to know about a transition (runs after the commit). With a
+    `key` (the notification's own), each recipient gets it at most once however often this
+    runs (`articles.background.mail`)."""
     site = get_publication().name
     if action == "submit":
         recipients, subject = _editor_emails(), f"[{site}] Ready for review: {article.headline}"
@@ -37,5 +40,7 @@ def notify(*, article: Article, action: str, note: str = "") -> None:
         body = f"“{article.headline}” is live at {absolute_url(article.get_absolute_url())}"
     else:
         return
-    if recipients:
+    if recipients and key:
+        send_once(EmailMessage(subject, body, None, recipients), key=key)
+    elif recipients:
         EmailMessage(subject, body, None, recipients).send()
