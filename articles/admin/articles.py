@@ -34,6 +34,7 @@ from articles.admin.forms import (
     ScheduleForm,
 )
 from articles.admin.widgets import LabelledAutocompleteMixin
+from articles.background.health import queue_summary
 from articles.models import (
     Article,
     AuditEntry,
@@ -437,6 +438,7 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "overdue": articles.overdue(now).order_by("published_at"),
             "recent": articles.recently_published()[:10],
             "failures": TaskFailure.objects.filter(failed_at__gte=now - timedelta(days=7))[:10],
+            "queue": queue_summary(now),
         }
         return TemplateResponse(request, "articles/dashboard.html", context)
 

@@ -64,6 +64,7 @@ def queue_summary(now=None) -> dict:
     return {
         "ready": ready.count(),
         "running": DBTaskResult.objects.running().count(),
+        "oldest_ready_at": oldest,
         "oldest_ready_seconds": round((now - oldest).total_seconds()) if oldest else 0,
         "live_workers": list(
             live_workers(now).values("worker_id", "hostname", "pid", "last_seen_at")
