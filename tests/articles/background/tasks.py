@@ -25,3 +25,8 @@ def mail_then_nap(*, article_id: int, key: str, marker: str) -> None:
         with open(marker, "w") as f:
             f.write(str(os.getpid()))
         time.sleep(120)
+
+
+@task
+def noop() -> None:
+    """Nothing at all: the queue's own cost (scripts/bench_tasks.py)."""
