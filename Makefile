@@ -34,10 +34,12 @@ run: export NEWSROOM_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users
-	@echo "Starting the task worker (mail, image sizes), the scheduler (flips scheduled articles on time) and the site on http://$(HOST):$(PORT)/"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py db_worker --queue-name '*' --interval 2 & worker=$$!; \
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_scheduler --interval 15 & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting the task worker (mail, image sizes, scheduled articles, recurring jobs; restarted if it exits) and the site on http://$(HOST):$(PORT)/"
+	( trap 'kill $$child 2>/dev/null; exit 0' INT TERM; while true; do \
+		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_worker --queue-name '*' --interval 2 & child=$$!; \
+		wait $$child; echo "The task worker exited ($$?); restarting it in 2 s" >&2; sleep 2; \
+	done ) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv

@@ -20,6 +20,7 @@ urlpatterns = [
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.
     path("favicon.ico", articles_views.favicon, name="favicon"),
+    path("", include("articles.background.urls")),  # /healthz
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),

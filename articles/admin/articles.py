@@ -33,6 +33,7 @@ from articles.admin.forms import (
     ScheduleForm,
 )
 from articles.admin.widgets import LabelledAutocompleteMixin
+from articles.background.health import queue_summary
 from articles.background.models import TaskFailure
 from articles.models import Article, AuditEntry, PreviewToken, Revision
 from articles.richtext.sanitizer import clean_html
@@ -432,6 +433,7 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "overdue": articles.overdue(now).order_by("published_at"),
             "recent": articles.recently_published()[:10],
             "failures": TaskFailure.objects.filter(failed_at__gte=now - timedelta(days=7))[:10],
+            "queue": queue_summary(now),
         }
         return TemplateResponse(request, "articles/dashboard.html", context)
 

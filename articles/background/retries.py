@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from articles.background.faults import connection_lost
 from articles.background.models import TaskFailure
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ def retried(task_obj, *, attempt: int, **kwargs):
     try:
         yield
     except Exception as exc:
+        if connection_lost(exc):  # the worker puts this very task back (articles/background)
+            raise
         can_retry = attempt <= len(RETRY_DELAYS) and task_obj.get_backend().supports_defer
         if can_retry:
             delay = RETRY_DELAYS[attempt - 1]

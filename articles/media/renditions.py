@@ -1,6 +1,7 @@
 """Renditions of a library image: AVIF, WebP and JPEG at a fixed ladder of widths, cropped
-around the focal point for fixed ratios. Made by a task (`articles.tasks.make_renditions`), stored
-as files with their sizes in `Image.renditions`, so rendering a page needs no image work.
+around the focal point for fixed ratios. Made by a task
+(`articles.media.services.make_renditions`), stored as files with their sizes in
+`Image.renditions`, so rendering a page needs no image work.
 """
 
 import io

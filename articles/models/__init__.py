@@ -45,6 +45,7 @@ __all__ = [
     "RelatedPin",
     "Revision",
     "Section",
+    "SentMail",
     "Tag",
     "TaggedArticle",
     "refresh_credits",

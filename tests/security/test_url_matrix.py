@@ -161,6 +161,7 @@ ROUTES = {
     "articles:search": (200, 200, 200, 200, 200),
     "favicon": (302, 302, 302, 302, 302),
     "robots-txt": (200, 200, 200, 200, 200),
+    "healthz": (200, 200, 200, 200, 200),  # public JSON, never cached
     "sitemap-index": (200, 200, 200, 200, 200),
     "sitemap-news": (200, 200, 200, 200, 200),
     "sitemap": (200, 200, 200, 200, 200),

@@ -1,4 +1,6 @@
-"""Flip due scheduled articles live and take expired ones down (`--once` for cron)."""
+"""Flip due scheduled articles live and take expired ones down (`--once` for cron), and run
+the other recurring jobs that are due (`articles/background/recurring.py`). `run_worker` does
+all of this too; this command is for sites that prefer cron or a separate process."""
 
 import time
 
@@ -6,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from articles import services
+from articles.background.recurring import run_due_jobs
 
 
 class Command(BaseCommand):
@@ -27,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, interval=30.0, **options):
         while True:
             counts = services.run_due()
+            run_due_jobs(worker_id="run_scheduler", skip={"publish-due"})  # just done above
             if counts["published"] or counts["unpublished"] or once:
                 self.stdout.write(
                     f"Published {counts['published']}, unpublished {counts['unpublished']}."

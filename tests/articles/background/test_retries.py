@@ -60,6 +60,7 @@ class MailServerDownTests(TransactionTestCase):
         assert Article.objects.get(pk=article.pk).status == Article.Status.IN_REVIEW
         failure = TaskFailure.objects.get()
         assert failure.task_name == "send_notification"
+        assert len(failure.arguments.pop("key")) == 32  # the mail's own, shared by its retries
         assert failure.arguments == {"article_id": article.pk, "action": "submit", "note": ""}
         assert "Connection refused" in failure.error
         assert mail.outbox == []
@@ -94,6 +95,7 @@ class RetryTests(TestCase):
             "article_id": article.pk,
             "action": "submit",
             "note": "",
+            "key": "",
         }
         assert retry.task.run_after >= start + timedelta(seconds=RETRY_DELAYS[0])
         assert not TaskFailure.objects.exists()
@@ -130,7 +132,9 @@ class RetryTests(TestCase):
         (queued,) = [
             r for r in task_backends["default"].results if r.task.name == "send_notification"
         ]
-        assert queued.kwargs == {"article_id": article.pk, "action": "publish", "note": ""}
+        kwargs = dict(queued.kwargs)
+        assert len(kwargs.pop("key")) == 32  # each recipient gets this mail at most once
+        assert kwargs == {"article_id": article.pk, "action": "publish", "note": ""}
 
 
 @skipUnless(connection.vendor == "postgresql", "Needs PostgreSQL: a worker in another process.")

@@ -25,7 +25,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0016_article_markup"),
+        ("articles", "0017_background_queue"),
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
     ]
 
