@@ -149,7 +149,7 @@ class ConcurrentClaimTests(TransactionTestCase):
 
         def worker(name):
             try:
-                barrier.wait(timeout=5)
+                barrier.wait(timeout=60)
                 ran[name] = recurring.run_due_jobs(worker_id=name, now=now)
             except Exception as exc:  # reported below
                 errors.append(exc)
