@@ -276,6 +276,22 @@ class PurgeKeysTests(TestCase):
             keys = self.purged_by(services.run_due)
         assert keys == self.article_keys(article)
 
+    def test_scheduled_unpublish_purges_like_an_unpublish(self):
+        article = ArticleFactory(
+            tags=["Beta"], seo_description=SEO, unpublish_at=timezone.now() + timedelta(days=1)
+        )
+        with time_machine.travel(timezone.now() + timedelta(days=2)):
+            keys = self.purged_by(services.run_due)
+        assert keys == self.article_keys(article)
+
+    def test_unpublishing_an_article_the_clock_took_down_still_purges(self):
+        article = ArticleFactory(
+            tags=["Beta"], seo_description=SEO, unpublish_at=timezone.now() + timedelta(days=1)
+        )
+        with time_machine.travel(timezone.now() + timedelta(days=2)):
+            keys = self.purged_by(lambda: services.unpublish(article=article, by=self.editor))
+        assert keys == self.article_keys(article)
+
     def edit(self, article, **changes):
         def change():
             for name, value in changes.items():
