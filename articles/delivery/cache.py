@@ -14,11 +14,18 @@ Varnish, or a CDN adapter).
 Listings carry the key of every article they show, so changing or taking down an article
 purges exactly the listing pages it is on; publishing or unpublishing one also purges the
 listings it enters or leaves (everything after it on them moves).
+
+What changes by the clock alone (a publish or unpublish time coming, with or without the
+scheduler) is named beside the keys: `changes_at(request, moment, …)` records when something
+the response shows goes live or comes down, and the middleware keeps the response (its
+`s-maxage`, stale allowances and the application cache's entry) no longer than until the
+earliest of those moments.
 """
 
 import logging
 import time
 import urllib.request
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -43,6 +50,7 @@ EVERY_LISTING = [HOME, FEEDS, SITEMAPS]
 PURGED_PREFIX = "purged:"
 NAV_MARKUP = "nav:markup"  # the navigation's markup, kept in the cache
 REQUEST_ATTR = "_surrogate_keys"
+UNTIL_ATTR = "_cache_until"
 
 
 def article_key(pk) -> str:
@@ -87,6 +95,24 @@ def add_keys(request, *keys) -> None:
 
 def response_keys(request) -> list[str]:
     return sorted({ALL, *getattr(request, REQUEST_ATTR, ())})
+
+
+def changes_at(request, *moments: datetime | None) -> None:
+    """Say that what the response to `request` shows changes at these moments (publish and
+    unpublish times): no cache keeps it past the earliest one still to come. None and past
+    moments are ignored (no-op without a request)."""
+    if request is None:
+        return
+    now = time.time()
+    upcoming = [m.timestamp() for m in moments if m is not None and m.timestamp() > now]
+    if upcoming:
+        current = request.__dict__.get(UNTIL_ATTR)
+        request.__dict__[UNTIL_ATTR] = min(upcoming if current is None else [current, *upcoming])
+
+
+def response_until(request) -> float | None:
+    """The earliest recorded change (a Unix time), or None: nothing shown changes by time."""
+    return getattr(request, UNTIL_ATTR, None)
 
 
 # --- what a change touches -------------------------------------------------------------------
