@@ -50,6 +50,10 @@ CORRECTIONS = "corrections"  # /corrections/ and its feeds
 EVERY_LISTING = [HOME, FEEDS, SITEMAPS]
 PURGED_PREFIX = "purged:"
 NAV_MARKUP = "nav:markup"  # the navigation's markup, kept in the cache
+# The longest a copy of database rows is kept by the cache without a purge reaching it: with
+# the local-memory cache (no REDIS_URL) each process has its own copy, which another process's
+# purge never reaches.
+LOCAL_COPY_SECONDS = 60
 REQUEST_ATTR = "_surrogate_keys"
 UNTIL_ATTR = "_cache_until"
 

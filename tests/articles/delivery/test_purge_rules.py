@@ -2,9 +2,13 @@
 shell, services): the app registry is walked, so a new model needs a purge rule or a reason
 it never reaches a reader. Image edits, field by field, purge every page showing the image."""
 
+from datetime import timedelta
+
+import time_machine
 from django.apps import apps
 from django.db.models.signals import post_save, pre_delete
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from articles.delivery import cache
 from articles.media import services as media
@@ -178,3 +182,46 @@ class ModelEditPurgeTests(PurgedKeysMixin, TestCase):
             save_publication(publication=publication)
 
         assert self.purged_by(save) == {"all"}
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": "per-process-expiry"}})  # fmt: skip
+class PerProcessCopyTests(TestCase):
+    """Without Redis each process keeps its own copies, which another process's purge never
+    reaches: they expire within a minute (`cache.LOCAL_COPY_SECONDS`)."""
+
+    def test_a_section_renamed_in_another_process_leaves_the_navigation_within_a_minute(self):
+        from django.core.cache import cache as default_cache
+
+        from articles.models import Section
+        from articles.pages.html import navigation_markup
+        from tests.factories import SectionFactory
+
+        section = SectionFactory(name="Harbour desk")
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            assert "Harbour desk" in navigation_markup()
+        # Another process renames it: its purge clears that process's copy, not this one's.
+        Section.objects.filter(pk=section.pk).update(name="Port desk")
+        with time_machine.travel(start + timedelta(seconds=30), tick=False):
+            assert "Harbour desk" in navigation_markup()
+        with time_machine.travel(start + timedelta(seconds=cache.LOCAL_COPY_SECONDS), tick=False):
+            assert "Port desk" in navigation_markup()
+        default_cache.clear()
+
+    def test_publication_settings_saved_in_another_process_show_within_a_minute(self):
+        from articles.publication import clear_publication_cache
+        from articles.publication.models import Publication
+
+        clear_publication_cache()
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            publication = get_publication()
+            publication.save()
+            clear_publication_cache()
+            assert get_publication().name == publication.name
+        Publication.objects.update(name="The Port Times")  # saved elsewhere
+        with time_machine.travel(start + timedelta(seconds=30), tick=False):
+            assert get_publication().name == publication.name
+        with time_machine.travel(start + timedelta(seconds=cache.LOCAL_COPY_SECONDS), tick=False):
+            assert get_publication().name == "The Port Times"
