@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from articles.delivery import cache
 from articles.media import services as media
-from articles.models import Correction, RelatedPin
+from articles.models import Correction, RelatedPin, Tag
 from articles.publication import get_publication, save_publication
 from tests.factories import ArticleFactory, AuthorFactory, image_file, library_image
 from tests.purge_recorder import PurgeRecorder
@@ -162,7 +162,7 @@ class ModelEditPurgeTests(PurgedKeysMixin, TestCase):
             self.article.tags.set([f"t{i}" for i in range(30)])
         # One purge for the tag taken off, one for the thirty put on (not one per row).
         assert len(callbacks) == 2 and len(self.proxy.purges) == 2
-        harbour = self.article.tags.model.objects.get(name="Harbour")
+        harbour = Tag.objects.get(name="Harbour")
         new = {
             f"tag-{pk}"
             for pk in self.article.tags.exclude(pk=harbour.pk).values_list("pk", flat=True)
