@@ -91,9 +91,10 @@ def first_page_redirect(request):
 def home(request):
     if response := first_page_redirect(request):
         return response
-    page = paginate(request, Cards())
+    cards = Cards()
+    page = paginate(request, cards)
     articles = list(page.object_list)
-    _name_listing(request, cache.HOME, articles)
+    _name_listing(request, cache.HOME, articles, cards)
     lead = articles[0] if page.number == 1 and articles else None
     rest = articles[1:] if lead else articles
     context = {"page": page, "lead": lead, "articles": rest, "head": seo.home_head(page)}
@@ -114,6 +115,7 @@ def article_detail(request, year, month, day, slug):
     cache.add_keys(
         request, cache.article_key(article.pk), *(cache.article_key(a.pk) for a in related)
     )
+    cache.changes_at(request, article.unpublish_at, *(a.unpublish_at for a in related))
     parts = markup.render(article, is_preview=True) if is_preview else markup.for_page(article)
     context = {"article": article, "is_preview": is_preview, "parts": parts, "related": related}
     response = render(request, "articles/article_detail.html", context)
@@ -152,16 +154,18 @@ def shared_preview(request, token):
     return render_preview(request, article)
 
 
-def _name_listing(request, key, articles):
-    """The listing's own key and every article's on it (a change to one purges the page)."""
+def _name_listing(request, key, articles, cards):
+    """The listing's own key and every article's on it (a change to one purges the page), and
+    when it changes by the clock: one of them comes down, or the next article joins."""
     cache.add_keys(request, key, *(cache.article_key(a.pk) for a in articles))
+    cache.changes_at(request, *(a.unpublish_at for a in articles), cards.next_publish_at())
 
 
 def _listing(request, kind, obj, key, cards, description):
     if response := first_page_redirect(request):
         return response
     page = paginate(request, cards)
-    _name_listing(request, key, page.object_list)
+    _name_listing(request, key, page.object_list, cards)
     head = seo.listing_head(kind=kind, obj=obj, page=page, description=description)
     context = {"object": obj, "page": page, "head": head}
     return render(request, f"articles/{kind}_detail.html", context)
@@ -207,6 +211,7 @@ def corrections(request):
     cache.add_keys(
         request, cache.CORRECTIONS, *(cache.article_key(c.article_id) for c in page.object_list)
     )
+    cache.changes_at(request, Article.objects.with_corrections().next_change())
     context = {"page": page, "head": seo.corrections_head(page)}
     return render(request, "articles/corrections.html", context)
 

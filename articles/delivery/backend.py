@@ -168,7 +168,7 @@ class PageMemo:
         with self.lock:
             if generation is None or not self.watching() or generation != self.generation:
                 return
-            self.entries[key] = (entry, entry[0] + timeout)
+            self.entries[key] = (entry, min(entry[0] + timeout, entry[5]))
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)

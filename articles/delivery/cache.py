@@ -14,13 +14,21 @@ Varnish, or a CDN adapter).
 Listings carry the key of every article they show, so changing or taking down an article
 purges exactly the listing pages it is on; publishing or unpublishing one also purges the
 listings it enters or leaves (everything after it on them moves).
+
+What changes by the clock alone (a publish or unpublish time coming, with or without the
+scheduler) is named beside the keys: `changes_at(request, moment, …)` records when something
+the response shows goes live or comes down, and the middleware keeps the response (its
+`s-maxage`, stale allowances and the application cache's entry) no longer than until the
+earliest of those moments.
 """
 
 import logging
 import time
 import urllib.request
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import transaction
@@ -42,7 +50,12 @@ CORRECTIONS = "corrections"  # /corrections/ and its feeds
 EVERY_LISTING = [HOME, FEEDS, SITEMAPS]
 PURGED_PREFIX = "purged:"
 NAV_MARKUP = "nav:markup"  # the navigation's markup, kept in the cache
+# The longest a copy of database rows is kept by the cache without a purge reaching it: with
+# the local-memory cache (no REDIS_URL) each process has its own copy, which another process's
+# purge never reaches.
+LOCAL_COPY_SECONDS = 60
 REQUEST_ATTR = "_surrogate_keys"
+UNTIL_ATTR = "_cache_until"
 
 
 def article_key(pk) -> str:
@@ -87,6 +100,24 @@ def add_keys(request, *keys) -> None:
 
 def response_keys(request) -> list[str]:
     return sorted({ALL, *getattr(request, REQUEST_ATTR, ())})
+
+
+def changes_at(request, *moments: datetime | None) -> None:
+    """Say that what the response to `request` shows changes at these moments (publish and
+    unpublish times): no cache keeps it past the earliest one still to come. None and past
+    moments are ignored (no-op without a request)."""
+    if request is None:
+        return
+    now = time.time()
+    upcoming = [m.timestamp() for m in moments if m is not None and m.timestamp() > now]
+    if upcoming:
+        current = request.__dict__.get(UNTIL_ATTR)
+        request.__dict__[UNTIL_ATTR] = min(upcoming if current is None else [current, *upcoming])
+
+
+def response_until(request) -> float | None:
+    """The earliest recorded change (a Unix time), or None: nothing shown changes by time."""
+    return getattr(request, UNTIL_ATTR, None)
 
 
 # --- what a change touches -------------------------------------------------------------------
@@ -156,6 +187,57 @@ def keys_for_author(author) -> set[str]:
 def keys_for_section(section) -> set[str]:
     """A section changed: the navigation on every page, and the section's own page."""
     return {NAV, section_key(section.pk)}
+
+
+def keys_for_image(image) -> set[str]:
+    """A library image changed (alt text, caption, credit, focal point, file, renditions):
+    every page showing it. The public articles it leads (their pages and cards, the feeds'
+    enclosures, the sitemaps' image entries), those whose body embeds its file, and the
+    pages of the authors it portrays."""
+    from articles.models import Article, Author
+
+    keys = _public_article_keys(Article.objects.filter(lead_image_id=image.pk))
+    if image.file:  # a body may show the library's file by its address
+        keys |= _public_article_keys(Article.objects.filter(body__contains=image.file.name))
+    if keys:
+        keys |= {FEEDS, SITEMAPS}
+    authors = Author.objects.filter(photo_id=image.pk).values_list("pk", flat=True)
+    return keys | {author_key(pk) for pk in authors}
+
+
+def keys_for_byline(byline) -> set[str]:
+    """An author put on or taken off a public article: its page and cards, the author's page,
+    the feeds (bylines) and the authors' sitemap."""
+    from articles.models import Article
+
+    keys = _public_article_keys(Article.objects.filter(pk=byline.article_id))
+    return keys | {author_key(byline.author_id), FEEDS, SITEMAPS} if keys else set()
+
+
+def keys_for_filing(tagged) -> set[str]:
+    """A tag put on or taken off a public article: its page and cards, the tag's page, the
+    feeds (categories) and the tags' sitemap."""
+    from articles.models import Article
+
+    keys = _public_article_keys(Article.objects.filter(pk=tagged.content_object_id))
+    return keys | {tag_key(tagged.tag_id), FEEDS, SITEMAPS} if keys else set()
+
+
+def keys_for_pin(pin) -> set[str]:
+    """An editor's related-story pin: the page it is pinned under."""
+    from articles.models import Article
+
+    return _public_article_keys(Article.objects.filter(pk=pin.article_id))
+
+
+def keys_for_note(correction) -> set[str]:
+    """A correction or update saved or deleted anywhere (admin, shell): as one added."""
+    return keys_for_correction(correction.article)
+
+
+def keys_for_publication(publication) -> set[str]:
+    """The publication's settings: every page shows them (name, address, language, zone)."""
+    return {ALL}
 
 
 def keys_for_slot(code) -> set[str]:
@@ -240,8 +322,10 @@ def send_purge(url, keys, timeout=5.0) -> bool:
 # --- purges from model changes outside the article workflow -----------------------------------
 
 
-def _on_commit_for(key_function):
-    def handler(sender, instance, **kwargs):
+def _on_commit_for(key_function, shown_when_new=True):
+    def handler(sender, instance, created=False, **kwargs):
+        if created and not shown_when_new:
+            return
         purge_on_commit(key_function(instance))
 
     return handler
@@ -263,27 +347,156 @@ def _forgetting_navigation(handler):
     return forget_then
 
 
-def purge_on_save(model, key_function, *, forgetting_navigation=False) -> None:
-    """Purge `key_function(instance)` after the commit whenever a `model` row is saved or
-    deleted (on delete the keys are computed while the rows they come from still exist)."""
-    from django.db.models.signals import post_save, pre_delete
+# Every model with a purge rule, and its handlers for saves and deletes:
+# tests/articles/delivery/test_purge_rules.py holds every model of the articles and ads apps
+# to having one, or to a reason it never reaches a public page.
+PURGE_RULES: dict = {}
 
-    handler = _on_commit_for(key_function)
+
+def purge_on_save(model, key_function, *, forgetting_navigation=False, shown_when_new=True) -> None:
+    """Purge `key_function(instance)` after the commit whenever a `model` row is saved or
+    deleted (on delete the keys are computed while the rows they come from still exist).
+    `shown_when_new=False`: a new row is on no page yet (a tag, an author, an image), so its
+    creation purges nothing; what puts it on a page (filing, a byline, a lead image) does."""
+    handler = _on_commit_for(key_function, shown_when_new)
     if forgetting_navigation:
         handler = _forgetting_navigation(handler)
+    _connect_rule(model, handler, handler)
+
+
+def _connect_rule(model, on_save, on_delete) -> None:
+    from django.db.models.signals import post_save, pre_delete
+
     uid = f"newsroom-purge-{model._meta.label_lower}"
-    post_save.connect(handler, sender=model, weak=False, dispatch_uid=uid)
-    pre_delete.connect(handler, sender=model, weak=False, dispatch_uid=uid + "-delete")
+    post_save.connect(on_save, sender=model, weak=False, dispatch_uid=uid)
+    pre_delete.connect(on_delete, sender=model, weak=False, dispatch_uid=uid + "-delete")
+    PURGE_RULES[model] = (on_save, on_delete)
+
+
+def _went_live(status, published_at, now) -> bool:
+    """Readers were shown an article in this state (its unpublish time may have passed since:
+    the clock took it down, and its copies in caches may still show it)."""
+    from articles.models.articles import PUBLIC_STATUSES
+
+    return status in PUBLIC_STATUSES and published_at is not None and published_at <= now
+
+
+_ARTICLE_STATE = ("status", "published_at", "unpublish_at", "section_id")
+
+
+def _article_saving(sender, instance, raw=False, **kwargs):
+    """Before an article is saved anywhere: its stored state, to purge what the save changes."""
+    if instance.pk is not None and not raw:
+        instance._stored_state = (
+            sender.objects.filter(pk=instance.pk).values(*_ARTICLE_STATE).first()
+        )
+
+
+def _article_saved(sender, instance, raw=False, **kwargs):
+    """An article saved anywhere (workflow, admin, shell, imports). Going live, coming down or
+    moving in time: its page and every listing it enters or leaves; an edit while live: its
+    page and cards, feeds, sitemaps and a section it moved between."""
+    if raw:
+        return
+    from django.utils import timezone
+
+    now = timezone.now()
+    before = getattr(instance, "_stored_state", None) or {}
+    instance._stored_state = None
+    was_shown = _went_live(before.get("status"), before.get("published_at"), now)
+    is_public = _went_live(instance.status, instance.published_at, now) and (
+        instance.unpublish_at is None or instance.unpublish_at > now
+    )
+    if not (was_shown or is_public):
+        return
+    keys = {article_key(instance.pk), FEEDS, SITEMAPS}
+    if before.get("section_id") not in (None, instance.section_id):
+        keys |= {section_key(before["section_id"]), section_key(instance.section_id)}
+    moved = any(before.get(name) != getattr(instance, name) for name in _ARTICLE_STATE)
+    if not (was_shown and is_public) or moved:
+        keys |= keys_for_article(instance)
+    purge_on_commit(keys)
+
+
+def _article_deleting(sender, instance, **kwargs):
+    from django.utils import timezone
+
+    if _went_live(instance.status, instance.published_at, timezone.now()):
+        purge_on_commit(keys_for_article(instance))
+
+
+# taggit's manager files an article's tags row by row between an m2m_changed "pre_" and
+# "post_" signal: the rows' keys are gathered there and purged once (thirty tags, one purge).
+_filing = Local()
+
+
+def _filing_saved(sender, instance, **kwargs):
+    keys = keys_for_filing(instance)
+    batch = getattr(_filing, "batch", None)
+    if batch is not None and batch[0] == instance.content_object_id:
+        batch[1].update(keys)
+    else:
+        purge_on_commit(keys)
+
+
+def _tags_filing(sender, instance, action, reverse, **kwargs):
+    if reverse:  # from a tag's side: each row purges on its own
+        return
+    if action.startswith("pre_"):
+        _filing.batch = (instance.pk, set())
+    elif action.startswith("post_"):
+        batch, _filing.batch = getattr(_filing, "batch", None), None
+        if batch is not None:
+            purge_on_commit(batch[1])
+
+
+def _image_processed(sender, image, **kwargs):
+    purge_on_commit(keys_for_image(image))
+
+
+def _publication_saved(sender, instance, **kwargs):
+    """The settings saved anywhere: every page, and every process's copy of the settings."""
+    from articles.publication import clear_publication_cache
+
+    transaction.on_commit(clear_publication_cache, robust=True)
+    purge_on_commit(keys_for_publication(instance))
 
 
 def connect_signals() -> None:
-    """Purge on saves and deletes of the articles' people and taxonomy (called from apps; the
-    ads app connects its own models in `ads/purges.py`)."""
-    from articles.models import Author, Section, Tag
+    """Purge on saves and deletes of everything the articles app shows readers, wherever
+    the change is made (called from apps; the ads app connects its own models in
+    `ads/purges.py`). Queryset `update()` and raw SQL send no signals: the services that use
+    them purge themselves."""
+    from django.db.models.signals import m2m_changed, pre_save
 
+    from articles.media.models import Image, image_processed
+    from articles.models import (
+        Article,
+        Author,
+        Byline,
+        Correction,
+        RelatedPin,
+        Section,
+        Tag,
+        TaggedArticle,
+    )
+    from articles.publication.models import Publication
+
+    pre_save.connect(
+        _article_saving, sender=Article, weak=False, dispatch_uid="newsroom-purge-article-state"
+    )
+    _connect_rule(Article, _article_saved, _article_deleting)
     purge_on_save(Section, keys_for_section, forgetting_navigation=True)
-    purge_on_save(Author, keys_for_author)
-    purge_on_save(Tag, keys_for_tag)
+    purge_on_save(Author, keys_for_author, shown_when_new=False)
+    purge_on_save(Tag, keys_for_tag, shown_when_new=False)
+    purge_on_save(Byline, keys_for_byline)
+    _connect_rule(TaggedArticle, _filing_saved, _filing_saved)
+    m2m_changed.connect(_tags_filing, sender=TaggedArticle, dispatch_uid="newsroom-purge-filing")
+    purge_on_save(RelatedPin, keys_for_pin)
+    purge_on_save(Correction, keys_for_note)
+    purge_on_save(Image, keys_for_image, shown_when_new=False)
+    image_processed.connect(_image_processed, weak=False, dispatch_uid="newsroom-purge-renditions")
+    _connect_rule(Publication, _publication_saved, _publication_saved)
 
 
 # --- the purge task ---------------------------------------------------------------------------

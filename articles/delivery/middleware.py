@@ -15,7 +15,10 @@ string other than `page`; no session cookie or Authorization on the request; sta
 cookie set, no CSRF token used, no CSP nonce, and no Cache-Control chosen by the view (previews
 and the "Not published" banner set `private, no-store`). Shareable responses get
 `Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag, a
-Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`.
+Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`. When
+the view said that something it shows goes live or comes down at a given time
+(`articles.delivery.cache.changes_at`), every one of those lifetimes, and the application
+cache's, ends by then: a scheduled change shows on time even with no scheduler running.
 
 Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
 once any of their keys is purged after they started rendering (`articles.delivery.cache.purge`).
@@ -84,7 +87,7 @@ class BreachSafeGZipMiddleware(GZipMiddleware):
 
 logger = logging.getLogger(__name__)
 
-ENTRY_PREFIX = "page:v2:"  # v2: (started, status, headers, bytes, marks) tuples
+ENTRY_PREFIX = "page:v3:"  # v3: (started, status, headers, bytes, marks, expires)
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 STATUS_HEADER = "X-Page-Cache"
 ALLOWED_QUERY = {"page"}
@@ -124,12 +127,24 @@ def is_shareable(request, response) -> bool:
     )
 
 
-def shared_cache_control() -> str:
+def lifetimes(until=None, now=None) -> tuple[int, int, int]:
+    """(s-maxage, stale-while-revalidate, stale-if-error) in seconds: the settings, cut so that
+    no shared cache keeps or serves the response past `until` (a Unix time, or None)."""
+    s_maxage = settings.NEWSROOM_CACHE_S_MAXAGE
+    stale = settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE
+    if_error = settings.NEWSROOM_CACHE_STALE_IF_ERROR
+    if until is None:
+        return s_maxage, stale, if_error
+    left = max(0, int(until - (time.time() if now is None else now)))  # whole seconds, down
+    s_maxage = min(s_maxage, left)
+    return s_maxage, min(stale, left - s_maxage), min(if_error, left - s_maxage)
+
+
+def shared_cache_control(until=None, now=None) -> str:
+    s_maxage, stale, if_error = lifetimes(until, now)
     return (
-        f"public, max-age={settings.NEWSROOM_CACHE_MAX_AGE}, "
-        f"s-maxage={settings.NEWSROOM_CACHE_S_MAXAGE}, "
-        f"stale-while-revalidate={settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE}, "
-        f"stale-if-error={settings.NEWSROOM_CACHE_STALE_IF_ERROR}"
+        f"public, max-age={min(settings.NEWSROOM_CACHE_MAX_AGE, s_maxage)}, "
+        f"s-maxage={s_maxage}, stale-while-revalidate={stale}, stale-if-error={if_error}"
     )
 
 
@@ -172,9 +187,12 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if not is_shareable(request, response):
             return response
-        self.mark_shareable(request, response, started)
+        now = time.time()
+        until = cache.response_until(request)
+        self.mark_shareable(request, response, started, until, now)
         if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
-            if self.store(key, response, started):
+            ttl = lifetimes(until, now)[0]
+            if ttl > 0 and self.store(key, response, started, ttl):
                 response[STATUS_HEADER] = "miss"
         return get_conditional_response(
             request,
@@ -184,24 +202,25 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def mark_shareable(request, response, started):
-        response["Cache-Control"] = shared_cache_control()
+    def mark_shareable(request, response, started, until=None, now=None):
+        response["Cache-Control"] = shared_cache_control(until, now)
         response[cache.HEADER] = " ".join(cache.response_keys(request))
         response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         response["Last-Modified"] = http_date(started)
 
     @staticmethod
-    def store(key, response, started):
-        """One entry: (started, status, the headers as Django keeps them, bytes, purge marks).
-        The headers are stored already validated, so a hit replays them without re-checking."""
+    def store(key, response, started, ttl):
+        """One entry: (started, status, the headers as Django keeps them, bytes, purge marks,
+        when it expires), kept `ttl` seconds. The headers are stored already validated, so a
+        hit replays them without re-checking."""
         marks = tuple(cache.PURGED_PREFIX + k for k in response[cache.HEADER].split())
         entry = (started, response.status_code, dict(response.headers._store), response.content,
-                 marks)  # fmt: skip
+                 marks, time.time() + ttl)  # fmt: skip
         try:
             if hasattr(default_cache, "set_page"):  # Redis (articles/delivery/backend.py)
-                default_cache.set_page(key, entry, marks, settings.NEWSROOM_CACHE_S_MAXAGE)
+                default_cache.set_page(key, entry, marks, ttl)
             else:
-                default_cache.set(key, entry, timeout=settings.NEWSROOM_CACHE_S_MAXAGE)
+                default_cache.set(key, entry, timeout=ttl)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return False
@@ -222,9 +241,9 @@ class PageCacheMiddleware:
             return None
         if entry is None:
             return None
-        started, status, headers, content, _ = entry
-        if latest >= cache.microseconds(started):  # purged since it started rendering
-            return None
+        started, status, headers, content, _, expires = entry
+        if latest >= cache.microseconds(started) or expires <= time.time():
+            return None  # purged since it started rendering, or past its (capped) lifetime
         if any(name in request.META for name in CONDITIONAL):
             not_modified = get_conditional_response(
                 request,

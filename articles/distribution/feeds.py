@@ -132,6 +132,7 @@ class NewsFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         self.publication = get_publication()
+        self.request = request  # items() say when they change (cache.changes_at)
         cache.add_keys(request, *self.cache_keys)
         # Last-Modified comes from the items' times (Feed sets it), the ETag from the bytes;
         # either one matching the reader's copy answers 304 Not Modified.
@@ -183,12 +184,21 @@ class ArticleFeed(NewsFeed):
     def feed_path(self, obj):
         return reverse("articles:feed")
 
+    def filed(self, obj):
+        """Every article, whatever its status, that the feed lists once live; subclasses
+        narrow it to their section, tag or author."""
+        return Article.objects.all()
+
     def articles(self, obj):
-        """The feed's articles; subclasses narrow `published()`, never widen it."""
-        return Article.objects.published()
+        """The feed's articles: `published()` of `filed()`, never more."""
+        return self.filed(obj).published()
 
     def items(self, obj):
-        return self.articles(obj).for_detail().order_by("-published_at", "-pk")[:FEED_SIZE]
+        items = list(self.articles(obj).for_detail().order_by("-published_at", "-pk")[:FEED_SIZE])
+        # Kept no longer than until an item comes down or the next article joins.
+        upcoming = self.filed(obj).next_publish_at()
+        cache.changes_at(self.request, *(item.unpublish_at for item in items), upcoming)
+        return items
 
     def item_title(self, item):
         return xml_text(item.headline)
@@ -274,8 +284,8 @@ class _FiledFeed(ArticleFeed):
 class SectionFeed(_FiledFeed):
     model, kind = Section, "section"
 
-    def articles(self, obj):
-        return Article.objects.published().filter(section=obj)
+    def filed(self, obj):
+        return Article.objects.filter(section=obj)
 
     def description(self, obj):
         return xml_text(obj.description or f"The latest from {obj.name}.")
@@ -284,8 +294,8 @@ class SectionFeed(_FiledFeed):
 class TagFeed(_FiledFeed):
     model, kind = Tag, "tag"
 
-    def articles(self, obj):
-        return Article.objects.published().filter(tags=obj)
+    def filed(self, obj):
+        return Article.objects.filter(tags=obj)
 
     def description(self, obj):
         return xml_text(obj.description or f"Every article tagged “{obj.name}”.")
@@ -294,8 +304,8 @@ class TagFeed(_FiledFeed):
 class AuthorFeed(_FiledFeed):
     model, kind = Author, "author"
 
-    def articles(self, obj):
-        return Article.objects.published().filter(bylines__author=obj)
+    def filed(self, obj):
+        return Article.objects.filter(bylines__author=obj)
 
     def description(self, obj):
         return xml_text(f"Articles by {obj.name}.")
@@ -322,6 +332,7 @@ class CorrectionsFeed(NewsFeed):
         return xml_text(f"Every correction and update {self.publication.name} adds to its stories.")
 
     def items(self, obj):
+        cache.changes_at(self.request, Article.objects.with_corrections().next_change())
         return Correction.objects.public()[:FEED_SIZE]
 
     def item_title(self, item):

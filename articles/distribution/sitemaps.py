@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.contrib.sitemaps.views import x_robots_tag
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,7 @@ from articles.delivery import cache
 from articles.distribution import seo
 from articles.distribution.feeds import xml_text
 from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+from articles.models.articles import PUBLIC_STATUSES
 from articles.publication import absolute_url, get_publication
 
 ARTICLES_PER_PAGE = 10_000  # the protocol allows 50,000 URLs / 50 MB; we stay well inside
@@ -159,6 +160,13 @@ class AuthorSitemap(PublicationSitemap):
         return Author.objects.filter(Exists(bylines)).only("pk", "slug").order_by("pk")
 
 
+def _name_sitemap(request):
+    """Sitemaps list every live article: purged with any of them, and kept no longer than
+    until the next article goes live or comes down by the clock."""
+    cache.add_keys(request, cache.SITEMAPS)
+    cache.changes_at(request, Article.objects.next_change())
+
+
 SITEMAPS = {
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
@@ -171,14 +179,25 @@ SITEMAPS = {
 @conditional_page
 def sitemap(request, section):
     """One page (`?p=N`) of one sitemap; a page past the end is a 404."""
-    cache.add_keys(request, cache.SITEMAPS)
+    _name_sitemap(request)
     return sitemap_view(request, SITEMAPS, section=section, template_name="sitemaps/urlset.xml")
 
 
 @require_safe
 @conditional_page
 def news_sitemap(request):
+    # Kept until the next article goes live or comes down, or the oldest one listed leaves
+    # the 48-hour window: one query.
+    now = timezone.now()
+    found = Article.objects.filter(status__in=PUBLIC_STATUSES).aggregate(
+        live=Min("published_at", filter=Q(published_at__gt=now)),
+        down=Min("unpublish_at", filter=Q(unpublish_at__gt=now)),
+        oldest=Min("published_at", filter=Article.objects.public_q(now)
+                   & Q(published_at__gte=now - NEWS_WINDOW)),
+    )  # fmt: skip
+    oldest = found["oldest"] and found["oldest"] + NEWS_WINDOW
     cache.add_keys(request, cache.SITEMAPS)
+    cache.changes_at(request, found["live"], found["down"], oldest)
     return sitemap_view(request, {"news": NewsSitemap}, template_name="sitemaps/news.xml")
 
 
@@ -187,7 +206,7 @@ def news_sitemap(request):
 @x_robots_tag
 def index(request):
     """The sitemap index: every page of every sitemap, and the news sitemap."""
-    cache.add_keys(request, cache.SITEMAPS)
+    _name_sitemap(request)
     publication = get_publication()
     entries = []
     for section, sitemap_class in SITEMAPS.items():

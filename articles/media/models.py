@@ -8,7 +8,7 @@ from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils.functional import cached_property
 
@@ -27,6 +27,11 @@ class IncomingStorage(FileSystemStorage):
 
 
 _incoming = IncomingStorage()
+
+# Sent (with `image=`) when the worker stored an image's master or renditions with a queryset
+# update, which sends no `post_save`: the page cache purges the pages showing it
+# (articles/delivery/cache.py connects it).
+image_processed = Signal()
 
 
 @functools.lru_cache(maxsize=16384)

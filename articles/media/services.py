@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 
 from articles.background.retries import retried
 from articles.media import renditions
-from articles.media.models import Image
+from articles.media.models import Image, image_processed
 from articles.media.validation import (
     FORMATS,
     MASTER_MAX_EDGE,
@@ -103,6 +103,8 @@ def process_image(*, image_id: int) -> Image | None:
         renditions=image.renditions
     )
     renditions.delete_files(old if updated else image.renditions)
+    if updated:
+        image_processed.send(sender=Image, image=image)
     return image
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Min, Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -88,6 +88,28 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(pk__in=self.due_to_publish(now).values("pk")) | self.filter(
             pk__in=self.due_to_unpublish(now).values("pk")
         )
+
+    def next_publish_at(self, now=None):
+        """When the next of these articles goes live by the clock (None: none is waiting).
+        Walks the live-order indexes, so a listing can ask on every render."""
+        now = now or timezone.now()
+        return self.filter(status__in=PUBLIC_STATUSES, published_at__gt=now).aggregate(
+            at=Min("published_at")
+        )["at"]
+
+    def next_change(self, now=None):
+        """When the next of these articles goes live or comes down by the clock (None: no
+        change is scheduled). For pages that list every article (sitemaps, corrections)."""
+        now = now or timezone.now()
+        found = self.filter(status__in=PUBLIC_STATUSES).aggregate(
+            live=Min("published_at", filter=Q(published_at__gt=now)),
+            down=Min("unpublish_at", filter=Q(unpublish_at__gt=now)),
+        )
+        return min((at for at in found.values() if at is not None), default=None)
+
+    def with_corrections(self):
+        """Articles carrying at least one correction or update."""
+        return self.exclude(correction_list=[])
 
     def recently_published(self):
         """Live articles, newest first."""

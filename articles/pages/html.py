@@ -30,7 +30,8 @@ def _e(value):
 def navigation_markup() -> str:
     """The navigation's markup (every section, in navigation order), from the cache: purged
     with the `nav` key, and kept as the finished string, so a page neither rebuilds nor
-    re-escapes it."""
+    re-escapes it. Kept at most a minute: without Redis each process has its own copy, which
+    a purge in another process never reaches."""
     try:
         markup = default_cache.get(cache.NAV_MARKUP)
     except Exception:  # the cache being down costs one query, nothing more
@@ -46,7 +47,7 @@ def navigation_markup() -> str:
             else ""
         )
         try:
-            default_cache.set(cache.NAV_MARKUP, markup, timeout=None)
+            default_cache.set(cache.NAV_MARKUP, markup, timeout=cache.LOCAL_COPY_SECONDS)
         except Exception:  # noqa: S110 (logged by the page cache; the page still renders)
             pass
     return markup

@@ -13,6 +13,7 @@ combination.
 """
 
 from django.db import connections, router
+from django.db.models import Min
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
 from django.db.models.signals import post_init, pre_init
@@ -29,6 +30,7 @@ from articles.models import (
     Tag,
     TaggedArticle,
 )
+from articles.models.articles import PUBLIC_STATUSES
 from articles.pages.models import ArticleMarkup
 
 ARTICLES = Article._meta.db_table
@@ -351,6 +353,23 @@ class Cards:
         select = _card_select(connection, self.level)
         sql = f"SELECT {select} FROM {_CARDS_FROM} WHERE a.id IN ({page}) {order}"  # noqa: S608
         return _cards(sql, [*params_p, *extra, *limit], self.level)
+
+    def next_publish_at(self):
+        """When the next article joins the listing by the clock (None: none is waiting). One
+        query, on the same live-order index as the page (a tag's or author's filing rows)."""
+        now = timezone.now()
+        filed = {"tag": self.tag, "author": self.author}
+        model = {"tag": TaggedArticle, "author": Byline}
+        for name, value in filed.items():
+            if value is not None:
+                rows = model[name].objects.filter(
+                    **{name: value}, status__in=PUBLIC_STATUSES, published_at__gt=now
+                )
+                return rows.aggregate(at=Min("published_at"))["at"]
+        articles = Article.objects.all()
+        if self.section is not None:
+            articles = articles.filter(section=self.section)
+        return articles.next_publish_at(now)
 
     def _filed(self):
         """(table, its key column, its article column, the key) of the rows that file the

@@ -2,8 +2,8 @@
 
 `get_publication()` returns the administrators' `Publication` row, or an unsaved one holding
 the defaults from settings (`NEWSROOM_SITE_NAME`, `NEWSROOM_BASE_URL`, `NEWSROOM_LANGUAGE`,
-`TIME_ZONE`) while nobody has saved it. It is cached in the default cache and refreshed when
-`save_publication()` saves it. `absolute_url()` builds every absolute link from the canonical
+`TIME_ZONE`) while nobody has saved it. It is cached in the default cache for a minute and
+refreshed when it is saved. `absolute_url()` builds every absolute link from the canonical
 base URL, never from the request's Host header.
 """
 
@@ -39,7 +39,9 @@ def _request_finished(**kwargs):
 
 
 CACHE_KEY = "newsroom:publication:v1"
-CACHE_SECONDS = 300
+# At most a minute: without Redis each process has its own copy, which the save in another
+# process never clears (with Redis the save clears the shared one at once).
+CACHE_SECONDS = 60
 
 
 def get_publication() -> Publication:

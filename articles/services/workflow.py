@@ -12,6 +12,7 @@ from articles.models import (
     Article,
     Byline,
 )
+from articles.models.articles import PUBLIC_STATUSES
 from articles.services.notifications import enqueue_notification
 from articles.services.permissions import (
     DELETE_PUBLISHED_REFUSED,
@@ -43,10 +44,20 @@ def _is_public(article: Article) -> bool:
     return Article.objects.published().filter(pk=article.pk).exists()
 
 
+def _went_live(article: Article) -> bool:
+    """Readers were shown the article as stored (live status, publish time come), even if its
+    unpublish time has passed since: the clock took it down and nothing purged then."""
+    return (
+        article.status in PUBLIC_STATUSES
+        and article.published_at is not None
+        and article.published_at <= timezone.now()
+    )
+
+
 def _apply(article: Article, action: str, by, note="", **fields) -> Article:
     """Move the article (row-locked) along `action`, with revision, audit, mail and purge."""
     from_status = article.status
-    was_public = _is_public(article)
+    was_public = _went_live(article) or _is_public(article)
     article.status = TRANSITIONS[action].target
     for name, value in fields.items():
         setattr(article, name, value)

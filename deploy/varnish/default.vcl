@@ -4,7 +4,8 @@
 #
 # What it caches is decided by the app: a response is stored only when it names its surrogate
 # keys (Surrogate-Key header) and sets no cookie; its lifetime is the app's s-maxage, served
-# stale for stale-while-revalidate, and for up to a day while the app is down (stale-if-error).
+# stale for stale-while-revalidate, and while the app is down for its stale-if-error (a day,
+# cut short when something the page shows goes live or comes down at a set time).
 # Purges: the app sends `PURGE /` with `xkey-purge: article-12 home …` to every URL in
 # NEWSROOM_PURGE_URLS after each change commits; only the `purgers` addresses may purge.
 # Editors (session cookie), the newsroom (/admin/), previews and ad endpoints always pass.
@@ -76,7 +77,14 @@ sub vcl_backend_response {
         return (deliver);
     }
     set beresp.http.xkey = beresp.http.Surrogate-Key;
-    set beresp.grace = 24h;
+    # Grace is the app's stale-if-error: 0 for a page whose content changes on the clock
+    # when its s-maxage ends (an unpublish time must not be served stale).
+    if (beresp.http.Cache-Control ~ "stale-if-error=[0-9]+") {
+        set beresp.grace = std.duration(
+            regsub(beresp.http.Cache-Control, "^.*stale-if-error=([0-9]+).*$", "\1s"), 24h);
+    } else {
+        set beresp.grace = 24h;
+    }
     return (deliver);
 }
 

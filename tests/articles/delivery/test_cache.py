@@ -276,6 +276,22 @@ class PurgeKeysTests(TestCase):
             keys = self.purged_by(services.run_due)
         assert keys == self.article_keys(article)
 
+    def test_scheduled_unpublish_purges_like_an_unpublish(self):
+        article = ArticleFactory(
+            tags=["Beta"], seo_description=SEO, unpublish_at=timezone.now() + timedelta(days=1)
+        )
+        with time_machine.travel(timezone.now() + timedelta(days=2)):
+            keys = self.purged_by(services.run_due)
+        assert keys == self.article_keys(article)
+
+    def test_unpublishing_an_article_the_clock_took_down_still_purges(self):
+        article = ArticleFactory(
+            tags=["Beta"], seo_description=SEO, unpublish_at=timezone.now() + timedelta(days=1)
+        )
+        with time_machine.travel(timezone.now() + timedelta(days=2)):
+            keys = self.purged_by(lambda: services.unpublish(article=article, by=self.editor))
+        assert keys == self.article_keys(article)
+
     def edit(self, article, **changes):
         def change():
             for name, value in changes.items():
@@ -368,3 +384,101 @@ class PurgeKeysTests(TestCase):
             response = self.client.get("/")
         assert response["X-Page-Cache"] == "miss"
         self.assertNotContains(response, self.article.headline)
+
+
+def capped(seconds, stale=0, if_error=0):
+    return (
+        f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={stale}, "
+        f"stale-if-error={if_error}"
+    )
+
+
+NOW = timezone.now().replace(microsecond=0)
+
+
+@PAGE_CACHE_ON
+@time_machine.travel(NOW, tick=False)
+class LifetimeCapTests(TestCase):
+    """No cached response lives past the next scheduled change of what it shows: s-maxage, the
+    stale allowances and the application cache's entry all end by then."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.section = SectionFactory(slug="world")
+        cls.quiet = SectionFactory(slug="quiet")
+        cls.author = AuthorFactory(slug="jo")
+        cls.leaving = ArticleFactory(
+            headline="Leaving story",
+            section=cls.section,
+            authors=[cls.author],
+            tags=["Rain"],
+            unpublish_at=NOW + timedelta(seconds=120),
+        )
+        cls.staying = ArticleFactory(headline="Staying story", section=cls.quiet, tags=["Sun"])
+        cls.rain = Tag.objects.get(name="Rain")
+
+    def test_lifetimes_are_cut_at_the_change(self):
+        now = NOW.timestamp()
+        assert shared_cache_control() == CACHE_CONTROL
+        assert shared_cache_control(now + 120.9, now) == capped(120)
+        assert shared_cache_control(now + 630, now) == capped(600, 30, 30)
+        assert shared_cache_control(now + 5000, now) == capped(600, 60, 4400)
+        assert shared_cache_control(now + 0.5, now) == capped(0)
+
+    def test_pages_showing_an_article_live_until_its_unpublish_time(self):
+        urls = [
+            "/",
+            self.leaving.get_absolute_url(),
+            "/sections/world/",
+            "/authors/jo/",
+            f"/tags/{self.rain.slug}/",
+            "/feed/",
+            "/sections/world/feed/",
+            f"/tags/{self.rain.slug}/feed/",
+            "/authors/jo/feed/atom/",
+            "/sitemap.xml",
+            "/sitemap-articles.xml",
+            "/sitemap-tags.xml",
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                assert response.status_code == 200
+                assert response["Cache-Control"] == capped(120)
+
+    def test_pages_without_it_keep_the_full_lifetime(self):
+        for url in ("/sections/quiet/", "/sections/quiet/feed/", self.staying.get_absolute_url()):
+            with self.subTest(url=url):
+                assert self.client.get(url)["Cache-Control"] == CACHE_CONTROL
+
+    def test_listings_live_until_the_next_article_joins_them(self):
+        ArticleFactory(scheduled=True, section=self.quiet, published_at=NOW + timedelta(seconds=45))
+        ArticleFactory(scheduled=True, tags=["Sun"], published_at=NOW + timedelta(seconds=75))
+        sun = Tag.objects.get(name="Sun")
+        expected = {
+            "/": capped(45),
+            "/feed/": capped(45),
+            "/sitemap-articles.xml": capped(45),
+            "/sections/quiet/": capped(45),
+            "/sections/quiet/feed/": capped(45),
+            f"/tags/{sun.slug}/": capped(75),
+            f"/tags/{sun.slug}/feed/": capped(75),
+            "/sections/world/": capped(120),  # its own article's unpublish time comes first
+        }
+        for url, cache_control in expected.items():
+            with self.subTest(url=url):
+                assert self.client.get(url)["Cache-Control"] == cache_control
+
+    def test_the_article_page_lives_until_a_related_story_comes_down(self):
+        staying = ArticleFactory(headline="Related", tags=["Rain"], section=self.quiet)
+        assert self.client.get(staying.get_absolute_url())["Cache-Control"] == capped(120)
+
+    def test_the_application_cache_forgets_the_page_at_the_change(self):
+        self.client.get("/")
+        with time_machine.travel(NOW + timedelta(seconds=119), tick=False):
+            assert self.client.get("/")["X-Page-Cache"] == "hit"
+        with time_machine.travel(NOW + timedelta(seconds=120), tick=False):
+            response = self.client.get("/")
+        assert response["X-Page-Cache"] == "miss"
+        self.assertNotContains(response, "Leaving story")
+        assert response["Cache-Control"] == CACHE_CONTROL
