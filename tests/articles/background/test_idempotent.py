@@ -13,8 +13,8 @@ from articles.media import services as images
 from articles.media.services import make_renditions
 from articles.pages.models import ArticleMarkup
 from articles.services.notifications import send_notification
-from tests.articles.test_services import ready_article
 from tests.articles.background.test_retries import BROKEN_MAIL
+from tests.articles.test_services import ready_article
 from tests.factories import AuthorFactory, UserFactory, library_image
 
 
