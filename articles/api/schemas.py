@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import AfterValidator, Field
 
 # C0 controls except tab, new line and carriage return, plus DEL: PostgreSQL refuses NUL in
@@ -28,6 +28,8 @@ def _one_line(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_no_control)]
 Line = Annotated[str, AfterValidator(_one_line)]
+# An article id in a path: a larger number than the database holds is a 400, not a 500.
+ArticleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 SlugText = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[-a-zA-Z0-9_]+$")]
 
 

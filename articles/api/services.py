@@ -71,7 +71,7 @@ def revoke_api_key(*, key: ApiKey, by) -> None:
 def key_for_token(token: str) -> ApiKey | None:
     """The active key a bearer token belongs to, or None (unknown, malformed, revoked, or
     its owner deactivated). One query; the hash is compared in constant time."""
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or len(parts[1]) != 12 or len(token) > 100:
         return None
     key = ApiKey.objects.active().select_related("user").filter(prefix=parts[1]).first()

@@ -4,17 +4,19 @@ share-preview token, and sections, tags, authors and corrections. Anonymous read
 admin (`visible_to`)."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import Resolver404, resolve
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from articles.api import represent
 from articles.api.http import ApiProblem, anonymous, json_response, key_auth, reader_of
 from articles.api.schemas import (
     Article,
+    ArticleId,
     ArticlePage,
     AuthorPage,
     CorrectionPage,
@@ -145,7 +147,7 @@ def _article_response(request, article, missing):
 
 
 @router.get("/articles/{int:article_id}", response={200: Article, **ERRORS}, summary="One article")
-def get_article(request, article_id: int):
+def get_article(request, article_id: ArticleId):
     queryset, _ = _articles(request)
     return _article_response(request, _one(queryset, pk=article_id), NOT_FOUND)
 
@@ -171,9 +173,9 @@ def get_article_by_path(
     auth=None,
     summary="A draft by share-preview token",
 )
-def preview(request, token: str):
+def preview(request, token: Annotated[str, Path(max_length=300)]):
     """The one article a share-preview link opens (any status), never cached."""
-    article = article_for_preview_token(token) if len(token) <= 300 else None
+    article = article_for_preview_token(token)
     if article is None:
         raise ApiProblem(404, PREVIEW_GONE)
     return json_response(request, represent.article(article), private=True)

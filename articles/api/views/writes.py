@@ -15,6 +15,7 @@ from articles.api.http import ApiProblem, json_response, key_auth, key_of, probl
 from articles.api.schemas import (
     Article,
     ArticleEdit,
+    ArticleId,
     ArticleIn,
     Conflict,
     ImageOut,
@@ -130,7 +131,7 @@ def create_article(request, payload: ArticleIn):
     response={200: Article, 409: Conflict, **ERRORS},
     summary="Edit an article",
 )
-def edit_article(request, article_id: int, payload: ArticleEdit):
+def edit_article(request, article_id: ArticleId, payload: ArticleEdit):
     """Edit what the owner may edit (writers: their own drafts; editors: anything). Send the
     `version` you loaded: if someone saved since, 409 with the current version."""
     user = writer_of(request)
@@ -165,19 +166,19 @@ STEP_RESPONSES = {200: Article, 409: Conflict, **ERRORS}
 
 
 @router.post("/articles/{int:article_id}/submit", response=STEP_RESPONSES, summary="Submit")
-def submit(request, article_id: int, payload: Step):
+def submit(request, article_id: ArticleId, payload: Step):
     """Hand a draft to the editors (the article's own writer, or an editor)."""
     return _step(request, article_id, "submit", payload)
 
 
 @router.post("/articles/{int:article_id}/publish", response=STEP_RESPONSES, summary="Publish")
-def publish(request, article_id: int, payload: Step):
+def publish(request, article_id: ArticleId, payload: Step):
     """Put an article in review (or unpublished) live now: editors' keys only."""
     return _step(request, article_id, "publish", payload)
 
 
 @router.post("/articles/{int:article_id}/schedule", response=STEP_RESPONSES, summary="Schedule")
-def schedule(request, article_id: int, payload: ScheduleIn):
+def schedule(request, article_id: ArticleId, payload: ScheduleIn):
     """Approve an article in review to go live at `publish_at`: editors' keys only."""
     return _step(
         request,
@@ -190,7 +191,7 @@ def schedule(request, article_id: int, payload: ScheduleIn):
 
 
 @router.post("/articles/{int:article_id}/unpublish", response=STEP_RESPONSES, summary="Unpublish")
-def unpublish(request, article_id: int, payload: Step):
+def unpublish(request, article_id: ArticleId, payload: Step):
     """Take a live article down: editors' keys only."""
     return _step(request, article_id, "unpublish", payload, note=payload.note)
 
