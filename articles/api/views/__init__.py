@@ -31,8 +31,7 @@ api = NewsroomAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-api.add_router("/", reads.router)
-api.add_router("/", writes.router)
+api.add_router("/", reads.router)  # with the writes (articles/api/views/writes.py)
 writes.error_handlers(api)
 
 

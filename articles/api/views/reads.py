@@ -31,6 +31,8 @@ from articles.models import Author, Byline, Correction, Section, Tag, TaggedArti
 from articles.search import engine
 from articles.services import article_for_preview_token
 
+# One router for reads and writes (a path such as /articles serves both); writes set their own
+# auth (a key) and tag.
 router = Router(tags=["Read"], auth=[key_auth, anonymous])
 
 ERRORS = {400: Problem, 401: Problem, 404: Problem, 429: Problem}

@@ -6,7 +6,7 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Schema, UploadedFile
 from pydantic import Field
 
 from articles import services
@@ -23,12 +23,13 @@ from articles.api.schemas import (
     ScheduleIn,
     Step,
 )
+from articles.api.views.reads import router  # one router: /articles serves reads and writes
 from articles.media import services as media
 from articles.media.models import Image
 from articles.models import Article as ArticleModel
 from articles.models import AuditEntry, Author, Section
 
-router = Router(tags=["Write"], auth=key_auth)
+WRITE = {"auth": key_auth, "tags": ["Write"]}
 
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
 NOT_FOUND = "No article with this id that this key's owner may see."
@@ -103,12 +104,19 @@ def _file(article, *, authors, tags, user):
             f'"{name}"' if "," in name else name for name in tags)))  # fmt: skip
 
 
+def _free_slug(base: str) -> str:
+    """`base`, or `base-2`, `base-3`… whichever no article uses yet."""
+    taken = set(ArticleModel.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return next(slug for n in range(1, len(taken) + 2)
+                if (slug := base if n == 1 else f"{base}-{n}") not in taken)  # fmt: skip
+
+
 def _written(request, article_id, status=200):
     article = ArticleModel.objects.for_detail().get(pk=article_id)
     return json_response(request, represent.article(article, with_version=True), status=status)
 
 
-@router.post("/articles", response={201: Article, **ERRORS}, summary="Create a draft")
+@router.post("/articles", response={201: Article, **ERRORS}, summary="Create a draft", **WRITE)
 def create_article(request, payload: ArticleIn):
     user = writer_of(request)
     if not user.has_perm("articles.add_article"):
@@ -117,7 +125,8 @@ def create_article(request, payload: ArticleIn):
     authors = _authors(payload.authors, user)
     with transaction.atomic():
         article = ArticleModel(created_by=user, status=ArticleModel.Status.DRAFT)
-        data.setdefault("slug", slugify(payload.headline)[:180] or "article")
+        if "slug" not in data:
+            data["slug"] = _free_slug(slugify(payload.headline)[:180] or "article")
         _apply_fields(article, data)
         article.save()
         _file(article, authors=authors, tags=payload.tags, user=user)
@@ -130,6 +139,7 @@ def create_article(request, payload: ArticleIn):
     "/articles/{int:article_id}",
     response={200: Article, 409: Conflict, **ERRORS},
     summary="Edit an article",
+    **WRITE,
 )
 def edit_article(request, article_id: ArticleId, payload: ArticleEdit):
     """Edit what the owner may edit (writers: their own drafts; editors: anything). Send the
@@ -165,19 +175,25 @@ def _step(request, article_id, action, payload, **kwargs):
 STEP_RESPONSES = {200: Article, 409: Conflict, **ERRORS}
 
 
-@router.post("/articles/{int:article_id}/submit", response=STEP_RESPONSES, summary="Submit")
+@router.post(
+    "/articles/{int:article_id}/submit", response=STEP_RESPONSES, summary="Submit", **WRITE
+)
 def submit(request, article_id: ArticleId, payload: Step):
     """Hand a draft to the editors (the article's own writer, or an editor)."""
     return _step(request, article_id, "submit", payload)
 
 
-@router.post("/articles/{int:article_id}/publish", response=STEP_RESPONSES, summary="Publish")
+@router.post(
+    "/articles/{int:article_id}/publish", response=STEP_RESPONSES, summary="Publish", **WRITE
+)
 def publish(request, article_id: ArticleId, payload: Step):
     """Put an article in review (or unpublished) live now: editors' keys only."""
     return _step(request, article_id, "publish", payload)
 
 
-@router.post("/articles/{int:article_id}/schedule", response=STEP_RESPONSES, summary="Schedule")
+@router.post(
+    "/articles/{int:article_id}/schedule", response=STEP_RESPONSES, summary="Schedule", **WRITE
+)
 def schedule(request, article_id: ArticleId, payload: ScheduleIn):
     """Approve an article in review to go live at `publish_at`: editors' keys only."""
     return _step(
@@ -190,7 +206,9 @@ def schedule(request, article_id: ArticleId, payload: ScheduleIn):
     )
 
 
-@router.post("/articles/{int:article_id}/unpublish", response=STEP_RESPONSES, summary="Unpublish")
+@router.post(
+    "/articles/{int:article_id}/unpublish", response=STEP_RESPONSES, summary="Unpublish", **WRITE
+)
 def unpublish(request, article_id: ArticleId, payload: Step):
     """Take a live article down: editors' keys only."""
     return _step(request, article_id, "unpublish", payload, note=payload.note)
@@ -204,7 +222,7 @@ class ImageFields(Schema):
     focal_y: float = Field(0.5, ge=0, le=1)
 
 
-@router.post("/images", response={201: ImageOut, 413: Problem, **ERRORS}, summary="Upload")
+@router.post("/images", response={201: ImageOut, 413: Problem, **ERRORS}, summary="Upload", **WRITE)
 def upload_image(request, fields: Form[ImageFields], file: File[UploadedFile]):
     """Add an image to the media library: JPEG, PNG or WebP, checked from its header and
     re-encoded (camera data removed) as in the admin; renditions follow from the task queue."""
