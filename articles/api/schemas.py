@@ -2,7 +2,7 @@
 schema at /api/v1/openapi.json is generated from these (committed as docs/api/openapi.json)."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from ninja import Path, Schema
@@ -26,7 +26,21 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    """Aware, in UTC (naive means UTC), and inside the years every database and Python keep."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_no_control)]
+Moment = Annotated[datetime, AfterValidator(_utc)]
 Line = Annotated[str, AfterValidator(_one_line)]
 # An article id in a path: a larger number than the database holds is a 400, not a 500.
 ArticleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -242,5 +256,5 @@ class Step(Schema):
 
 
 class ScheduleIn(Step):
-    publish_at: datetime
-    unpublish_at: datetime | None = None
+    publish_at: Moment
+    unpublish_at: Moment | None = None

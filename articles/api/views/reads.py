@@ -3,7 +3,6 @@ share-preview token, and sections, tags, authors and corrections. Anonymous read
 `Article.objects.published()`; a key that may read drafts sees what its owner sees in the
 admin (`visible_to`)."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from django.db.models import F
@@ -20,6 +19,7 @@ from articles.api.schemas import (
     ArticlePage,
     AuthorPage,
     CorrectionPage,
+    Moment,
     Problem,
     SectionList,
     TagPage,
@@ -48,12 +48,6 @@ Limit = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX, description=f"1–{LIMIT_MAX}; 
 Cursor = Field(None, max_length=500, description="The `next` URL carries it; opaque, signed.")
 
 
-def _aware(value):
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _articles(request):
     """The articles this request may see, with what one needs joined, and the field they
     page by (publication time; for drafts, creation time when there is none)."""
@@ -72,10 +66,10 @@ class ArticleFilters(Schema):
     section: str | None = Slug
     tag: str | None = Slug
     author: str | None = Slug
-    published_after: datetime | None = None
-    published_before: datetime | None = None
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
+    published_after: Moment | None = None
+    published_before: Moment | None = None
+    updated_after: Moment | None = None
+    updated_before: Moment | None = None
     q: str | None = Field(None, max_length=200, description="Words, as on the site's search.")
     limit: int = Limit
     cursor: str | None = Cursor
@@ -93,7 +87,6 @@ def _slug_filter(queryset, keys, *, kind, model, slug, lookup, key_for):
 
 
 def _between(queryset, name, after, before):
-    after, before = _aware(after), _aware(before)
     if after and before and after >= before:
         raise ApiProblem(400, BAD_RANGE.format(name=name))
     field = "updated_at" if name == "updated" else "published_at"
