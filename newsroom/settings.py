@@ -55,7 +55,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The content API (articles/api/, docs/api.md); django-ninja serves its docs' assets.
+    "ninja",
     "articles",
+    "articles.api",
     "ads",
 ]
 
@@ -173,6 +176,13 @@ NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
 NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
+
+# Webhooks (articles/api/services.py): a delivery waits this long for an answer; this many
+# failed attempts in a row turn a webhook off. Loopback receivers only when allowed (tests,
+# a receiver on the same machine); private and reserved addresses never.
+NEWSROOM_WEBHOOK_TIMEOUT = float(os.environ.get("NEWSROOM_WEBHOOK_TIMEOUT", "10"))
+NEWSROOM_WEBHOOK_MAX_FAILURES = int(os.environ.get("NEWSROOM_WEBHOOK_MAX_FAILURES", "10"))
+NEWSROOM_WEBHOOKS_ALLOW_LOOPBACK = env_bool("NEWSROOM_WEBHOOKS_ALLOW_LOOPBACK")
 
 # Sessions live in the database so that a cache flush never logs editors out mid-edit.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

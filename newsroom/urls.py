@@ -6,6 +6,7 @@ from django.urls import include, path
 from ads import views as ads_views
 from articles import views as articles_views
 from articles.admin.site import name_admin_site
+from articles.api.views import api
 from articles.distribution import sitemaps
 
 name_admin_site()
@@ -16,6 +17,8 @@ urlpatterns = [
     path("admin/mfa/", include("articles.mfa.views")),
     path("admin/", admin.site.urls),
     path("ads/", include("ads.urls")),
+    # The content API (docs/api.md): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
+    path("api/v1/", api.urls),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),
     path("app-ads.txt", ads_views.app_ads_txt, name="app-ads-txt"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.

@@ -55,6 +55,22 @@ PUBLIC_SURFACES = [
     "/search/?q=" + CANARY[:-1] + "B",
     "/search/?q=canary&section={section}&author={author}",
     "/app-ads.txt",
+    # The content API (articles/api/): every read endpoint, each filter, and the twin by id
+    # and path; tests/articles/api/test_canary.py adds keys (a writer's must not show others'
+    # drafts) and the canaries' own ids and paths.
+    "/api/v1/articles",
+    "/api/v1/articles?limit=100&count=true",
+    "/api/v1/articles?section={section}",
+    "/api/v1/articles?tag={tag}",
+    "/api/v1/articles?author={author}",
+    "/api/v1/articles?q=canary",
+    "/api/v1/articles?q=" + CANARY,
+    "/api/v1/articles/{public_id}",
+    "/api/v1/articles/by-path?path={public}",
+    "/api/v1/sections",
+    "/api/v1/tags",
+    "/api/v1/authors",
+    "/api/v1/corrections",
 ]
 # The public twin's page also lists its related stories: the canaries share its tag and are
 # pinned to it, so a related list that forgot `published()` would show them.
@@ -96,6 +112,7 @@ def surface_context(public) -> dict:
         "author": public.bylines.first().author.slug,
         "tag": public.tags.first().slug,
         "public": public.get_absolute_url(),
+        "public_id": public.pk,
     }
 
 

@@ -227,6 +227,27 @@ def _fallback_search(articles, query):
     return articles.annotate(rank=headline_hits).order_by("-rank", "-published_at", "-pk")
 
 
+def matching(articles, query):
+    """`articles` narrowed to those matching `query`, unranked and in their own order: for
+    callers that page by publication time (the content API's `?q=`). PostgreSQL: the stored
+    vector; SQLite: every word starts a word of the headline, standfirst, body or a tag."""
+    if uses_postgresql():
+        return articles.filter(search_vector=_websearch(query))
+    terms = _terms(query)
+    if not terms:
+        return articles.none()
+    for term in terms:
+        start = rf"\b{re.escape(term)}"
+        tagged = TaggedArticle.objects.filter(tag__name__iregex=start).values("content_object")
+        articles = articles.filter(
+            Q(headline__iregex=start)
+            | Q(standfirst__iregex=start)
+            | Q(body__iregex=start)
+            | Q(pk__in=tagged)
+        )
+    return articles
+
+
 def plain_text(article) -> str:
     """The standfirst and body as plain text (the body is sanitised HTML)."""
     return html.unescape(TAG.sub(" ", f"{article.standfirst} {article.body}"))
