@@ -1,5 +1,7 @@
 """Every task may run twice (a worker died or lost the database half-way): no harm done."""
 
+import tempfile
+
 from django.core import mail
 from django.core.cache import cache as default_cache
 from django.core.files.storage import default_storage
@@ -112,7 +114,10 @@ class PurgeTwiceTests(TestCase):
         assert ArticleMarkup.objects.get(article=article).digest == kept.digest
 
 
+@override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="newsroom-test-renditions-"))
 class RenditionsTwiceTests(TestCase):
+    """In a media folder of its own: other tests' images share primary keys (and folders)."""
+
     def test_making_renditions_twice_leaves_one_complete_set_and_no_stray_files(self):
         image = library_image(size=(700, 350))
         make_renditions.call(image_id=image.pk)
