@@ -18,6 +18,7 @@ from articles.models.articles import (
     Byline,
     Credit,
     RelatedPin,
+    passed_second_factor,
     refresh_credits,
     refresh_tags,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Section",
     "Tag",
     "TaggedArticle",
+    "passed_second_factor",
     "refresh_credits",
     "refresh_tags",
 ]
