@@ -22,8 +22,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles.mfa.views import AdminMFAMiddleware
 from articles import services
+from articles.mfa.views import AdminMFAMiddleware
 from articles.models import Article, Autosave, EditLock, Tag
 from tests.articles.test_services import ready_article
 from tests.factories import AuthorFactory, UserFactory
@@ -321,7 +321,9 @@ class UnverifiedSessionSeesWhatReadersSeeTests(TestCase):
         response = client.get(self.draft.get_absolute_url())
         assert response.status_code == 200
         assert b"Not published" in response.content
-        assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+        assert (
+            response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+        )
 
     def test_the_rule_itself_needs_the_code(self):
         # A user object that never went through django-otp's middleware is not verified.
