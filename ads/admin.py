@@ -24,6 +24,7 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
+from articles.media.admin import NotStoredAdminMixin
 from articles.models import Article
 
 EXPIRING_SOON = timedelta(days=7)
@@ -196,7 +197,7 @@ class CreativeForm(forms.ModelForm):
 
 
 @admin.register(Creative)
-class CreativeAdmin(admin.ModelAdmin):
+class CreativeAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     form = CreativeForm
     list_display = ["name", "kind", "advertiser", "size", "is_active", "updated_at"]
     list_filter = ["kind", "is_active"]
