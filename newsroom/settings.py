@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "articles.delivery.guards.DatabaseFaultMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
     "articles.delivery.middleware.BreachSafeGZipMiddleware",
+    # The ETag of the uncompressed body (the gzip middleware above makes it weak).
+    "articles.delivery.middleware.content_etag",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,8 +14,9 @@ shareable only when all of these hold: GET/HEAD; not admin, preview or ads endpo
 string other than `page`; no session cookie or Authorization on the request; status 200; no
 cookie set, no CSRF token used, no CSP nonce, and no Cache-Control chosen by the view (previews
 and the "Not published" banner set `private, no-store`). Shareable responses get
-`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag, a
-Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`.
+`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag (of the
+uncompressed body, `content_etag`; weak when gzipped), a Last-Modified when the page cache keeps
+them, and the `Surrogate-Key` header; requests carrying a session get `private`.
 
 Entries are kept in the default cache (Redis with `REDIS_URL`) under the URL, and are misses
 once any of their keys is purged after they started rendering (`articles.delivery.cache.purge`).
@@ -36,7 +37,7 @@ from django.core.cache import cache as default_cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 from articles.delivery import cache
 from articles.publication import publication_time
@@ -73,13 +74,44 @@ def carries_csrf_token(request, response) -> bool:
 
 
 class BreachSafeGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware for text responses without a CSRF token."""
+    """Django's GZipMiddleware for text responses without a CSRF token. Like Django's, it
+    turns a strong ETag weak (`W/"…"`) when it compresses: the ETag names the uncompressed
+    body (`content_etag`), and gzip's bytes differ on every response (BREACH padding)."""
 
     def process_response(self, request, response):
+        etag = response.get("ETag", "")
+        if response.status_code == 304 and etag.startswith('"'):
+            # A view's own 304 (feeds, sitemaps) answers for the copy the reader holds: the
+            # gzipped one when the reader sent its weak ETag.
+            if f"W/{etag}" in request.META.get("HTTP_IF_NONE_MATCH", ""):
+                response.headers["ETag"] = f"W/{etag}"
+            return response
         content_type = response.get("Content-Type", "").lower()
         if not content_type.startswith(COMPRESSIBLE) or carries_csrf_token(request, response):
             return response
         return super().process_response(request, response)
+
+
+def content_etag(get_response):
+    """A strong ETag, from the body as the views wrote it, on every response the page cache
+    may share: below BreachSafeGZipMiddleware, so identical pages get the same ETag whatever
+    the encoding and conditional GETs answer 304 with the page cache off too."""
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            is_candidate(request)
+            and is_shareable(request, response)
+            and not response.has_header("ETag")
+        ):
+            response["ETag"] = body_etag(response.content)
+        return response
+
+    return middleware
+
+
+def body_etag(content: bytes) -> str:
+    return f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
 
 
 logger = logging.getLogger(__name__)
@@ -172,23 +204,27 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if not is_shareable(request, response):
             return response
-        self.mark_shareable(request, response, started)
-        if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
-            if self.store(key, response, started):
+        self.mark_shareable(request, response)
+        if settings.NEWSROOM_PAGE_CACHE:
+            # The stored copy's time, which every hit repeats (a view's own, such as a feed's
+            # newest item, is kept). Without the page cache each response is rendered afresh
+            # and carries none: the ETag alone validates it.
+            response.setdefault("Last-Modified", http_date(started))
+            if request.method == "GET" and self.store(key, response, started):
                 response[STATUS_HEADER] = "miss"
         return get_conditional_response(
             request,
             etag=response["ETag"],
-            last_modified=int(started),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
 
     @staticmethod
-    def mark_shareable(request, response, started):
+    def mark_shareable(request, response):
         response["Cache-Control"] = shared_cache_control()
         response[cache.HEADER] = " ".join(cache.response_keys(request))
-        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-        response["Last-Modified"] = http_date(started)
+        # Normally set below the gzip middleware on the uncompressed body (`content_etag`).
+        response.setdefault("ETag", body_etag(response.content))
 
     @staticmethod
     def store(key, response, started):
@@ -226,15 +262,17 @@ class PageCacheMiddleware:
         if latest >= cache.microseconds(started):  # purged since it started rendering
             return None
         if any(name in request.META for name in CONDITIONAL):
+            modified = headers.get("last-modified")
             not_modified = get_conditional_response(
                 request,
                 etag=headers["etag"][1],
-                last_modified=int(started),
+                last_modified=parse_http_date_safe(modified[1]) if modified else None,
                 response=None,
             )
             if isinstance(not_modified, HttpResponseNotModified):
                 for name in ("cache-control", "etag", "last-modified", cache.HEADER.lower()):
-                    not_modified.headers._store[name] = headers[name]
+                    if name in headers:
+                        not_modified.headers._store[name] = headers[name]
                 return PageCacheMiddleware.hit(not_modified, started)
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
         response.headers._store = dict(headers)  # the entry may be kept in memory and reused
