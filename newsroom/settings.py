@@ -63,6 +63,7 @@ MIDDLEWARE = [
     # First: a cache hit skips everything below yet replays the headers it produced.
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "articles.delivery.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
     "articles.delivery.guards.DatabaseFaultMiddleware",

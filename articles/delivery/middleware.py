@@ -92,6 +92,44 @@ class BreachSafeGZipMiddleware(GZipMiddleware):
         return super().process_response(request, response)
 
 
+# Browser features no page of ours uses (reader pages, the admin, ad frames): none of them may
+# be used by the page or by a frame in it. Current names only (browsing-topics replaced FLoC's
+# interest-cohort, which browsers now warn about).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "ambient-light-sensor", "browsing-topics", "camera",
+        "display-capture", "geolocation", "gyroscope", "hid", "magnetometer", "microphone",
+        "midi", "payment", "publickey-credentials-get", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+)  # fmt: skip
+
+
+def permissions_policy(get_response):
+    """`Permissions-Policy` on every HTML response (below the page cache, so hits carry it)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.get("Content-Type", "").lower().startswith("text/html"):
+            response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def varies_by_user(request, response) -> bool:
+    """Whether this response depends on who asked: the request is signed in (a session cookie
+    or Authorization), the response sets a cookie, or the view read the session (Vary: Cookie,
+    e.g. a draft's address answering 404 to readers and 200 to its editors)."""
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "HTTP_AUTHORIZATION" in request.META
+        or bool(response.cookies)
+        or "cookie" in response.get("Vary", "").lower()
+    )
+
+
 def content_etag(get_response):
     """A strong ETag, from the body as the views wrote it, on every response the page cache
     may share: below BreachSafeGZipMiddleware, so identical pages get the same ETag whatever
@@ -186,12 +224,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not is_candidate(request):
-            response = self.get_response(request)
-            if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header(
-                "Cache-Control"
-            ):
-                response["Cache-Control"] = "private, no-cache"
-            return response
+            return self.private_if_personal(request, self.get_response(request))
         try:
             key = entry_key(request)
         except Exception:  # a bad Host header: let the full stack answer it (400)
@@ -203,7 +236,7 @@ class PageCacheMiddleware:
         started = time.time()
         response = self.get_response(request)
         if not is_shareable(request, response):
-            return response
+            return self.private_if_personal(request, response)
         self.mark_shareable(request, response)
         if settings.NEWSROOM_PAGE_CACHE:
             # The stored copy's time, which every hit repeats (a view's own, such as a feed's
@@ -218,6 +251,14 @@ class PageCacheMiddleware:
             last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
+
+    @staticmethod
+    def private_if_personal(request, response):
+        """A response that depends on who asked never goes to a shared cache; a view's own
+        choice (previews: `private, no-store`; the admin: never cache) is kept."""
+        if not response.has_header("Cache-Control") and varies_by_user(request, response):
+            response["Cache-Control"] = "private, no-cache"
+        return response
 
     @staticmethod
     def mark_shareable(request, response):
