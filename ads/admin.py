@@ -24,6 +24,8 @@ from ads.models import (
     Sponsorship,
     SuppressionRule,
 )
+from articles.admin.widgets import LabelledAutocompleteMixin
+from articles.media.admin import NotStoredAdminMixin
 from articles.models import Article
 
 EXPIRING_SOON = timedelta(days=7)
@@ -196,7 +198,7 @@ class CreativeForm(forms.ModelForm):
 
 
 @admin.register(Creative)
-class CreativeAdmin(admin.ModelAdmin):
+class CreativeAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     form = CreativeForm
     list_display = ["name", "kind", "advertiser", "size", "is_active", "updated_at"]
     list_filter = ["kind", "is_active"]
@@ -247,7 +249,7 @@ class PlacementForm(forms.ModelForm):
 
 
 @admin.register(Placement)
-class PlacementAdmin(ReportMixin, admin.ModelAdmin):
+class PlacementAdmin(LabelledAutocompleteMixin, ReportMixin, admin.ModelAdmin):
     form = PlacementForm
     report_filter = "placement"
     list_display = [
@@ -282,7 +284,7 @@ class PlacementAdmin(ReportMixin, admin.ModelAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(admin.ModelAdmin):
+class SponsorshipAdmin(LabelledAutocompleteMixin, admin.ModelAdmin):
     list_display = ["article", "sponsor_name", "label"]
     search_fields = ["sponsor_name", "article__headline"]
     autocomplete_fields = ["article"]
@@ -301,7 +303,7 @@ class SponsorshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuppressionRule)
-class SuppressionRuleAdmin(admin.ModelAdmin):
+class SuppressionRuleAdmin(LabelledAutocompleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "section", "tag", "slot", "note"]
     autocomplete_fields = ["section", "tag", "slot"]
     list_select_related = ["section", "tag", "slot"]

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from ads import adstxt, csp, services
 from ads.models import AdsTxtFile, AdsTxtRecord, AdsTxtVariable, Creative, Placement
@@ -145,11 +145,12 @@ def _ads_txt(request, file):
     return HttpResponse(adstxt.render(records, variables), content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+# GET and HEAD (crawlers check the files with HEAD); the server sends no body for HEAD.
+@require_safe
 def ads_txt(request):
     return _ads_txt(request, AdsTxtFile.ADS)
 
 
-@require_GET
+@require_safe
 def app_ads_txt(request):
     return _ads_txt(request, AdsTxtFile.APP_ADS)

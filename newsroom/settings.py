@@ -66,11 +66,14 @@ MIDDLEWARE = [
     # First: a cache hit skips everything below yet replays the headers it produced.
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "articles.delivery.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
     "articles.delivery.guards.DatabaseFaultMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
     "articles.delivery.middleware.BreachSafeGZipMiddleware",
+    # The ETag of the uncompressed body (the gzip middleware above makes it weak).
+    "articles.delivery.middleware.content_etag",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

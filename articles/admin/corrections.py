@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from articles import services
+from articles.admin.widgets import LabelledAutocompleteMixin
 from articles.models import Correction, RelatedPin
 
 RELATED_PIN_ITSELF = "An article cannot be related to itself."
@@ -26,7 +27,7 @@ class CorrectionForm(forms.ModelForm):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(LabelledAutocompleteMixin, admin.ModelAdmin):
     """Editors add notes; nobody edits or deletes them (readers rely on the record)."""
 
     form = CorrectionForm
@@ -72,7 +73,7 @@ class RelatedPinForm(forms.ModelForm):
 
 
 @admin.register(RelatedPin)
-class RelatedPinAdmin(admin.ModelAdmin):
+class RelatedPinAdmin(LabelledAutocompleteMixin, admin.ModelAdmin):
     """Stories an editor pins under an article; they show first among its related stories."""
 
     form = RelatedPinForm

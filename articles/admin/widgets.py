@@ -1,11 +1,13 @@
-"""The change form's own widgets: the one-field tag list and the ordered byline chooser.
+"""The change form's own widgets: the one-field tag list and the ordered byline chooser, and
+the admin's autocomplete widgets made safe against forged ids.
 
-Both work without JavaScript (a text box; a list of hidden inputs plus an "add" select) and
+The first two work without JavaScript (a text box; a list of hidden inputs plus an "add" select) and
 are enhanced by static/articles/desk.js into keyboard-operable chip lists.
 """
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
@@ -72,7 +74,26 @@ class BylineChooserWidget(ProjectTemplateMixin, forms.Widget):
         return context
 
 
-class LabelledAutocompleteSelect(AutocompleteSelect):
+class ForgedIdSafeMixin:
+    """Django's autocomplete widgets look the chosen ids up to show them again, and a forged
+    one (`article=abc`) made that lookup raise while the form was shown with its error: a
+    500. Ids that cannot be keys are left out here; the form field still refuses them."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        field_name = getattr(remote, "field_name", None)
+        key = remote.model._meta.get_field(field_name) if field_name else remote.model._meta.pk
+        keys = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            keys.append(item)
+        return super().optgroups(name, keys, attr)
+
+
+class LabelledAutocompleteSelect(ForgedIdSafeMixin, AutocompleteSelect):
     """The admin's autocomplete, whose "nothing chosen" option has a name.
 
     Django renders it as an empty `<option value="">`, which the HTML standard forbids (an
@@ -87,8 +108,14 @@ class LabelledAutocompleteSelect(AutocompleteSelect):
         return super().create_option(name, value, label, *args, **kwargs)
 
 
+class SafeAutocompleteSelectMultiple(ForgedIdSafeMixin, AutocompleteSelectMultiple):
+    """The admin's many-to-many autocomplete, safe against forged ids."""
+
+
 class LabelledAutocompleteMixin:
-    """ModelAdmin mixin: every `autocomplete_fields` foreign key uses the labelled widget."""
+    """ModelAdmin mixin for every admin with `autocomplete_fields`: foreign keys use the
+    labelled widget, many-to-many fields the safe one (tests/security/test_hostile_input.py
+    sweeps every registered admin)."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -96,3 +123,10 @@ class LabelledAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -14,9 +14,10 @@ shareable only when all of these hold: GET/HEAD; not admin, preview or ads endpo
 string other than `page`; no session cookie or Authorization on the request; status 200; no
 cookie set, no CSRF token used, no CSP nonce, and no Cache-Control chosen by the view (previews
 and the "Not published" banner set `private, no-store`). Shareable responses get
-`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag, a
-Last-Modified and the `Surrogate-Key` header; requests carrying a session get `private`. When
-the view said that something it shows goes live or comes down at a given time
+`Cache-Control` with `s-maxage` / `stale-while-revalidate` / `stale-if-error`, an ETag (of the
+uncompressed body, `content_etag`; weak when gzipped), a Last-Modified when the page cache keeps
+them, and the `Surrogate-Key` header; requests carrying a session get `private`. When the view
+said that something it shows goes live or comes down at a given time
 (`articles.delivery.cache.changes_at`), every one of those lifetimes, and the application
 cache's, ends by then: a scheduled change shows on time even with no scheduler running.
 
@@ -39,7 +40,7 @@ from django.core.cache import cache as default_cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 from articles.delivery import cache
 from articles.publication import publication_time
@@ -76,13 +77,82 @@ def carries_csrf_token(request, response) -> bool:
 
 
 class BreachSafeGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware for text responses without a CSRF token."""
+    """Django's GZipMiddleware for text responses without a CSRF token. Like Django's, it
+    turns a strong ETag weak (`W/"…"`) when it compresses: the ETag names the uncompressed
+    body (`content_etag`), and gzip's bytes differ on every response (BREACH padding)."""
 
     def process_response(self, request, response):
+        etag = response.get("ETag", "")
+        if response.status_code == 304 and etag.startswith('"'):
+            # A view's own 304 (feeds, sitemaps) answers for the copy the reader holds: the
+            # gzipped one when the reader sent its weak ETag.
+            if f"W/{etag}" in request.META.get("HTTP_IF_NONE_MATCH", ""):
+                response.headers["ETag"] = f"W/{etag}"
+            return response
         content_type = response.get("Content-Type", "").lower()
         if not content_type.startswith(COMPRESSIBLE) or carries_csrf_token(request, response):
             return response
         return super().process_response(request, response)
+
+
+# Browser features no page of ours uses (reader pages, the admin, ad frames): none of them may
+# be used by the page or by a frame in it. Current names only (browsing-topics replaced FLoC's
+# interest-cohort, which browsers now warn about).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "ambient-light-sensor", "browsing-topics", "camera",
+        "display-capture", "geolocation", "gyroscope", "hid", "magnetometer", "microphone",
+        "midi", "payment", "publickey-credentials-get", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+)  # fmt: skip
+
+
+def permissions_policy(get_response):
+    """`Permissions-Policy` on every HTML response (below the page cache, so hits carry it)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.get("Content-Type", "").lower().startswith("text/html"):
+            response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def varies_by_user(request, response) -> bool:
+    """Whether this response depends on who asked: the request is signed in (a session cookie
+    or Authorization), the response sets a cookie, or the view read the session (Vary: Cookie,
+    e.g. a draft's address answering 404 to readers and 200 to its editors)."""
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "HTTP_AUTHORIZATION" in request.META
+        or bool(response.cookies)
+        or "cookie" in response.get("Vary", "").lower()
+    )
+
+
+def content_etag(get_response):
+    """A strong ETag, from the body as the views wrote it, on every response the page cache
+    may share: below BreachSafeGZipMiddleware, so identical pages get the same ETag whatever
+    the encoding and conditional GETs answer 304 with the page cache off too."""
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            is_candidate(request)
+            and is_shareable(request, response)
+            and not response.has_header("ETag")
+        ):
+            response["ETag"] = body_etag(response.content)
+        return response
+
+    return middleware
+
+
+def body_etag(content: bytes) -> str:
+    return f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
 
 
 logger = logging.getLogger(__name__)
@@ -169,12 +239,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not is_candidate(request):
-            response = self.get_response(request)
-            if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header(
-                "Cache-Control"
-            ):
-                response["Cache-Control"] = "private, no-cache"
-            return response
+            return self.private_if_personal(request, self.get_response(request))
         try:
             key = entry_key(request)
         except Exception:  # a bad Host header: let the full stack answer it (400)
@@ -186,27 +251,39 @@ class PageCacheMiddleware:
         started = time.time()
         response = self.get_response(request)
         if not is_shareable(request, response):
-            return response
+            return self.private_if_personal(request, response)
         now = time.time()
         until = cache.response_until(request)
-        self.mark_shareable(request, response, started, until, now)
-        if settings.NEWSROOM_PAGE_CACHE and request.method == "GET":
+        self.mark_shareable(request, response, until, now)
+        if settings.NEWSROOM_PAGE_CACHE:
+            # The stored copy's time, which every hit repeats (a view's own, such as a feed's
+            # newest item, is kept). Without the page cache each response is rendered afresh
+            # and carries none: the ETag alone validates it.
+            response.setdefault("Last-Modified", http_date(started))
             ttl = lifetimes(until, now)[0]
-            if ttl > 0 and self.store(key, response, started, ttl):
+            if request.method == "GET" and ttl > 0 and self.store(key, response, started, ttl):
                 response[STATUS_HEADER] = "miss"
         return get_conditional_response(
             request,
             etag=response["ETag"],
-            last_modified=int(started),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
 
     @staticmethod
-    def mark_shareable(request, response, started, until=None, now=None):
+    def private_if_personal(request, response):
+        """A response that depends on who asked never goes to a shared cache; a view's own
+        choice (previews: `private, no-store`; the admin: never cache) is kept."""
+        if not response.has_header("Cache-Control") and varies_by_user(request, response):
+            response["Cache-Control"] = "private, no-cache"
+        return response
+
+    @staticmethod
+    def mark_shareable(request, response, until=None, now=None):
         response["Cache-Control"] = shared_cache_control(until, now)
         response[cache.HEADER] = " ".join(cache.response_keys(request))
-        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-        response["Last-Modified"] = http_date(started)
+        # Normally set below the gzip middleware on the uncompressed body (`content_etag`).
+        response.setdefault("ETag", body_etag(response.content))
 
     @staticmethod
     def store(key, response, started, ttl):
@@ -245,15 +322,17 @@ class PageCacheMiddleware:
         if latest >= cache.microseconds(started) or expires <= time.time():
             return None  # purged since it started rendering, or past its (capped) lifetime
         if any(name in request.META for name in CONDITIONAL):
+            modified = headers.get("last-modified")
             not_modified = get_conditional_response(
                 request,
                 etag=headers["etag"][1],
-                last_modified=int(started),
+                last_modified=parse_http_date_safe(modified[1]) if modified else None,
                 response=None,
             )
             if isinstance(not_modified, HttpResponseNotModified):
                 for name in ("cache-control", "etag", "last-modified", cache.HEADER.lower()):
-                    not_modified.headers._store[name] = headers[name]
+                    if name in headers:
+                        not_modified.headers._store[name] = headers[name]
                 return PageCacheMiddleware.hit(not_modified, started)
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
         response.headers._store = dict(headers)  # the entry may be kept in memory and reused

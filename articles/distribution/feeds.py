@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import nh3
 from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
@@ -22,7 +23,7 @@ from django.views.decorators.http import conditional_page
 
 from articles.delivery import cache
 from articles.distribution import seo
-from articles.models import Article, Author, Correction, Section, Tag
+from articles.models import Article, Author, Byline, Correction, Section, Tag, TaggedArticle
 from articles.publication import absolute_url, get_publication
 from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
@@ -269,7 +270,11 @@ class _FiledFeed(ArticleFeed):
     kind = ""
 
     def get_object(self, request, slug):
-        return get_object_or_404(self.model, slug=slug)
+        return get_object_or_404(self.public_objects(), slug=slug)
+
+    def public_objects(self):
+        """What may have a feed: every section; tags and authors with a published article."""
+        return self.model.objects.all()
 
     def feed_path(self, obj):
         return reverse(f"articles:{self.kind}-feed", args=[obj.slug])
@@ -294,6 +299,11 @@ class SectionFeed(_FiledFeed):
 class TagFeed(_FiledFeed):
     model, kind = Tag, "tag"
 
+    def public_objects(self):
+        published = Article.objects.published().values("pk")
+        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=published)
+        return Tag.objects.filter(Exists(tagged))
+
     def filed(self, obj):
         return Article.objects.filter(tags=obj)
 
@@ -303,6 +313,11 @@ class TagFeed(_FiledFeed):
 
 class AuthorFeed(_FiledFeed):
     model, kind = Author, "author"
+
+    def public_objects(self):
+        published = Article.objects.published().values("pk")
+        bylines = Byline.objects.filter(author=OuterRef("pk"), article__in=published)
+        return Author.objects.filter(Exists(bylines))
 
     def filed(self, obj):
         return Article.objects.filter(bylines__author=obj)

@@ -6,9 +6,50 @@ from django.utils.html import format_html
 
 from articles.media import services
 from articles.media.models import Image
+from articles.media.storing import NotStored, files_stored_or_removed
 from articles.media.validation import inspect_upload
 
 ERROR_UPLOAD_REQUIRED = "Choose an image file to upload."
+
+
+class NotStoredAdminMixin:
+    """A model admin whose saves write uploaded files: a full disk (`NotStored`) answers the
+    form again with the error on the file's field, after the admin's transaction rolled back
+    (no row saved, no file left), instead of a 500."""
+
+    upload_field = None  # the form field to show the error on when the model field is not one
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except NotStored as refused:
+            request._not_stored = refused
+            for upload in request.FILES.values():
+                upload.seek(0)  # read once by the first validation; the form checks it again
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refused = getattr(request, "_not_stored", None)
+        if refused is None:
+            return form
+        fallback = self.upload_field
+
+        class RefusedForm(form):
+            """The same form, refused: the storage had no room for its file."""
+
+            def full_clean(self):
+                # After the model's own checks, which would otherwise miss the refused file.
+                super().full_clean()
+                if self.is_bound:
+                    field = refused.field if refused.field in self.fields else fallback
+                    self.add_error(field if field in self.fields else None, refused.message)
+
+        return RefusedForm
+
+    def save_model(self, request, obj, form, change):
+        with files_stored_or_removed(obj):
+            super().save_model(request, obj, form, change)
 
 
 class FocalPointWidget(forms.NumberInput):
@@ -45,8 +86,9 @@ class ImageAdminForm(forms.ModelForm):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     form = ImageAdminForm
+    upload_field = "upload"
     list_display = ["thumbnail", "alt_text", "credit", "size", "uploaded_by", "uploaded_at"]
     list_display_links = ["thumbnail", "alt_text"]
     search_fields = ["alt_text", "caption", "credit"]

@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from articles.background.retries import retried
 from articles.media import renditions
 from articles.media.models import Image, image_processed
+from articles.media.storing import save_file
 from articles.media.validation import (
     FORMATS,
     MASTER_MAX_EDGE,
@@ -29,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 def save_image(*, image: Image, by=None, upload=None, refocused: bool = False) -> Image:
     """Save a library image. A new upload is checked from its header and re-encoded (large
-    PNG/WebP by the task worker); after the commit its renditions are queued.
+    PNG/WebP by the task worker); after the commit its renditions are queued. A full disk
+    raises `NotStored` with no file left behind (`articles/media/storing.py`).
     """
     replaced = []
     with transaction.atomic():
@@ -44,7 +46,7 @@ def save_image(*, image: Image, by=None, upload=None, refocused: bool = False) -
             if needs_worker(header):
                 image.file, image.width, image.height = "", None, None
                 name = f"{uuid.uuid4().hex}.{FORMATS[header.format]}"
-                image.incoming.save(name, upload, save=False)
+                save_file(image.incoming, name, upload)
             else:
                 master = reencode_image(upload, max_edge=MASTER_MAX_EDGE)
                 _store_master(image, master.name, master.read())
@@ -67,7 +69,7 @@ def _delete_replaced(name, old_renditions):
 def _store_master(image, name, data):
     with PILImage.open(io.BytesIO(data)) as opened:
         image.width, image.height = opened.size
-    image.file.save(name, ContentFile(data), save=False)
+    save_file(image.file, name, ContentFile(data))
 
 
 def _enqueue_renditions(image_id):

@@ -18,6 +18,7 @@ from articles.models.articles import (
     Byline,
     Credit,
     RelatedPin,
+    passed_second_factor,
     refresh_credits,
     refresh_tags,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "SentMail",
     "Tag",
     "TaggedArticle",
+    "passed_second_factor",
     "refresh_credits",
     "refresh_tags",
 ]

@@ -31,6 +31,16 @@ class CorrectionKind(models.TextChoices):
 DERIVED_LISTS = ("credit_list", "correction_list", "filed_tags")
 
 
+def passed_second_factor(user) -> bool:
+    """Whether `user` may act as staff now: the second factor is off, or this session gave its
+    code (django-otp's `OTPMiddleware` adds `is_verified()` to the request's user; a user
+    without it, or an unverified one, is treated as a reader)."""
+    if not getattr(settings, "NEWSROOM_ADMIN_MFA", False):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return callable(is_verified) and bool(is_verified())
+
+
 class ArticleQuerySet(models.QuerySet):
     @staticmethod
     def public_q(now=None):
@@ -124,8 +134,11 @@ class ArticleQuerySet(models.QuerySet):
 
         Editors see every article; a writer sees what readers see plus the articles they own
         (created or carry the byline of); everyone else (ad managers, readers) sees only what
-        `published()` returns.
+        `published()` returns. With the admin's second factor on (`NEWSROOM_ADMIN_MFA`), a
+        session that gave the password but not the code counts as a reader, on every surface.
         """
+        if not passed_second_factor(user):
+            return self.published()
         if user.is_active and user.has_perm("articles.publish_article"):
             return self
         if user.is_active and user.has_perm("articles.change_article"):

@@ -267,10 +267,23 @@ AUTHOR = Shape(("au", Author, model_columns(Author)), ("i", Image, model_columns
 _set_photo = Author.photo.field.set_cached_value
 
 
-def _by_slug(shape, table_sql, slug, attach=None):
+def _by_slug(shape, table_sql, slug, attach=None, filed=None):
+    """The row at `slug`; with `filed` (the filing table and its key column), only if a live
+    article is filed under it: a tag or an author that only drafts carry does not exist for
+    readers (the filing rows carry their article's status and times, `ArticleStateCopy`)."""
     alias = shape.parts[0][0]
     sql = f"SELECT {shape.select} FROM {table_sql} WHERE {alias}.slug = %s"  # noqa: S608
-    for found, _ in shape.read(sql, [slug], attach):
+    params = [slug]
+    if filed is not None:
+        table, key = filed
+        connection = connections[router.db_for_read(Article)]
+        public, public_params = public_sql(timezone.now(), connection, alias="f")
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {table} f "  # noqa: S608 (placeholders only)
+            f"WHERE f.{key} = {alias}.id AND {public})"
+        )
+        params += public_params
+    for found, _ in shape.read(sql, params, attach):
         return found
     return None
 
@@ -281,14 +294,16 @@ def section_by_slug(slug):
 
 
 def tag_by_slug(slug):
-    """The tag at `slug`, or None. One query."""
-    return _by_slug(TAG, f"{Tag._meta.db_table} t", slug)
+    """The tag at `slug` if a live article carries it, or None. One query."""
+    return _by_slug(
+        TAG, f"{Tag._meta.db_table} t", slug, filed=(TaggedArticle._meta.db_table, "tag_id")
+    )
 
 
 def author_by_slug(slug):
-    """The author at `slug`, with their photo, or None. One query."""
+    """The author at `slug` with their photo, if they have a live byline, or None. One query."""
     tables = f"{Author._meta.db_table} au LEFT JOIN {Image._meta.db_table} i ON i.id = au.photo_id"
-    return _by_slug(AUTHOR, tables, slug, _set_photo)
+    return _by_slug(AUTHOR, tables, slug, _set_photo, filed=(Byline._meta.db_table, "author_id"))
 
 
 def cards_for(article_ids, level=3):

@@ -3,12 +3,14 @@
 from django import forms
 from django.contrib import admin
 
+from articles.media.admin import NotStoredAdminMixin
+from articles.media.storing import files_stored_or_removed
 from articles.publication import save_publication
 from articles.publication.models import Publication, time_zone_choices
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     """One row: "Add" is offered until it exists, and it is never deleted."""
 
     list_display = ["name", "base_url", "language", "time_zone", "updated_at"]
@@ -30,4 +32,5 @@ class PublicationAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        save_publication(publication=obj)
+        with files_stored_or_removed(obj):
+            save_publication(publication=obj)

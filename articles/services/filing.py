@@ -11,6 +11,7 @@ from articles.models import (
     Article,
     Author,
     Byline,
+    OldTagSlug,
     Tag,
     TaggedArticle,
     refresh_credits,
@@ -54,8 +55,9 @@ def split_tags(text: str) -> list[str]:
 def parse_tags(text: str) -> list[str]:
     """The tag names in a typed list, checked and without case-insensitive repeats.
 
-    A name that already exists as a tag takes that tag's spelling. Raises ValidationError
-    with every problem found (nothing is created here).
+    A name that already exists as a tag takes that tag's spelling, and the name of a tag that
+    was merged or renamed takes the name of the tag it became (`existing_tags`). Raises
+    ValidationError with every problem found (nothing is created here).
     """
     text = text or ""
     if len(text) > MAX_TAGS_INPUT:
@@ -75,8 +77,25 @@ def parse_tags(text: str) -> list[str]:
         errors.append(TOO_MANY_TAGS.format(count=len(names), limit=MAX_TAGS))
     if errors:
         raise ValidationError(errors)
-    existing = {tag.name.casefold(): tag.name for tag in _tags_named(names)}
-    return [existing.get(name.casefold(), name) for name in names]
+    existing = existing_tags(names)
+    resolved = {}  # casefolded name → spelling, first one wins (a merged name and its target)
+    for name in names:
+        tag = existing.get(name.casefold())
+        spelling = tag.name if tag is not None else name
+        resolved.setdefault(spelling.casefold(), spelling)
+    return list(resolved.values())
+
+
+def existing_tags(names) -> dict:
+    """The tags these names stand for, by casefolded name: a tag of that name, else the tag
+    that took over a merged or renamed tag's address (its old slug). A form opened before a
+    merge then files the article under the merge target instead of recreating the old tag."""
+    tags = {tag.name.casefold(): tag for tag in _tags_named(names)}
+    by_slug = {Tag().slugify(n): n.casefold() for n in names if n.casefold() not in tags}
+    if by_slug:
+        for old in OldTagSlug.objects.filter(slug__in=by_slug).select_related("tag"):
+            tags[by_slug[old.slug]] = old.tag
+    return tags
 
 
 def _tags_named(names):
@@ -103,16 +122,18 @@ def set_tags(*, article: Article, names: list[str]) -> None:
         )
         if current == names:
             return
-        tags = {tag.name.casefold(): tag for tag in _tags_named(names)}
+        tags = existing_tags(names)
         for name in names:
             if name.casefold() not in tags:
                 tag = Tag(name=name)
                 tag.save()  # taggit gives it a unique slug
                 tags[name.casefold()] = tag
-        # Tags keep the order they were typed in (rows are read back by primary key).
+        # Tags keep the order they were typed in (rows are read back by primary key); two
+        # names of one tag (a merged tag's old name beside the target's) file it once.
+        filed = list({tags[name.casefold()].pk: tags[name.casefold()] for name in names}.values())
         TaggedArticle.objects.filter(content_object=article).delete()
         TaggedArticle.objects.bulk_create(
-            TaggedArticle(content_object=article, tag=tags[name.casefold()]) for name in names
+            TaggedArticle(content_object=article, tag=tag) for tag in filed
         )
         refresh_tags([article.pk])
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from articles.models import (
     Article,
+    passed_second_factor,
 )
 
 Status = Article.Status
@@ -85,13 +86,17 @@ def can_view(user, article: Article) -> bool:
 
 
 def can_work_on(user, article: Article) -> bool:
-    """Preview, history, diff and share links (never public): editors and the article's owners."""
+    """Preview, history, diff and share links (never public): editors and the article's owners,
+    once they gave the second factor."""
+    if not passed_second_factor(user):
+        return False
     return user.has_perm("articles.change_article") and (is_editor(user) or is_owner(user, article))
 
 
 def can_edit(user, article: Article) -> bool:
-    """Editors edit anything; writers their own drafts (including those sent back)."""
-    if not user.has_perm("articles.change_article"):
+    """Editors edit anything; writers their own drafts (including those sent back); neither
+    before the second factor."""
+    if not passed_second_factor(user) or not user.has_perm("articles.change_article"):
         return False
     if is_editor(user):
         return True

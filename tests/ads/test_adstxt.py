@@ -1,4 +1,7 @@
+from django.test import TestCase, override_settings
+
 from ads import adstxt
+from ads.models import AdsTxtFile, AdsTxtRecord
 
 GOOD = """# ads.txt for newsroom.example
 google.com, pub-1234567890123456, DIRECT, f08c47fec0942fa0
@@ -50,3 +53,42 @@ def test_each_bad_line_gets_its_own_clear_error():
 def test_empty_file_renders_the_spec_placeholder():
     assert adstxt.render([], []) == "placeholder.example.com, placeholder, DIRECT, placeholder\n"
     assert adstxt.validate(adstxt.PLACEHOLDER_RECORD) == []
+
+
+# What may differ between two responses to the same request.
+VOLATILE = {"date", "age", "x-page-cache", "content-security-policy"}
+
+
+class HeadRequestTests(TestCase):
+    """Crawlers check ads.txt with HEAD: 200, the GET's headers, no body."""
+
+    @classmethod
+    def setUpTestData(cls):
+        for file in (AdsTxtFile.ADS, AdsTxtFile.APP_ADS):
+            AdsTxtRecord.objects.create(
+                file=file, domain="google.com", account_id="pub-1", relationship="DIRECT"
+            )
+
+    def headers(self, response):
+        return {k.lower(): v for k, v in response.headers.items() if k.lower() not in VOLATILE}
+
+    def check(self, url):
+        get = self.client.get(url)
+        head = self.client.head(url)
+        assert (get.status_code, head.status_code) == (200, 200)
+        assert b"google.com, pub-1, DIRECT" in get.content
+        assert head.content == b""
+        assert self.headers(head) == self.headers(get)
+        assert head["Content-Type"] == "text/plain; charset=utf-8"
+        assert self.client.post(url).status_code == 405
+
+    def test_head_answers_like_get_without_a_body(self):
+        for url in ("/ads.txt", "/app-ads.txt"):
+            with self.subTest(url=url):
+                self.check(url)
+
+    @override_settings(NEWSROOM_PAGE_CACHE=True)
+    def test_and_with_the_page_cache(self):
+        for url in ("/ads.txt", "/app-ads.txt"):
+            with self.subTest(url=url):
+                self.check(url)

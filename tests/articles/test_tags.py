@@ -10,6 +10,8 @@ from django.urls import reverse
 from ads.models import Placement, SuppressionRule
 from articles import services
 from articles.models import AuditEntry, OldTagSlug, Revision, Tag, TaggedArticle
+from tests.articles.test_admin_workflow import change_url, edit_form
+from tests.articles.test_services import ready_article
 from tests.factories import ArticleFactory, PlacementFactory, UserFactory
 
 CHANGELIST = reverse("admin:articles_tag_changelist")
@@ -192,3 +194,52 @@ class PruneAndCountTests(TestCase):
             ArticleFactory(tags=[f"Extra {n}", "Used"])
         response = queries()
         self.assertContains(response, '<td class="field-article_count">21</td>')
+
+
+class StaleFormAfterMergeTests(TestCase):
+    """A change form opened before a merge keeps the merge when it is saved: the merged tag's
+    name files the article under the target, never recreating the old tag."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.article = ready_article(tags=["Brexit", "Trade"])
+        cls.neighbour = ready_article(tags=["UK politics"])
+
+    def open_then_merge(self, **overrides):
+        self.client.force_login(self.editor)
+        form = self.client.get(change_url(self.article)).context["adminform"].form
+        assert form["tag_list"].value() == "Brexit, Trade"
+        stale = edit_form(self.article, **overrides)
+        services.merge_tags(sources=[tag("Brexit")], into=tag("UK politics"), by=self.editor)
+        return stale
+
+    def test_stale_save_files_the_article_under_the_merge_target(self):
+        stale = self.open_then_merge(headline="A new headline")
+        assert stale["tag_list"] == "Brexit, Trade"
+        response = self.client.post(change_url(self.article), stale)
+        assert response.status_code == 302, response.context and response.context["errors"]
+        assert rows() == sorted(
+            [
+                (self.article.pk, "UK politics"),
+                (self.article.pk, "Trade"),
+                (self.neighbour.pk, "UK politics"),
+            ]
+        )
+        assert not Tag.objects.filter(name__iexact="Brexit").exists()
+        self.article.refresh_from_db()
+        assert self.article.headline == "A new headline"
+        assert [t.name for t in self.article.ordered_tags] == ["UK politics", "Trade"]
+        old = self.client.get("/tags/brexit/")
+        assert (old.status_code, old["Location"]) == (301, "/tags/uk-politics/")
+
+    def test_old_and_new_name_together_file_the_tag_once(self):
+        stale = self.open_then_merge(tag_list="Brexit, uk politics, Trade")
+        assert self.client.post(change_url(self.article), stale).status_code == 302
+        names = list(
+            TaggedArticle.objects.filter(content_object=self.article)
+            .order_by("pk")
+            .values_list("tag__name", flat=True)
+        )
+        assert names == ["UK politics", "Trade"]
+        assert Tag.objects.filter(name__iexact="UK politics").count() == 1

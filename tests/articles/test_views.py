@@ -5,7 +5,7 @@ from django.test import RequestFactory, TestCase
 from django.utils import timezone
 from django.views.defaults import server_error
 
-from articles.models import Tag
+from articles.models import OldTagSlug, Tag
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import (
     AdSlotFactory,
@@ -151,3 +151,48 @@ def test_server_error_page_is_friendly_and_needs_no_database():
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+class OnlyUnpublishedArticlesTests(TestCase):
+    """A tag or an author that only unpublished articles carry does not exist for readers: its
+    page and feeds answer 404 like an unknown one, and no sitemap lists it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.author = AuthorFactory(name="Nova Hire", slug="nova-hire")
+        for trait in NON_PUBLIC_TRAITS:
+            ArticleFactory(**{trait: True}, authors=[cls.author], tags=["Secret merger"])
+        cls.tag = Tag.objects.get(name="Secret merger")
+        ArticleFactory(tags=["Weather"])  # something public, so the sitemaps exist
+
+    def urls(self):
+        tag, author = f"/tags/{self.tag.slug}/", f"/authors/{self.author.slug}/"
+        return [tag, tag + "feed/", tag + "feed/atom/", author, author + "feed/",
+                author + "feed/atom/"]  # fmt: skip
+
+    def test_pages_and_feeds_answer_404_like_unknown_ones(self):
+        unknown = self.client.get("/tags/never-existed/")
+        assert unknown.status_code == 404
+        for url in self.urls():
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                assert response.status_code == 404
+                assert b"Secret merger" not in response.content
+                assert b"Nova Hire" not in response.content
+
+    def test_an_old_address_of_such_a_tag_is_a_404_too(self):
+        OldTagSlug.objects.create(slug="merger-talks", tag=self.tag)
+        assert self.client.get("/tags/merger-talks/").status_code == 404
+
+    def test_no_sitemap_lists_them(self):
+        for url in ("/sitemap-tags.xml", "/sitemap-authors.xml"):
+            response = self.client.get(url)
+            assert response.status_code == 200
+            assert self.tag.slug.encode() not in response.content
+            assert b"nova-hire" not in response.content
+
+    def test_they_appear_once_an_article_is_published(self):
+        ArticleFactory(authors=[self.author], tags=["Secret merger"])
+        for url in self.urls():
+            with self.subTest(url=url):
+                assert self.client.get(url).status_code == 200

@@ -22,9 +22,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from articles import services
 from articles.mfa.views import AdminMFAMiddleware
-from articles.models import Article, Tag
-from tests.factories import UserFactory
+from articles.models import Article, Autosave, EditLock, Tag
+from tests.articles.test_services import ready_article
+from tests.factories import AuthorFactory, UserFactory
 from tests.security.urlmap import INT_PLACEHOLDER, STR_PLACEHOLDER, url_patterns
 from tests.test_settings import PRODUCTION_ENV, manage
 
@@ -273,6 +275,65 @@ class AdminMfaTests(TestCase):
         url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
         assert client.post(url, {"post": "yes"}).status_code == 403
         assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+@override_settings(
+    NEWSROOM_ADMIN_MFA=True,
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+)
+class UnverifiedSessionSeesWhatReadersSeeTests(TestCase):
+    """A session with the password but not the code is a reader everywhere, not only in the
+    admin: no unpublished article on its public URL, no preview, autosave or presence."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="editor", role="Editor")
+        cls.writer = UserFactory(username="writer", role="Writer")
+        own = AuthorFactory(user=cls.writer)
+        cls.draft = ready_article(draft=True, headline="Secret merger story", authors=[own])
+        cls.live = ready_article(headline="Live travel story")
+
+    def test_password_alone_shows_no_unpublished_article(self):
+        draft_url = self.draft.get_absolute_url()
+        for user in (self.editor, self.writer):
+            client = self.client_class()
+            TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+            sign_in(client, user)
+            with self.subTest(user=user.username):
+                response = client.get(draft_url)
+                assert response.status_code == 404
+                assert b"Secret merger story" not in response.content
+                assert b"Not published" not in response.content
+                assert client.get(self.live.get_absolute_url()).status_code == 200
+                pk = self.draft.pk
+                for method, url in (
+                    ("get", reverse("admin:articles_article_preview", args=[pk])),
+                    ("post", reverse("admin:articles_article_autosave", args=[pk])),
+                    ("post", reverse("admin:articles_article_presence", args=[pk])),
+                ):
+                    response = getattr(client, method)(url)
+                    assert response.status_code == 302
+                    assert response["Location"].startswith(VERIFY)
+                assert not EditLock.objects.exists() and not Autosave.objects.exists()
+
+    def test_the_code_then_shows_the_draft_with_its_banner(self):
+        client, _ = verified(self.client, self.editor)
+        response = client.get(self.draft.get_absolute_url())
+        assert response.status_code == 200
+        assert b"Not published" in response.content
+        assert (
+            response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+        )
+
+    def test_the_rule_itself_needs_the_code(self):
+        # A user object that never went through django-otp's middleware is not verified.
+        assert list(Article.objects.visible_to(self.editor)) == [self.live]
+        assert not services.can_view(self.editor, self.draft)
+        assert not services.can_work_on(self.editor, self.draft)
+        assert not services.can_edit(self.writer, self.draft)
+        with override_settings(NEWSROOM_ADMIN_MFA=False):
+            assert services.can_view(self.editor, self.draft)
+            assert services.can_edit(self.writer, self.draft)
 
 
 def test_check_deploy_warns_when_the_second_step_is_off():

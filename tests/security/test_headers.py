@@ -198,3 +198,74 @@ class HostHeaderTests(TestCase):
         response = self.client.post(url, HTTP_HOST="evil.example")
         assert response.status_code == 400
         assert not PreviewToken.objects.exists()
+
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), ambient-light-sensor=(), browsing-topics=(), camera=(), "
+    "display-capture=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), "
+    "midi=(), payment=(), publickey-credentials-get=(), serial=(), usb=(), "
+    "xr-spatial-tracking=()"
+)
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+PREVIEW = "private, no-store, max-age=0, no-cache, must-revalidate"
+SIGNED_IN = "private, no-cache"
+SHARED = "public, max-age=0, s-maxage=600, stale-while-revalidate=60, stale-if-error=86400"
+
+
+class PermissionsPolicyAndPrivateCachingTests(TestCase):
+    """Every HTML response restricts browser features; every response that depends on who
+    asked is private (exact strings)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(username="ed", role="Editor")
+        cls.article = ready_article()
+        cls.draft = ready_article(draft=True)
+        cls.placement = PlacementFactory(creative=CreativeFactory(script=True))
+
+    def test_every_html_response_carries_the_permissions_policy(self):
+        reader, editor = Client(), Client()
+        editor.force_login(self.editor)
+        responses = {
+            "page": reader.get(self.article.get_absolute_url()),
+            "listing": reader.get("/"),
+            "search": reader.get("/search/?q=headline"),
+            "not found": reader.get("/tags/no-such-tag/"),
+            "creative frame": reader.get(f"/ads/creative/{self.placement.pk}/"),
+            "login": reader.get("/admin/login/"),
+            "admin": editor.get("/admin/articles/article/"),
+            "preview": editor.get(f"/admin/articles/article/{self.draft.pk}/preview/"),
+        }
+        for kind, response in responses.items():
+            with self.subTest(kind=kind):
+                assert response["Content-Type"].startswith("text/html")
+                assert response["Permissions-Policy"] == PERMISSIONS_POLICY
+        assert "Permissions-Policy" not in reader.get("/ads.txt")
+
+    @override_settings(NEWSROOM_PAGE_CACHE=True)
+    def test_a_page_cache_hit_carries_it_too(self):
+        self.client.get("/")
+        hit = self.client.get("/")
+        assert hit["X-Page-Cache"] == "hit"
+        assert hit["Permissions-Policy"] == PERMISSIONS_POLICY
+
+    def test_what_depends_on_who_asks_is_private(self):
+        reader, editor = Client(), Client()
+        editor.force_login(self.editor)
+        draft, live = self.draft.get_absolute_url(), self.article.get_absolute_url()
+        expected = [
+            (reader, live, 200, SHARED),
+            # The draft's address answers readers 404 and its editors 200: the same URL.
+            (reader, draft, 404, SIGNED_IN),
+            (editor, draft, 200, NEVER_CACHE),
+            (editor, live, 200, SIGNED_IN),
+            (editor, "/", 200, SIGNED_IN),
+            (editor, "/search/?q=headline", 200, SIGNED_IN),
+            (editor, f"/admin/articles/article/{self.draft.pk}/preview/", 200, PREVIEW),
+            (editor, "/admin/articles/article/", 200, NEVER_CACHE),
+        ]
+        for client, url, status, cache_control in expected:
+            with self.subTest(url=url, signed_in=client is editor):
+                response = client.get(url)
+                assert response.status_code == status
+                assert response["Cache-Control"] == cache_control

@@ -9,6 +9,7 @@ admin's "invalid filter" redirect) are fine; a 500 is a failure.
 
 from django.contrib import admin
 from django.test import Client, TestCase
+from django.urls import reverse
 
 from articles import services
 from tests.articles.test_services import ready_article
@@ -133,3 +134,67 @@ class HostileInputSweepTests(TestCase):
         assert response.status_code in (200, 400)
         if response.status_code == 200:
             assert response.context["cl"].result_count == 0
+
+
+# Forged ids for an autocomplete (or any foreign-key) field in an admin form's POST.
+FORGED_IDS = {
+    "letters": "abc",
+    "decimal": "1.5",
+    "past 64 bits": "99999999999999999999",
+    "negative": "-1",
+    "nul": "1\x00",
+}
+
+
+def autocomplete_forms():
+    """(model admin, field name) for every admin form field with an autocomplete widget."""
+    return [
+        (model_admin, name)
+        for model, model_admin in admin.site._registry.items()
+        for name in model_admin.autocomplete_fields
+    ]
+
+
+class ForgedAutocompleteIdTests(TestCase):
+    """A forged id in an autocomplete field (`article=abc` on a correction or a related pin)
+    is a form error, never a 500, and saves nothing."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.root = UserFactory(username="root", is_superuser=True)
+        cls.article = ready_article()
+
+    def test_every_autocomplete_field_refuses_forged_ids(self):
+        self.client.force_login(self.root)
+        forms = autocomplete_forms()
+        names = {(ma.model._meta.model_name, field) for ma, field in forms}
+        assert {("correction", "article"), ("relatedpin", "article")} <= names
+        for model_admin, field in forms:
+            opts = model_admin.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+            before = model_admin.model._base_manager.count()
+            for kind, value in FORGED_IDS.items():
+                with self.subTest(model=opts.model_name, field=field, value=kind):
+                    response = self.client.post(url, {field: value})
+                    assert response.status_code in (200, 400), response.status_code
+                    if response.status_code == 200:
+                        form = response.context["adminform"].form
+                        assert field in form.errors
+                    assert model_admin.model._base_manager.count() == before
+
+    def test_correction_and_pin_name_the_field(self):
+        self.client.force_login(self.root)
+        response = self.client.post(
+            reverse("admin:articles_correction_add"),
+            {"article": "abc", "kind": "correction", "text": "A forged note."},
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["article"] == [
+            "Select a valid choice. That choice is not one of the available choices."
+        ]
+        response = self.client.post(
+            reverse("admin:articles_relatedpin_add"),
+            {"article": "abc", "related": self.article.pk, "position": "0"},
+        )
+        assert response.status_code == 200
+        assert "article" in response.context["adminform"].form.errors

@@ -2,15 +2,18 @@
 
 import html
 from datetime import timedelta
+from unittest import mock
 
 import feedparser
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.test import TestCase
+from django.test import RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django.utils import timezone
 from lxml import etree
 
+from articles.distribution.feeds import TagFeed
 from articles.models import Article
 from articles.publication import get_publication, save_publication
 from articles.publication.models import Publication
@@ -206,3 +209,42 @@ class FeedBudgetTests(TestCase):
             with self.subTest(url=url):
                 assert few == many, (url, few, many)
                 assert many <= 5
+
+
+class FeedStatePerRequestTests(TestCase):
+    """Each request builds its own feed instance: one request rendering while another starts
+    and finishes (threaded workers) keeps its own object and settings."""
+
+    @classmethod
+    def setUpTestData(cls):
+        save_publication(publication=Publication(name="Old Name", base_url="https://old.example"))
+        ArticleFactory(headline="ALPHA story", tags=["Alpha"])
+        ArticleFactory(headline="BETA story", tags=["Beta"])
+
+    def test_interleaved_requests_get_their_own_content(self):
+        view = resolve("/tags/alpha/feed/").func
+        assert resolve("/tags/beta/feed/").func is view
+        real_items = TagFeed.items
+        inner = {}
+
+        def items(feed, obj):
+            if obj.slug == "alpha" and not inner:
+                # Alpha is half-way through; Beta starts and finishes with other settings.
+                save_publication(
+                    publication=Publication.objects.update_or_create(
+                        defaults={"name": "New Name", "base_url": "https://new.example"}
+                    )[0]
+                )
+                inner["beta"] = view(RequestFactory().get("/tags/beta/feed/"), slug="beta")
+            return real_items(feed, obj)
+
+        with mock.patch.object(TagFeed, "items", items):
+            alpha = view(RequestFactory().get("/tags/alpha/feed/"), slug="alpha")
+        alpha_feed = feedparser.parse(alpha.content)
+        beta_feed = feedparser.parse(inner["beta"].content)
+        assert [e.title for e in alpha_feed.entries] == ["ALPHA story"]
+        assert [e.title for e in beta_feed.entries] == ["BETA story"]
+        assert alpha_feed.feed.title == "Alpha — Old Name"
+        assert beta_feed.feed.title == "Beta — New Name"
+        assert all(e.link.startswith("https://old.example/") for e in alpha_feed.entries)
+        assert all(e.link.startswith("https://new.example/") for e in beta_feed.entries)
