@@ -170,8 +170,13 @@ class RealWorkerTests(TransactionTestCase):
         article = ready_article(draft=True, authors=[AuthorFactory(user=writer)])
         services.submit_for_review(article=article, by=writer)
         # The mail (a draft going to review purges no cache, but say which task we mean).
-        queued = DBTaskResult.objects.get(task_path="articles.send_notification")
-        assert (queued.status, queued.task_path) == ("READY", "articles.send_notification")
+        queued = DBTaskResult.objects.get(
+            task_path="articles.services.notifications.send_notification"
+        )
+        assert (queued.status, queued.task_path) == (
+            "READY",
+            "articles.services.notifications.send_notification",
+        )
         result = self.run_worker()
         assert f"Ready for review: {article.headline}" in result.stdout
         assert "To: ed@example.com" in result.stdout
