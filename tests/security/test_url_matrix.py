@@ -7,6 +7,8 @@ route that has neither fails `test_every_url_has_a_row`: a new URL is never unch
 State changes (POST) per role are in tests/articles/test_admin_matrix.py and test_csrf.py.
 """
 
+import uuid
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -18,6 +20,8 @@ from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
+from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
+from articles.api.services import create_api_key
 from articles.background.models import TaskFailure
 from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.publication import save_publication
@@ -71,6 +75,10 @@ MODEL_ACCESS = {
     # Second-factor devices: superusers list and delete them (a reset); nobody else.
     "otp_totp.totpdevice": {},
     "otp_static.staticdevice": {},
+    # The content API's keys and webhooks: administrators only (articles/api/admin.py).
+    "api.apikey": {},
+    "api.webhook": {},
+    "api.webhookdelivery": {},
 }
 # What the admin refuses whatever the permissions: logs are never added by hand, the audit
 # log is never deleted, and the sample article was published (never deleted).
@@ -92,6 +100,10 @@ NEVER = {
     ("axes.accessfailurelog", "a"),
     ("otp_totp.totpdevice", "a"),  # people enrol themselves (articles/mfa/views.py)
     ("otp_static.staticdevice", "a"),
+    ("api.apikey", "d"),  # keys are revoked (kept for the audit log), never deleted
+    ("api.webhook", "d"),  # webhooks are turned off, their delivery log kept
+    ("api.webhookdelivery", "a"),  # a log, filled by the sender
+    ("api.webhookdelivery", "d"),
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -165,6 +177,25 @@ ROUTES = {
     "sitemap-index": (200, 200, 200, 200, 200),
     "sitemap-news": (200, 200, 200, 200, 200),
     "sitemap": (200, 200, 200, 200, 200),
+    # The content API (docs/api.md): it ignores the session cookie, so every role is a reader.
+    "api-v1:api-root": (404, 404, 404, 404, 404),  # no index: /api/v1/docs is the entry
+    "api-v1:create_article": (200, 200, 200, 200, 200),
+    "api-v1:edit_article": (200, 200, 200, 200, 200),
+    "api-v1:get_article": (200, 200, 200, 200, 200),
+    "api-v1:get_article_by_path": (400, 400, 400, 400, 400),  # ?path= missing: problem+json
+    "api-v1:list_articles": (200, 200, 200, 200, 200),
+    "api-v1:list_authors": (200, 200, 200, 200, 200),
+    "api-v1:list_corrections": (200, 200, 200, 200, 200),
+    "api-v1:list_sections": (200, 200, 200, 200, 200),
+    "api-v1:list_tags": (200, 200, 200, 200, 200),
+    "api-v1:openapi-json": (200, 200, 200, 200, 200),
+    "api-v1:openapi-view": (200, 200, 200, 200, 200),
+    "api-v1:preview": (404, 404, 404, 404, 404),  # not a valid share token
+    "api-v1:publish": (405, 405, 405, 405, 405),
+    "api-v1:schedule": (405, 405, 405, 405, 405),
+    "api-v1:submit": (405, 405, 405, 405, 405),
+    "api-v1:unpublish": (405, 405, 405, 405, 405),
+    "api-v1:upload_image": (405, 405, 405, 405, 405),
 }
 
 
@@ -236,6 +267,11 @@ class UrlMatrixTests(TestCase):
         AccessFailureLog.objects.create(**attempt)
         totp = TOTPDevice.objects.create(user=cls.users[E], name="phone")
         backup = StaticDevice.objects.create(user=cls.users[E], name="backup")
+        api_key, _token = create_api_key(user=writer, name="matrix", by=cls.users[SU])
+        webhook = Webhook.objects.create(url="https://partner.example/hook", events=[])
+        delivery = WebhookDelivery.objects.create(
+            webhook=webhook, event=WebhookEvent.values[0], payload={}, delivery_id=uuid.uuid4()
+        )
         cls.objects = {
             "articles.article": cls.article.pk,
             "articles.auditentry": AuditEntry.objects.first().pk,
@@ -263,6 +299,9 @@ class UrlMatrixTests(TestCase):
             "axes.accessfailurelog": AccessFailureLog.objects.get().pk,
             "otp_totp.totpdevice": totp.pk,
             "otp_static.staticdevice": backup.pk,
+            "api.apikey": api_key.pk,
+            "api.webhook": webhook.pk,
+            "api.webhookdelivery": delivery.pk,
         }
 
     def address(self, pattern):
