@@ -41,7 +41,7 @@ class FeedTests(TestCase):
             slug="rivers-rise",
             standfirst="Water <everywhere> & more.",
             body='<p>Read <a href="/2025/01/01/older/">the older story</a>.</p>'
-            '<img src="/media/inline.jpg" alt="Inline">',
+            '<img src="/media/images/inline.jpg" alt="Inline">',
             section=cls.section,
             authors=[cls.second, cls.first],  # byline order, not alphabetical
             tags=["Floods", "Weather"],
@@ -103,7 +103,7 @@ class FeedTests(TestCase):
                 assert len(entry.content) == 1
                 content = entry.content[0].value
                 assert f'href="{BASE}/2025/01/01/older/"' in content
-                assert f'src="{BASE}/media/inline.jpg"' in content
+                assert f'src="{BASE}/media/images/inline.jpg"' in content
                 enclosure = next(link for link in entry.links if link.rel == "enclosure")
                 # The 16:9 rendition (the widest here: the original is 800 px wide).
                 card = self.article.lead_image.rendition_meta(ratio="16:9", width=1200)
