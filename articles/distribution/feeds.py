@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import nh3
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
@@ -22,7 +23,7 @@ from django.views.decorators.http import conditional_page
 
 from articles.delivery import cache
 from articles.distribution import seo
-from articles.models import Article, Author, Correction, Section, Tag
+from articles.models import Article, Author, Correction, OldTagSlug, Section, Tag
 from articles.publication import absolute_url, get_publication
 from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
@@ -281,8 +282,28 @@ class SectionFeed(_FiledFeed):
         return xml_text(obj.description or f"The latest from {obj.name}.")
 
 
+class _TagMoved(Exception):  # noqa: N818 (a signal, not an error)
+    def __init__(self, tag):
+        self.tag = tag
+
+
 class TagFeed(_FiledFeed):
+    """A tag's feed; a renamed or merged tag's old address answers 301, like its page."""
+
     model, kind = Tag, "tag"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except _TagMoved as moved:
+            return HttpResponsePermanentRedirect(self.feed_path(moved.tag))
+
+    def get_object(self, request, slug):
+        tag = Tag.objects.filter(slug=slug).first()
+        if tag is not None:
+            return tag
+        old = get_object_or_404(OldTagSlug.objects.select_related("tag"), slug=slug)
+        raise _TagMoved(old.tag)
 
     def articles(self, obj):
         return Article.objects.published().filter(tags=obj)
