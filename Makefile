@@ -33,8 +33,9 @@ $(STAMP): pyproject.toml requirements.lock scripts/find-python
 run: export NEWSROOM_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users --address http://$(HOST):$(PORT)
 	@echo "Starting the task worker (mail, image sizes), the scheduler (flips scheduled articles on time) and the site on http://$(HOST):$(PORT)/"
+	@echo "Press Ctrl-C to stop all three."
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py db_worker --queue-name '*' --interval 2 & worker=$$!; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_scheduler --interval 15 & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
