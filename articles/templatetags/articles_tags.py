@@ -69,6 +69,7 @@ def card_grid(context, articles, *, level=3, slots=None):
     in `slots` (card number → HTML, from the ads app's `{% listing_slots %}`) after them."""
     slots = slots or {}
     cards = markup.cards(articles, level=level, here=addresses.here())
+    cards[: html.EAGER_CARDS] = [html.eager(card) for card in cards[: html.EAGER_CARDS]]
     return mark_safe(  # noqa: S308 (cards escaped by `card`; slots built by ads.markup)
-        "".join(html + slots.get(number, "") for number, html in enumerate(cards, start=1))
+        "".join(card + slots.get(number, "") for number, card in enumerate(cards, start=1))
     )

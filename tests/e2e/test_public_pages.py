@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from articles import demo
+from articles.media import services as media
 from articles.models import Article, Author, Section, Tag
 from tests.e2e.checks import (
     axe_violations,
@@ -89,3 +90,56 @@ def test_search_box_keeps_its_place_while_the_header_is_still_arriving(seeded, n
         whole = form.evaluate(box)
         form.locator("button").evaluate("(button) => button.remove()")
         assert form.evaluate(box) == whole, f"the search form moved at {viewport['width']} px"
+
+
+# Issue 23, item 19: what each card image's `sizes` says, against the width it is laid out at.
+SIZES_AND_WIDTH = """(img) => {
+    const parts = [];
+    let depth = 0, current = "";
+    for (const char of img.sizes) {
+        if (char === "(") depth++;
+        if (char === ")") depth--;
+        if (char === "," && depth === 0) { parts.push(current.trim()); current = ""; }
+        else current += char;
+    }
+    parts.push(current.trim());
+    for (const part of parts) {
+        const match = part.match(/^(\\([^)]*\\))\\s+(.*)$/);
+        const media = match ? match[1] : null;
+        const length = match ? match[2] : part;
+        if (media === null || matchMedia(media).matches) {
+            const probe = document.createElement("div");
+            probe.style.cssText = "position:absolute;visibility:hidden;height:1px;width:" + length;
+            document.body.append(probe);
+            const said = probe.getBoundingClientRect().width;
+            probe.remove();
+            return [said, img.getBoundingClientRect().width];
+        }
+    }
+    return null;
+}"""
+
+
+@pytest.mark.parametrize("page_type", ["home", "section"])
+def test_card_sizes_match_the_layout_and_the_first_row_loads_at_once(seeded, new_page, page_type):
+    # Renditions (and so `srcset` and `sizes`) for the images of the first cards.
+    newest = Article.objects.published().exclude(lead_image=None).order_by("-published_at")
+    for image_id in newest.values_list("lead_image_id", flat=True)[:6]:
+        media.process_image(image_id=image_id)
+    for width in (375, 700, 900, 1150, 1280, 1600):
+        page = new_page(viewport={"width": width, "height": 900})
+        page.goto(url_of(page_type))
+        settle(page)
+        images = page.locator(
+            ".card-grid .card__image img[sizes], .card--lead .card__image img[sizes]"
+        )
+        assert images.count() >= 2
+        for image in images.all():
+            said, laid_out = image.evaluate(SIZES_AND_WIDTH)
+            assert abs(said - laid_out) <= 1, (width, image.get_attribute("sizes"), laid_out)
+        grid = page.locator(".card-grid > .card")
+        loading = [card.locator("img").get_attribute("loading") for card in grid.all()[:8]
+                   if card.locator("img").count()]  # fmt: skip
+        first_row = [card for card in grid.all()[:4] if card.locator("img").count()]
+        assert loading[: len(first_row)] == [None] * len(first_row), loading
+        assert all(value == "lazy" for value in loading[len(first_row) :]), loading
