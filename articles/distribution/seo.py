@@ -16,6 +16,7 @@ import mimetypes
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -101,16 +102,40 @@ def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
     return meta
 
 
-def _default_image(publication) -> dict | None:
+# Shipped in static/ for a publication that has not uploaded its own (publication settings).
+DEFAULT_SOCIAL_IMAGE = ("articles/default-social.png", 1200, 630)
+DEFAULT_LOGO = ("articles/default-logo.png", 512, 512)
+
+
+def _default_image(publication) -> dict:
+    """The publication's social image for pages without their own, else the shipped one."""
     image = publication.social_image
     if not image:
-        return None
+        path, width, height = DEFAULT_SOCIAL_IMAGE
+        return {
+            "url": absolute_url(static(path), publication),
+            "width": width,
+            "height": height,
+            "alt": publication.name,
+            "type": "image/png",
+        }
     return {
         "url": absolute_url(image.url, publication),
         "width": publication.social_image_width,
         "height": publication.social_image_height,
         "alt": publication.social_image_alt,
         "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+    }
+
+
+def _logo(publication) -> dict:
+    if not publication.logo:
+        path, width, height = DEFAULT_LOGO
+        return {"url": absolute_url(static(path), publication), "width": width, "height": height}
+    return {
+        "url": absolute_url(publication.logo.url, publication),
+        "width": publication.logo_width,
+        "height": publication.logo_height,
     }
 
 
@@ -128,14 +153,7 @@ def organization_ld(publication) -> dict:
         "name": publication.name,
         "url": absolute_url("/", publication),
     }
-    if publication.logo:
-        data["logo"] = _image_object(
-            {
-                "url": absolute_url(publication.logo.url, publication),
-                "width": publication.logo_width,
-                "height": publication.logo_height,
-            }
-        )
+    data["logo"] = _image_object(_logo(publication))
     return data
 
 
@@ -253,6 +271,8 @@ def _card_tags(*, kind, title, description, url, image, publication) -> list:
         if image.get("alt"):
             tags.append(("property", "og:image:alt", image["alt"]))
     tags.append(("name", "twitter:card", "summary_large_image" if image else "summary"))
+    if publication.twitter_site:
+        tags.append(("name", "twitter:site", publication.twitter_site))
     tags.append(("name", "twitter:title", title))
     if description:
         tags.append(("name", "twitter:description", description))
