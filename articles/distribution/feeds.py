@@ -64,6 +64,12 @@ def feed_html(html, publication):
     return xml_text(_absolutizer(publication.base_url.rstrip("/")).clean(html or ""))
 
 
+def sponsor_html(article) -> str:
+    """The sponsor disclosure that opens a sponsored article's full text in feeds."""
+    note = seo.sponsor_note(article)
+    return f"<p><strong>{xml_text(escape(note))}</strong></p>" if note else ""
+
+
 class NewsRssFeed(Rss201rev2Feed):
     """RSS 2.0 with every byline (dc:creator), the full body (content:encoded) and Media RSS."""
 
@@ -196,7 +202,10 @@ class ArticleFeed(NewsFeed):
 
     def item_description(self, item):
         # Plain text in an HTML-typed element: escaped, so feed readers show it as written.
-        return xml_text(escape(item.standfirst or item.description_for_seo))
+        text = item.standfirst or item.description_for_seo
+        if note := seo.sponsor_note(item):
+            text = f"{note}. {text}"
+        return xml_text(escape(text))
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url(), self.publication)
@@ -220,7 +229,8 @@ class ArticleFeed(NewsFeed):
         return None  # every byline is written by the feed generator (see item_extra_kwargs)
 
     def item_categories(self, item):
-        return [xml_text(tag.name) for tag in item.ordered_tags]
+        sponsored = ["Sponsored"] if seo.sponsorship_of(item) else []
+        return sponsored + [xml_text(tag.name) for tag in item.ordered_tags]
 
     def item_image(self, item):
         """The lead image with its size in bytes, read once per item (a storage stat)."""
@@ -245,7 +255,7 @@ class ArticleFeed(NewsFeed):
                 for author in item.credits
             ],
             "content": (
-                feed_html(item.body, self.publication)
+                sponsor_html(item) + feed_html(item.body, self.publication)
                 if self.publication.feeds_full_content
                 else None
             ),

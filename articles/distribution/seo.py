@@ -15,6 +15,7 @@ import json
 import mimetypes
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from django.urls import reverse
@@ -73,6 +74,21 @@ def _corrections(article) -> list[dict]:
     """Each correction on the article as {"text": str, "at": datetime} (from
     `correction_list`, so feeds and the article page pay no query per article)."""
     return [{"text": note.text, "at": note.created_at} for note in article.notes]
+
+
+def sponsorship_of(article):
+    """The ads app's sponsorship of `article` (through the relation: the articles never import
+    the ads app), or None. Card and page reads join it; otherwise one query."""
+    try:
+        return article.sponsorship
+    except ObjectDoesNotExist:
+        return None
+
+
+def sponsor_note(article) -> str:
+    """ "Sponsored by Acme" for a sponsored article, else "": disclosure travels with it."""
+    sponsor = sponsorship_of(article)
+    return f"{sponsor.label} {sponsor.sponsor_name}" if sponsor else ""
 
 
 def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
@@ -197,6 +213,8 @@ def news_article_ld(article, publication, facts=None) -> dict:
         data["image"] = [_image_object(meta) for meta in (images.values() or [facts.image])]
     if corrections := correction_entries(article):
         data["correction"] = corrections
+    if sponsor := sponsorship_of(article):
+        data["sponsor"] = {"@type": "Organization", "name": sponsor.sponsor_name}
     return data
 
 

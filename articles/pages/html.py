@@ -160,6 +160,12 @@ def card(article, *, lead=False, level=3, here=None):
             f'<p class="card__section"><a href="{_e(section.get_absolute_url(here))}">'
             f"{_e(section.name)}</a></p>"
         )
+    sponsor = seo.sponsorship_of(article)
+    if sponsor is not None:
+        sponsor = (
+            f'  <p class="card__sponsor">{_e(sponsor.label)} <strong>'
+            f"{_e(sponsor.sponsor_name)}</strong></p>\n"
+        )
     tag, css = ("h2", " card__headline--lead") if lead else ("h2" if level == 2 else "h3", "")
     standfirst = article.standfirst
     if standfirst:
@@ -168,6 +174,7 @@ def card(article, *, lead=False, level=3, here=None):
     credits = f" · {_e(credits)}" if credits else ""
     return mark_safe(  # noqa: S308 (every value escaped above)
         f'<article class="card{" card--lead" if lead else ""}">\n  {image}\n  {section or ""}\n'
+        f"{sponsor or ''}"
         f'  <{tag} class="card__headline{css}"><a href="{url}">{_e(article.headline)}</a></{tag}>'
         f'\n  {standfirst or ""}\n  <p class="card__meta"><time datetime="'
         f'{iso_time(article.published_at, here.tz)}">{long_date(article.published_at, here)}'

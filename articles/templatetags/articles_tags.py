@@ -63,6 +63,12 @@ def isotime(value):
     return html.iso_time(value, timezone.get_current_timezone())
 
 
+@register.simple_tag
+def sponsor_note(article):
+    """ "Sponsored by …" for a sponsored article (its disclosure on every list), else ""."""
+    return seo.sponsor_note(article)
+
+
 @register.simple_tag(takes_context=True)
 def card_grid(context, articles, *, level=3, slots=None):
     """A listing's cards (`{% card %}`, kept between changes by `markup.cards`) with the markup
