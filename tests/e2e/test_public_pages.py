@@ -1,6 +1,7 @@
 """Every public page type, in a real browser: clean console, stable layout, accessible, fits."""
 
 import pytest
+from django.core.cache import cache as django_cache
 from playwright.sync_api import expect
 
 from articles import demo
@@ -143,3 +144,32 @@ def test_card_sizes_match_the_layout_and_the_first_row_loads_at_once(seeded, new
         first_row = [card for card in grid.all()[:4] if card.locator("img").count()]
         assert loading[: len(first_row)] == [None] * len(first_row), loading
         assert all(value == "lazy" for value in loading[len(first_row) :]), loading
+
+
+def test_fourteen_sections_stay_one_row_on_a_phone(seeded, new_page):
+    """Issue 23, item 21: the navigation wrapped to seven rows on a 375 px phone."""
+    for n, name in enumerate(
+        ["Health", "Sport", "Culture", "Opinion", "Education", "Travel", "Food", "Obituaries"]
+    ):
+        Section.objects.create(name=name, slug=name.lower(), position=100 + n)
+    django_cache.clear()  # the kept navigation (the live server shares this process's cache)
+    assert Section.objects.count() == 14
+    page = new_page(viewport=PHONE)
+    page.goto("/")
+    settle(page)
+    nav = page.get_by_role("navigation", name="Sections")
+    links = nav.get_by_role("link")
+    expect(links).to_have_count(14)
+    tops = {round(box["y"]) for box in (link.bounding_box() for link in links.all())}
+    assert len(tops) == 1, f"the sections wrap onto {len(tops)} rows"
+    assert nav.bounding_box()["height"] < 48
+    assert horizontal_overflow(page) is None
+    last = links.last
+    last.focus()  # keyboard users reach every section: focus scrolls it into view
+    expect(last).to_be_in_viewport()
+    assert layout_shifts(page) == []
+    assert axe_violations(page) == []
+    desktop = new_page(viewport=DESKTOP)
+    desktop.goto("/")
+    nav = desktop.get_by_role("navigation", name="Sections")
+    assert all(link.is_visible() for link in nav.get_by_role("link").all())
