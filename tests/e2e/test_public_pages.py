@@ -173,3 +173,45 @@ def test_fourteen_sections_stay_one_row_on_a_phone(seeded, new_page):
     desktop.goto("/")
     nav = desktop.get_by_role("navigation", name="Sections")
     assert all(link.is_visible() for link in nav.get_by_role("link").all())
+
+
+def test_listing_layout_has_no_blanks_or_repeats(seeded, new_page):
+    """Issue 23, item 20: a lead story without an image, the cells before the listing ad row,
+    the section's name on its own page's cards, and the lead image's caption and credit."""
+    seed = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+    page = new_page(viewport=DESKTOP)
+    page.goto(seed.get_absolute_url())
+    caption = page.locator(".lead-image figcaption")
+    credit = caption.locator(".credit")
+    expect(credit).to_have_text("Newsroom illustration")
+    assert credit.bounding_box()["y"] >= caption.bounding_box()["y"] + 12, (
+        "credit on the caption's line"
+    )
+
+    page.goto("/")
+    settle(page)
+    slot = page.locator(".card-grid > .ad-slot")
+    expect(slot).to_have_count(1)
+    slot_top = slot.bounding_box()["y"]
+    above = [
+        c for c in page.locator(".card-grid > .card").all() if c.bounding_box()["y"] < slot_top
+    ]
+    columns = len({round(c.bounding_box()["x"]) for c in above})
+    assert columns == 4 and len(above) % columns == 0, "empty cells before the ad row"
+
+    page.goto(Section.objects.get(slug=demo.SEED_ARTICLE["section"]).get_absolute_url())
+    expect(page.locator(".card-grid .card").first).to_be_visible()
+    expect(page.locator(".card-grid .card__section:visible")).to_have_count(0)
+
+    # The newest story, now without an image, leads the front page: it takes the width.
+    Article.objects.filter(pk=seed.pk).update(lead_image=None)
+    django_cache.clear()
+    for width in (768, 1280):
+        page = new_page(viewport={"width": width, "height": 900})
+        page.goto("/")
+        lead = page.locator(".card--lead")
+        expect(lead.locator("img")).to_have_count(0)
+        headline = lead.locator(".card__headline--lead")
+        assert headline.bounding_box()["width"] > 0.9 * lead.bounding_box()["width"]
+        assert lead.bounding_box()["height"] < 400, "a blank block beside the lead story"
+        assert axe_violations(page) == []
