@@ -16,9 +16,17 @@ import nh3
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
+from django.utils.feedgenerator import (
+    Atom1Feed,
+    Enclosure,
+    Rss201rev2Feed,
+    Stylesheet,
+    rfc3339_date,
+)
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import conditional_page
 
 from articles.delivery import cache
@@ -70,8 +78,17 @@ def sponsor_html(article) -> str:
     return f"<p><strong>{xml_text(escape(note))}</strong></p>" if note else ""
 
 
+# Served as XML, not application/rss+xml or atom+xml: browsers show those as plain text and
+# never apply the feed's stylesheet, while every feed reader takes XML (the document is the same
+# RSS or Atom either way).
+FEED_CONTENT_TYPE = "application/xml; charset=utf-8"
+FEED_STYLESHEET = "feeds/feed.xsl"
+
+
 class NewsRssFeed(Rss201rev2Feed):
     """RSS 2.0 with every byline (dc:creator), the full body (content:encoded) and Media RSS."""
+
+    content_type = FEED_CONTENT_TYPE
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DC, "xmlns:content": CONTENT,
@@ -90,6 +107,20 @@ class NewsRssFeed(Rss201rev2Feed):
 
 class NewsAtomFeed(Atom1Feed):
     """Atom 1.0 with every byline as an <author>, the full body as <content> and Media RSS."""
+
+    content_type = FEED_CONTENT_TYPE
+
+    def write(self, outfile, encoding):
+        # Django's Atom writer leaves out the stylesheets its RSS writer adds: the same
+        # document, with them after the XML declaration.
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:media": MEDIA}
@@ -143,6 +174,10 @@ class NewsFeed(Feed):
         # Last-Modified comes from the items' times (Feed sets it), the ETag from the bytes;
         # either one matching the reader's copy answers 304 Not Modified.
         return conditional_page(super().__call__)(request, *args, **kwargs)
+
+    def stylesheets(self, obj):
+        """`<?xml-stylesheet?>`: opened in a browser, the feed reads as a page (static/feeds/)."""
+        return [Stylesheet(static(FEED_STYLESHEET), mimetype="text/xsl")]
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)

@@ -70,8 +70,13 @@ class FeedTests(TestCase):
         for url in self.urls:
             with self.subTest(url=url):
                 response = self.get(url)
-                expected_type = "atom+xml" if url.endswith("atom/") else "rss+xml"
-                assert expected_type in response["Content-Type"]
+                # XML, so that a browser applies the feed's stylesheet (issue 23, item 23).
+                assert response["Content-Type"] == "application/xml; charset=utf-8"
+                start = b'<?xml version="1.0" encoding="utf-8"?>\n<?xml-stylesheet'
+                assert response.content.startswith(start)
+                pi = b'<?xml-stylesheet href="/static/feeds/feed.xsl" media="screen" '
+                pi += b'type="text/xsl"?>'
+                assert pi in response.content
                 parsed = feedparser.parse(response.content)
                 assert not parsed.bozo, parsed.bozo_exception
                 self_links = [link.href for link in parsed.feed.links if link.get("rel") == "self"]
