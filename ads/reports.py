@@ -109,7 +109,8 @@ def svg_chart(days, *, width=640, height=260) -> str:
                 d["clicks"],
             )  # fmt: skip
         )
-        if i % 7 == 0 or i == len(days) - 1:  # a day label each week and the last day
+        # A day label each week and on the last day (a weekly one too close to it left out).
+        if (i % 7 == 0 and i < len(days) - 4) or i == len(days) - 1:
             parts.append(
                 format_html(
                     '<text x="{}" y="{}" text-anchor="middle">{}</text>',
