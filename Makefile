@@ -33,8 +33,9 @@ $(STAMP): pyproject.toml requirements.lock scripts/find-python
 run: export NEWSROOM_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users --address http://$(HOST):$(PORT)
 	@echo "Starting the task worker (mail, image sizes, scheduled articles, recurring jobs; restarted if it exits) and the site on http://$(HOST):$(PORT)/"
+	@echo "Press Ctrl-C to stop both."
 	( trap 'kill $$child 2>/dev/null; exit 0' INT TERM; while true; do \
 		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_worker --queue-name '*' --interval 2 & child=$$!; \
 		wait $$child; echo "The task worker exited ($$?); restarting it in 2 s" >&2; sleep 2; \

@@ -78,8 +78,16 @@ def creative_html(placement, slot, gam) -> str:
         )
     else:
         body = ""
+    # Never squeezed: on screens whose sizes do not include the creative's, it is not shown
+    # (static/ads/ads.css); the slot keeps its reserved box there.
+    unfit = "".join(
+        f" ad-creative--not-{name}"
+        for name, _, sizes in slot.size_mapping
+        if c.size and c.size not in sizes
+    )
     return (
-        f'<div class="ad-creative ad-creative--{_e(kind)}" data-placement="{_e(placement.pk)}"'
+        f'<div class="ad-creative ad-creative--{_e(kind)}{unfit}"'
+        f' data-placement="{_e(placement.pk)}"'
         f' data-weight="{_e(placement.weight)}" data-priority="{_e(placement.priority)}"'
         f' data-starts="{_epoch_ms(placement.starts_at)}"'
         f' data-ends="{_epoch_ms(placement.ends_at)}">\n{body}</div>\n'

@@ -146,6 +146,19 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         f"-c max_parallel_workers_per_gather={PARALLEL_WORKERS}"
     )
     options["prepare_threshold"] = int(PREPARE_THRESHOLD) if PREPARE_THRESHOLD else None
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` has the web server, the task worker and the scheduler writing one file: WAL lets
+    # readers read while one writes; IMMEDIATE takes the write lock when a transaction starts
+    # (a read turning into a write inside a transaction fails at once, busy timeout or not);
+    # a writer waits up to `timeout` seconds for another's commit rather than erring with
+    # "database is locked" (an upload's save answered 503 while the worker wrote renditions).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("DATABASE_SQLITE_TIMEOUT", "20")),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis cache when REDIS_URL is set; per-process memory otherwise.

@@ -81,7 +81,7 @@ class PublicPagesTests(TestCase):
             html = self.pages()[name]
             with self.subTest(page=name):
                 assert "Fake Ad Placeholder (Ad slot: XXXXXXXXXX)" in html
-                grid = html[html.index('<div class="card-grid">') :]
+                grid = html[html.index('<div class="card-grid') :]
                 assert grid.index('<article class="card') < grid.index('id="ad-slot-XXXXXXXXXX"')
 
 

@@ -6,6 +6,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
+from ads import sizes as adsizes
 from articles.media.validation import ReencodedImageField
 from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
@@ -21,6 +22,11 @@ ERROR_IMAGE_TOO_HEAVY = (
 )
 ERROR_HTML_REQUIRED = "Enter the creative's HTML."
 ERROR_SIZE_REQUIRED = "Enter the creative's width and height."
+ERROR_SIZE_LEAVES_SLOT = (
+    "This creative is booked in slot {code}, which takes only {slot_sizes}; at {size} it would "
+    "be squeezed. Keep one of those sizes, or book a new creative of this size in a slot that "
+    "offers it."
+)
 ERROR_ADSENSE_CLIENT = "Enter the AdSense publisher id, like ca-pub-1234567890123456."
 MAX_AD_IMAGE_KB = 500
 
@@ -141,8 +147,23 @@ class Creative(models.Model):
             errors["html"] = "A house ad needs HTML or an image."
         if kind == self.Kind.ADSENSE and not _is_adsense_client(self.adsense_client_id):
             errors["adsense_client_id"] = ERROR_ADSENSE_CLIENT
+        if self.pk and self.size and "width" not in errors:
+            self._check_booked_slots(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _check_booked_slots(self, errors):
+        """A booked creative keeps a size each of its slots offers (a size edited after
+        booking would show squeezed)."""
+        for placement in self.placements.select_related("slot").order_by("slot__code"):
+            slot = placement.slot
+            if self.size not in slot.sizes:
+                errors["width"] = ERROR_SIZE_LEAVES_SLOT.format(
+                    code=slot.code,
+                    slot_sizes=adsizes.format_sizes(slot.sizes),
+                    size=f"{self.width}x{self.height}",
+                )
+                return
 
     def _check_image(self, errors):
         try:

@@ -17,6 +17,10 @@ ERROR_ADSENSE_SLOT = "An AdSense slot id is 10 digits."
 # Google Ad Manager: /<network code>/<ad unit code>/…, codes of up to 100 allowed characters.
 _GAM_PATH = re.compile(r"^/\d+(/[A-Za-z0-9_.*\\!<:()-]{1,100})+$")
 ERROR_CODE = "Use only letters, digits, - and _ in a slot code."
+ERROR_SIZE_STILL_BOOKED = (
+    "{sizes} is the size of creatives booked in this slot ({names}); keep it among the main or "
+    "other sizes, or move those placements first."
+)
 
 
 class Position(models.TextChoices):
@@ -205,6 +209,23 @@ class AdSlot(models.Model):
                 )
         return errors
 
+    def _booked_size_errors(self) -> dict:
+        """Sizes of creatives booked here that the edited sizes no longer offer."""
+        accepted = set(self.sizes)
+        lost = {}
+        for placement in self.placements.select_related("creative").order_by("creative__name"):
+            size = placement.creative.size
+            if size and size not in accepted:
+                lost.setdefault(size, []).append(placement.creative.name)
+        if not lost:
+            return {}
+        return {
+            "extra_sizes": ERROR_SIZE_STILL_BOOKED.format(
+                sizes=adsizes.format_sizes(lost),
+                names=", ".join(name for names in lost.values() for name in names),
+            )
+        }
+
     def clean(self):
         errors = {}
         if self.code and not all(c.isascii() and (c.isalnum() or c in "-_") for c in self.code):
@@ -230,6 +251,8 @@ class AdSlot(models.Model):
                     )
         if not errors and self.width and self.height:
             errors.update(self._column_fit_errors())
+        if not errors and self.pk and self.width and self.height:
+            errors.update(self._booked_size_errors())
         if self.gam_ad_unit_path and not _GAM_PATH.match(self.gam_ad_unit_path):
             errors["gam_ad_unit_path"] = ERROR_GAM_PATH
         if self.adsense_slot_id and not (

@@ -36,7 +36,7 @@ from articles.admin.widgets import LabelledAutocompleteMixin
 from articles.background.health import queue_summary
 from articles.background.models import TaskFailure
 from articles.models import Article, AuditEntry, PreviewToken, Revision
-from articles.richtext.sanitizer import clean_html
+from articles.richtext.sanitizer import clean_html, clean_html_with_report
 from articles.search import engine as article_search
 from articles.views import render_preview
 
@@ -165,6 +165,7 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         if not change:
             obj.created_by = request.user
             obj.save()
+            self.report_cleaning(request, form)
             return
         loaded = form.cleaned_data.get("loaded_version")
         if loaded is None:
@@ -174,6 +175,14 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         )
         obj.version = services.claim_version(article=obj, loaded_version=loaded)
         obj.save()
+        self.report_cleaning(request, form)
+
+    def report_cleaning(self, request, form):
+        """Say what the body allowlist removed from the body as sent (after the save)."""
+        report = clean_html_with_report(form.data.get("body") or "")[1]
+        if report:
+            message = f"The body was cleaned: {report.message()}"
+            self.message_user(request, message, messages.WARNING)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -14,6 +14,7 @@ import re
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
@@ -79,11 +80,38 @@ def _close_all():
             connection.connection = None
 
 
-def unavailable_response():
-    """The 503 page: static HTML, no database, a Retry-After, never cached."""
-    response = HttpResponse(
-        render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503
-    )
+def kept_form(request) -> dict | None:
+    """What an admin POST carried, for the 503 page to send again: every field but passwords
+    (never echoed back), the CSRF token it came with, and the names of the files to choose
+    again (a browser never lets a page pre-fill a file input)."""
+    if request is None or request.method != "POST":
+        return None
+    try:
+        admin = reverse("admin:index")
+    except NoReverseMatch:
+        return None
+    if not request.path.startswith(admin):
+        return None
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken" and "password" not in name
+        for value in values
+    ]
+    return {
+        "action": request.get_full_path(),
+        "csrf": request.POST.get("csrfmiddlewaretoken", ""),
+        "fields": fields,
+        "shown": [(name, value) for name, value in fields if value.strip()],
+        "files": sorted(request.FILES),
+    }
+
+
+def unavailable_response(request=None):
+    """The 503 page: static HTML, no database, a Retry-After, never cached. For an admin POST
+    it carries what was sent, ready to send again: nothing the user typed is lost."""
+    context = {"retry_after": RETRY_AFTER_SECONDS, "kept": kept_form(request)}
+    response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
@@ -112,7 +140,7 @@ class DatabaseFaultMiddleware:
                 return self.get_response(request)
             except _database_errors():
                 _close_all()
-        return unavailable_response()
+        return unavailable_response(request)
 
 
 def client_ip(request) -> str:

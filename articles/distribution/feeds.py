@@ -15,15 +15,33 @@ from urllib.parse import urljoin
 import nh3
 from django.contrib.syndication.views import Feed
 from django.db.models import Exists, OuterRef
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
+from django.utils.feedgenerator import (
+    Atom1Feed,
+    Enclosure,
+    Rss201rev2Feed,
+    Stylesheet,
+    rfc3339_date,
+)
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import conditional_page
 
 from articles.delivery import cache
 from articles.distribution import seo
-from articles.models import Article, Author, Byline, Correction, Section, Tag, TaggedArticle
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    OldTagSlug,
+    Section,
+    Tag,
+    TaggedArticle,
+)
 from articles.publication import absolute_url, get_publication
 from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
@@ -64,8 +82,23 @@ def feed_html(html, publication):
     return xml_text(_absolutizer(publication.base_url.rstrip("/")).clean(html or ""))
 
 
+def sponsor_html(article) -> str:
+    """The sponsor disclosure that opens a sponsored article's full text in feeds."""
+    note = seo.sponsor_note(article)
+    return f"<p><strong>{xml_text(escape(note))}</strong></p>" if note else ""
+
+
+# Served as XML, not application/rss+xml or atom+xml: browsers show those as plain text and
+# never apply the feed's stylesheet, while every feed reader takes XML (the document is the same
+# RSS or Atom either way).
+FEED_CONTENT_TYPE = "application/xml; charset=utf-8"
+FEED_STYLESHEET = "feeds/feed.xsl"
+
+
 class NewsRssFeed(Rss201rev2Feed):
     """RSS 2.0 with every byline (dc:creator), the full body (content:encoded) and Media RSS."""
+
+    content_type = FEED_CONTENT_TYPE
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DC, "xmlns:content": CONTENT,
@@ -84,6 +117,20 @@ class NewsRssFeed(Rss201rev2Feed):
 
 class NewsAtomFeed(Atom1Feed):
     """Atom 1.0 with every byline as an <author>, the full body as <content> and Media RSS."""
+
+    content_type = FEED_CONTENT_TYPE
+
+    def write(self, outfile, encoding):
+        # Django's Atom writer leaves out the stylesheets its RSS writer adds: the same
+        # document, with them after the XML declaration.
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:media": MEDIA}
@@ -138,6 +185,10 @@ class NewsFeed(Feed):
         # Last-Modified comes from the items' times (Feed sets it), the ETag from the bytes;
         # either one matching the reader's copy answers 304 Not Modified.
         return conditional_page(super().__call__)(request, *args, **kwargs)
+
+    def stylesheets(self, obj):
+        """`<?xml-stylesheet?>`: opened in a browser, the feed reads as a page (static/feeds/)."""
+        return [Stylesheet(static(FEED_STYLESHEET), mimetype="text/xsl")]
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
@@ -206,7 +257,10 @@ class ArticleFeed(NewsFeed):
 
     def item_description(self, item):
         # Plain text in an HTML-typed element: escaped, so feed readers show it as written.
-        return xml_text(escape(item.standfirst or item.description_for_seo))
+        text = item.standfirst or item.description_for_seo
+        if note := seo.sponsor_note(item):
+            text = f"{note}. {text}"
+        return xml_text(escape(text))
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url(), self.publication)
@@ -230,7 +284,8 @@ class ArticleFeed(NewsFeed):
         return None  # every byline is written by the feed generator (see item_extra_kwargs)
 
     def item_categories(self, item):
-        return [xml_text(tag.name) for tag in item.ordered_tags]
+        sponsored = ["Sponsored"] if seo.sponsorship_of(item) else []
+        return sponsored + [xml_text(tag.name) for tag in item.ordered_tags]
 
     def item_image(self, item):
         """The lead image with its size in bytes, read once per item (a storage stat)."""
@@ -255,7 +310,7 @@ class ArticleFeed(NewsFeed):
                 for author in item.credits
             ],
             "content": (
-                feed_html(item.body, self.publication)
+                sponsor_html(item) + feed_html(item.body, self.publication)
                 if self.publication.feeds_full_content
                 else None
             ),
@@ -296,7 +351,14 @@ class SectionFeed(_FiledFeed):
         return xml_text(obj.description or f"The latest from {obj.name}.")
 
 
+class _TagMoved(Exception):  # noqa: N818 (a signal, not an error)
+    def __init__(self, tag):
+        self.tag = tag
+
+
 class TagFeed(_FiledFeed):
+    """A tag's feed; a renamed or merged tag's old address answers 301, like its page."""
+
     model, kind = Tag, "tag"
 
     def public_objects(self):
@@ -306,6 +368,23 @@ class TagFeed(_FiledFeed):
 
     def filed(self, obj):
         return Article.objects.filter(tags=obj)
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except _TagMoved as moved:
+            return HttpResponsePermanentRedirect(self.feed_path(moved.tag))
+
+    def get_object(self, request, slug):
+        """The public tag at `slug`; an old address of one (renamed or merged) moves to it."""
+        tag = self.public_objects().filter(slug=slug).first()
+        if tag is not None:
+            return tag
+        old = get_object_or_404(
+            OldTagSlug.objects.select_related("tag").filter(tag__in=self.public_objects()),
+            slug=slug,
+        )
+        raise _TagMoved(old.tag)
 
     def description(self, obj):
         return xml_text(obj.description or f"Every article tagged “{obj.name}”.")

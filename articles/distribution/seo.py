@@ -15,7 +15,9 @@ import json
 import mimetypes
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -74,6 +76,21 @@ def _corrections(article) -> list[dict]:
     return [{"text": note.text, "at": note.created_at} for note in article.notes]
 
 
+def sponsorship_of(article):
+    """The ads app's sponsorship of `article` (through the relation: the articles never import
+    the ads app), or None. Card and page reads join it; otherwise one query."""
+    try:
+        return article.sponsorship
+    except ObjectDoesNotExist:
+        return None
+
+
+def sponsor_note(article) -> str:
+    """ "Sponsored by Acme" for a sponsored article, else "": disclosure travels with it."""
+    sponsor = sponsorship_of(article)
+    return f"{sponsor.label} {sponsor.sponsor_name}" if sponsor else ""
+
+
 def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
     """The lead image as {url, width, height, alt, type[, size]}, or None when there is none.
 
@@ -101,16 +118,40 @@ def lead_image_meta(article, *, with_size=False, ratio="16:9") -> dict | None:
     return meta
 
 
-def _default_image(publication) -> dict | None:
+# Shipped in static/ for a publication that has not uploaded its own (publication settings).
+DEFAULT_SOCIAL_IMAGE = ("articles/default-social.png", 1200, 630)
+DEFAULT_LOGO = ("articles/default-logo.png", 512, 512)
+
+
+def _default_image(publication) -> dict:
+    """The publication's social image for pages without their own, else the shipped one."""
     image = publication.social_image
     if not image:
-        return None
+        path, width, height = DEFAULT_SOCIAL_IMAGE
+        return {
+            "url": absolute_url(static(path), publication),
+            "width": width,
+            "height": height,
+            "alt": publication.name,
+            "type": "image/png",
+        }
     return {
         "url": absolute_url(image.url, publication),
         "width": publication.social_image_width,
         "height": publication.social_image_height,
         "alt": publication.social_image_alt,
         "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+    }
+
+
+def _logo(publication) -> dict:
+    if not publication.logo:
+        path, width, height = DEFAULT_LOGO
+        return {"url": absolute_url(static(path), publication), "width": width, "height": height}
+    return {
+        "url": absolute_url(publication.logo.url, publication),
+        "width": publication.logo_width,
+        "height": publication.logo_height,
     }
 
 
@@ -128,14 +169,7 @@ def organization_ld(publication) -> dict:
         "name": publication.name,
         "url": absolute_url("/", publication),
     }
-    if publication.logo:
-        data["logo"] = _image_object(
-            {
-                "url": absolute_url(publication.logo.url, publication),
-                "width": publication.logo_width,
-                "height": publication.logo_height,
-            }
-        )
+    data["logo"] = _image_object(_logo(publication))
     return data
 
 
@@ -179,6 +213,8 @@ def news_article_ld(article, publication, facts=None) -> dict:
         data["image"] = [_image_object(meta) for meta in (images.values() or [facts.image])]
     if corrections := correction_entries(article):
         data["correction"] = corrections
+    if sponsor := sponsorship_of(article):
+        data["sponsor"] = {"@type": "Organization", "name": sponsor.sponsor_name}
     return data
 
 
@@ -253,6 +289,8 @@ def _card_tags(*, kind, title, description, url, image, publication) -> list:
         if image.get("alt"):
             tags.append(("property", "og:image:alt", image["alt"]))
     tags.append(("name", "twitter:card", "summary_large_image" if image else "summary"))
+    if publication.twitter_site:
+        tags.append(("name", "twitter:site", publication.twitter_site))
     tags.append(("name", "twitter:title", title))
     if description:
         tags.append(("name", "twitter:description", description))

@@ -77,7 +77,7 @@ class AdminMFAMiddleware:
                 blocked = self.unverified(request)
             except (OperationalError, InterfaceError):
                 close_old_connections_now()
-                return unavailable_response()
+                return unavailable_response(request)
         if blocked:
             target = reverse("mfa-verify")
             if request.method in ("GET", "HEAD"):

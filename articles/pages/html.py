@@ -83,13 +83,30 @@ def iso_time(value, tz):
     return value.astimezone(tz).replace(microsecond=0).isoformat() if value else ""
 
 
-# What each use of an image is laid out as, for the browser's choice from `srcset`.
+# What each use of an image is laid out as, for the browser's choice from `srcset`; they follow
+# static/css/site.css. The page's content is 100vw - 2rem wide, at most 70rem (72rem less the
+# padding). The card grid fits as many 16rem columns as it can with 1.5rem gaps: four from
+# 70.5rem (262 px each at 1280 px), three from 53rem, two from 35.5rem. The lead card's image
+# takes 3/5 of the page beside its text (1rem gap) from 48rem on.
 SIZES = {
     "lead": "(min-width: 44rem) 42rem, calc(100vw - 2rem)",
-    "card": "(min-width: 72rem) 22rem, (min-width: 36rem) 45vw, calc(100vw - 2rem)",
-    "card-lead": "(min-width: 72rem) 42rem, (min-width: 48rem) 58vw, calc(100vw - 2rem)",
+    "card": (
+        "(min-width: 72rem) 16.375rem, (min-width: 70.5rem) calc((100vw - 6.5rem) / 4), "
+        "(min-width: 53rem) calc((100vw - 5rem) / 3), "
+        "(min-width: 35.5rem) calc((100vw - 3.5rem) / 2), calc(100vw - 2rem)"
+    ),
+    "card-lead": "(min-width: 72rem) 41.4rem, (min-width: 48rem) calc(60vw - 1.8rem), "
+    "calc(100vw - 2rem)",
     "portrait": "96px",
 }
+# The first row of a listing's cards (four columns on a desktop) is in the first screen: their
+# images load at once (one of them is often the page's largest paint); the rest lazily.
+EAGER_CARDS = 4
+
+
+def eager(card_markup: str) -> str:
+    """A card's markup with its image loading at once (kept cards are stored lazy)."""
+    return card_markup.replace(' loading="lazy"', "", 1)
 
 
 def picture(image, *, ratio="original", use="lead", alt=None, priority=False, lazy=True, css=""):
@@ -144,6 +161,12 @@ def card(article, *, lead=False, level=3, here=None):
             f'<p class="card__section"><a href="{_e(section.get_absolute_url(here))}">'
             f"{_e(section.name)}</a></p>"
         )
+    sponsor = seo.sponsorship_of(article)
+    if sponsor is not None:
+        sponsor = (
+            f'  <p class="card__sponsor">{_e(sponsor.label)} <strong>'
+            f"{_e(sponsor.sponsor_name)}</strong></p>\n"
+        )
     tag, css = ("h2", " card__headline--lead") if lead else ("h2" if level == 2 else "h3", "")
     standfirst = article.standfirst
     if standfirst:
@@ -152,6 +175,7 @@ def card(article, *, lead=False, level=3, here=None):
     credits = f" · {_e(credits)}" if credits else ""
     return mark_safe(  # noqa: S308 (every value escaped above)
         f'<article class="card{" card--lead" if lead else ""}">\n  {image}\n  {section or ""}\n'
+        f"{sponsor or ''}"
         f'  <{tag} class="card__headline{css}"><a href="{url}">{_e(article.headline)}</a></{tag}>'
         f'\n  {standfirst or ""}\n  <p class="card__meta"><time datetime="'
         f'{iso_time(article.published_at, here.tz)}">{long_date(article.published_at, here)}'

@@ -183,15 +183,14 @@ _set_image = Article.lead_image.field.set_cached_value
 _set_sponsorship = Article.sponsorship.related.set_cached_value
 
 
-def _attach_card(article, section, image, markup):
+def _attach_card(article, section, image, sponsorship, markup):
     _set_section(article, section)
     _set_image(article, image)
+    _set_sponsorship(article, sponsorship)
     article.kept_markup = markup
 
 
-def _attach_page(article, section, image, sponsorship, markup):
-    _attach_card(article, section, image, markup)
-    _set_sponsorship(article, sponsorship)
+_attach_page = _attach_card
 
 
 # What a card shows (the rest of the row stays in the database, deferred), with its kept
@@ -203,7 +202,12 @@ CARD_COLUMNS = (
     )),
     ("s", Section, ("id", "name", "slug")),
     ("i", Image, ("id", "file", "width", "height", "alt_text", "focal_x", "focal_y", "renditions")),
+    # A sponsored story says so wherever its card appears.
+    ("sp", Sponsorship, ("id", "article_id", "sponsor_name", "label")),
 )  # fmt: skip
+# The rows a card (and the article page) is rendered from: article, section, lead image and
+# sponsorship (their stored versions make the kept markup's digest, articles/pages/markup.py).
+RENDERED_FROM = 4
 CARDS_AT = {
     level: Shape(*CARD_COLUMNS, ("m", ArticleMarkup, ("article_id", "card_digest", column)))
     for level, column in ArticleMarkup.CARDS.items()
@@ -212,8 +216,9 @@ _CARD_FROM = (
     f"{ARTICLES} a JOIN {Section._meta.db_table} s ON s.id = a.section_id "
     f"LEFT JOIN {Image._meta.db_table} i ON i.id = a.lead_image_id"
 )
+_SPONSOR_JOIN = f"LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id"
 _MARKUP_JOIN = f"LEFT JOIN {ArticleMarkup._meta.db_table} m ON m.article_id = a.id"
-_CARDS_FROM = f"{_CARD_FROM} {_MARKUP_JOIN}"
+_CARDS_FROM = f"{_CARD_FROM} {_SPONSOR_JOIN} {_MARKUP_JOIN}"
 # The article page: every column but the search vector, with section, lead image, sponsorship
 # and the article's kept markup (its row digest covers the first three, articles/pages/markup.py).
 PAGE = Shape(
@@ -233,9 +238,8 @@ def article_for_page(slug=None, *, pk=None):
     public, params = public_sql(timezone.now(), connection)
     where, value = ("a.slug = %s", slug) if pk is None else ("a.id = %s", pk)
     sql = (
-        f"SELECT {PAGE.select}, {public}, {PAGE.digest_sql(connection)} "  # noqa: S608
-        f"FROM {_CARD_FROM} LEFT JOIN {Sponsorship._meta.db_table} sp ON sp.article_id = a.id "
-        f"{_MARKUP_JOIN} WHERE {where} ORDER BY a.id LIMIT 1"
+        f"SELECT {PAGE.select}, {public}, {PAGE.digest_sql(connection, RENDERED_FROM)} "  # noqa: S608
+        f"FROM {_CARDS_FROM} WHERE {where} ORDER BY a.id LIMIT 1"
     )
     for article, (is_public, digest) in PAGE.read(sql, [*params, value], _attach_page):
         article.is_public = bool(is_public)
@@ -247,7 +251,7 @@ def article_for_page(slug=None, *, pk=None):
 def _card_select(connection, level):
     """The card columns and the card row's digest (`markup.cards` compares it)."""
     shape = CARDS_AT[level]
-    return f"{shape.select}, {shape.digest_sql(connection)}"
+    return f"{shape.select}, {shape.digest_sql(connection, RENDERED_FROM)}"
 
 
 def _cards(sql, params, level):

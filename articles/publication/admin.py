@@ -17,6 +17,7 @@ class PublicationAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "description", "base_url", "language", "time_zone"]}),
         ("Images", {"fields": ["logo", "social_image", "social_image_alt"]}),
+        ("Social", {"fields": ["twitter_site"]}),
         ("Feeds", {"fields": ["feeds_full_content"]}),
     ]
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -127,6 +128,19 @@ class Publication(models.Model):
     social_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     social_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     social_image_alt = models.CharField("default social image alt text", max_length=250, blank=True)
+    twitter_site = models.CharField(
+        "X (Twitter) account",
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^@[A-Za-z0-9_]{1,15}$",
+                "Write the account as @name (letters, digits and _, at most 15 after the @).",
+            )
+        ],
+        help_text="The publication's account, like @newsroom: shared pages name it "
+        "(twitter:site). Leave empty if there is none.",
+    )
     feeds_full_content = models.BooleanField(
         "full text in feeds",
         default=True,

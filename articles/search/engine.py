@@ -142,7 +142,7 @@ def has_words(query: str) -> bool:
 
 def search(query, *, section=None, author=None, date_from=None, date_to=None):
     """Published articles matching `query`, best first, each with a `snippet`-ready text."""
-    articles = Article.objects.published().select_related("section")
+    articles = Article.objects.published().select_related("section", "sponsorship")
     if section:
         articles = articles.filter(section=section)
     if author:

@@ -63,12 +63,19 @@ def isotime(value):
     return html.iso_time(value, timezone.get_current_timezone())
 
 
+@register.simple_tag
+def sponsor_note(article):
+    """ "Sponsored by …" for a sponsored article (its disclosure on every list), else ""."""
+    return seo.sponsor_note(article)
+
+
 @register.simple_tag(takes_context=True)
 def card_grid(context, articles, *, level=3, slots=None):
     """A listing's cards (`{% card %}`, kept between changes by `markup.cards`) with the markup
     in `slots` (card number → HTML, from the ads app's `{% listing_slots %}`) after them."""
     slots = slots or {}
     cards = markup.cards(articles, level=level, here=addresses.here())
+    cards[: html.EAGER_CARDS] = [html.eager(card) for card in cards[: html.EAGER_CARDS]]
     return mark_safe(  # noqa: S308 (cards escaped by `card`; slots built by ads.markup)
-        "".join(html + slots.get(number, "") for number, html in enumerate(cards, start=1))
+        "".join(card + slots.get(number, "") for number, card in enumerate(cards, start=1))
     )

@@ -8,6 +8,7 @@ from django.core.paginator import UnorderedObjectListWarning
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
+from lxml import etree
 from PIL import Image
 
 from ads.models import (
@@ -360,7 +361,25 @@ class ReportAndStatusTests(TestCase):
         response = self.client.get(url)
         self.assertContains(response, "400 offers, 300 viewable impressions, 6 clicks, CTR 2.00%")
         self.assertContains(response, '<svg class="ads-chart"')
-        assert response.content.decode().count("<rect ") == 30
+        html = response.content.decode()
+        assert html.count('class="ads-chart__bar"') == 30
+        # Issue 23, item 17: axes with their labels, day labels, a legend, and the table.
+        for text in (
+            ">Viewable impressions</text>",
+            ">Clicks</text>",
+            ">Day (UTC)</text>",
+            ">Viewable impressions (left axis)</text>",
+            ">Clicks (right axis)</text>",
+            'aria-labelledby="ads-chart-title ads-chart-desc"',
+            "The same figures are in the table “By day” below.",
+            '<table aria-labelledby="by-day">',
+        ):
+            assert text in html, text
+        chart = etree.fromstring(
+            html[html.index('<svg class="ads-chart"') : html.index("</svg></figure>") + 6]
+        )
+        ticks = [t.text for t in chart.iterfind(".//{*}text[@text-anchor='end']")]
+        assert ticks == ["0", "50", "100", "150", "200"]  # today's 200 viewable at the top
         slot_report = self.client.get(reverse("admin:ads_adslot_report", args=[self.live.pk]))
         self.assertContains(slot_report, "CTR 2.00%")
         self.assertContains(slot_report, "<td>Soon</td><td>LIVE</td>")

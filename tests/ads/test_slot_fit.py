@@ -1,15 +1,24 @@
 """Ad slots fit the column they stand in, and listings offer slots between cards."""
 
 import re
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from ads import sizes
-from ads.models import AdSlot
-from tests.ads.test_admin import slot_form
-from tests.factories import AdSlotFactory, ArticleFactory, SectionFactory, UserFactory
+from ads import markup, sizes
+from ads.models import AdSlot, Placement
+from tests.ads.test_admin import creative_form, placement_form, slot_form
+from tests.factories import (
+    AdSlotFactory,
+    ArticleFactory,
+    CreativeFactory,
+    PlacementFactory,
+    SectionFactory,
+    UserFactory,
+)
 
 RESERVED = re.compile(r'id="ad-slot-(\w+)"[^>]*style="([^"]+)"')
 
@@ -99,7 +108,7 @@ class ListingSlotTests(TestCase):
 
     def cards_and_slots(self, url):
         html = self.client.get(url).content.decode()
-        grid = html[html.index('<div class="card-grid">') :]
+        grid = html[html.index('<div class="card-grid') :]
         return re.findall(r'<article class="card|id="ad-slot-(\w+)"', grid), html
 
     def test_slot_stands_after_its_card_and_a_late_one_after_the_last_card(self):
@@ -123,3 +132,69 @@ class ListingSlotTests(TestCase):
         # any slots (no COUNT: listings page without one; the navigation comes from the cache).
         with self.assertNumQueries(4):
             self.client.get("/sections/world/")
+
+
+class CreativeSizeStaysOfferedTests(TestCase):
+    """Issue 23, item 16: a 468x60 creative ended up in a slot of 320x50/320x100 and was shown
+    squeezed. Every way in is refused with a clear error, and a creative is never shown on a
+    screen whose sizes leave it out."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.manager = UserFactory(username="am", role="Ad manager")
+        cls.phone_slot = AdSlotFactory(
+            code="PHONE", width=320, height=50, extra_sizes="320x100", position="listing"
+        )
+        cls.banner = CreativeFactory(name="Banner", width=320, height=100)
+        cls.placement = PlacementFactory(slot=cls.phone_slot, creative=cls.banner)
+
+    def setUp(self):
+        self.client.force_login(self.manager)
+
+    def test_booking_a_size_the_slot_does_not_offer_is_refused(self):
+        wide = CreativeFactory(name="Wide", width=468, height=60)
+        url = reverse("admin:ads_placement_add")
+        response = self.client.post(url, placement_form(self.phone_slot, wide))
+        self.assertContains(response, "This creative is 468x60, which fits none of the slot")
+        assert not Placement.objects.filter(creative=wide).exists()
+
+    def test_resizing_a_booked_creative_out_of_its_slot_is_refused(self):
+        url = reverse("admin:ads_creative_change", args=[self.banner.pk])
+        data = creative_form(name="Banner", kind="house", html="<p>Hi</p>", width="468")
+        data["height"] = "60"
+        response = self.client.post(url, data)
+        assert response.status_code == 200
+        self.assertContains(
+            response,
+            "This creative is booked in slot PHONE, which takes only 320x50, 320x100; at 468x60 "
+            "it would be squeezed.",
+        )
+        self.banner.refresh_from_db()
+        assert self.banner.size == (320, 100)
+
+    def test_dropping_a_booked_size_from_the_slot_is_refused(self):
+        url = reverse("admin:ads_adslot_change", args=[self.phone_slot.pk])
+        data = slot_form(code="PHONE", position="listing", width="320", height="50")
+        data.update(extra_sizes="", sizes_mobile="", sizes_tablet="", sizes_desktop="")
+        response = self.client.post(url, data)
+        assert response.status_code == 200
+        self.assertContains(
+            response, "320x100 is the size of creatives booked in this slot (Banner)"
+        )
+        self.phone_slot.refresh_from_db()
+        assert self.phone_slot.extra_sizes == "320x100"
+
+    def test_a_creative_is_hidden_on_screens_whose_sizes_leave_it_out(self):
+        # The demo's YYYYYYYYYY: 468x60 on tablets and desktops, 320x50/320x100 on phones.
+        call_command("seed_ad_slots")
+        slot = AdSlot.objects.get(code="YYYYYYYYYY")
+        wide = PlacementFactory(slot=slot, creative=CreativeFactory(width=468, height=60))
+        small = PlacementFactory(slot=slot, creative=CreativeFactory(width=320, height=50))
+        assert "ad-creative--not-mobile" in markup.creative_html(wide, slot, None)
+        assert "ad-creative--not-tablet" not in markup.creative_html(wide, slot, None)
+        small_html = markup.creative_html(small, slot, None)
+        assert "ad-creative--not-tablet" in small_html
+        assert "ad-creative--not-desktop" in small_html
+        assert "ad-creative--not-mobile" not in small_html
+        css = (Path(settings.BASE_DIR) / "static/ads/ads.css").read_text()
+        assert "@media (max-width: 767.98px) { .ad-creative--not-mobile { display: none; } }" in css

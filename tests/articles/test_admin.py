@@ -108,6 +108,28 @@ class EditorPublishesInTheAdminTests(TestCase):
         self.assertContains(page, "Admin-written story")
         self.assertNotContains(page, "Not published.")
 
+    def test_a_save_says_what_the_body_allowlist_removed(self):
+        # Issue 23, item 2: a forged save with a foreign image, a heading and a table.
+        self.client.force_login(self.editor)
+        body = '<h1>Results</h1><table><tr><td>t</td></tr></table><p>a<img src="x">b</p>'
+        data = article_form(self.section, self.author, body=body)
+        response = self.client.post(reverse("admin:articles_article_add"), data, follow=True)
+        article = Article.objects.get(slug="admin-written-story")
+        assert article.body == (
+            "<h2>Results</h2><table><tbody><tr><td>t</td></tr></tbody></table><p>a b</p>"
+        )
+        shown = [str(m) for m in response.context["messages"]]
+        assert (
+            "The body was cleaned: Removed 1 image not from the media library (x): upload it "
+            "to the library and insert it from there. Changed headings: h1 → h2." in shown
+        )
+
+    def test_a_clean_save_says_nothing_about_cleaning(self):
+        self.client.force_login(self.editor)
+        data = article_form(self.section, self.author, body="<p>Plain</p>")
+        response = self.client.post(reverse("admin:articles_article_add"), data, follow=True)
+        assert not [m for m in response.context["messages"] if "cleaned" in str(m)]
+
     def test_unknown_image_gets_a_form_error_and_saves_nothing(self):
         self.client.force_login(self.editor)
         data = article_form(self.section, self.author, lead_image="999999")

@@ -1,4 +1,6 @@
+import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +12,8 @@ from articles import demo
 from articles.models import Article, Author, Byline, Correction, Section, Tag, TaggedArticle
 
 SEED_URL = "/2025/08/10/china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves/"
+ROOT = Path(__file__).resolve().parents[2]
+STAMP = ".venv/.installed"  # `make -n` must not plan to (re)build the virtualenv
 MODELS = [Article, Author, Section, Tag, TaggedArticle, Byline, AdSlot, Creative, Correction]
 
 
@@ -74,6 +78,25 @@ class SeedIdempotenceTests(TestCase):
         assert get_user_model().objects.count() == users == 4
         assert "nothing created" in output
         assert "writer" in output and "password" in output
+
+    def test_the_login_address_is_where_the_site_is_served(self):
+        # Issue 23, item 25: `make run PORT=8123` prints the address it serves.
+        with override_settings(DEBUG=True, NEWSROOM_BASE_URL="http://127.0.0.1:8000"):
+            output = seed("--with-users", "--address", "http://0.0.0.0:8123")
+            assert "log in at http://0.0.0.0:8123/admin/" in output
+            assert "log in at http://127.0.0.1:8000/admin/" in seed("--with-users")
+
+    def test_make_run_passes_its_host_and_port(self):
+        dry = subprocess.run(  # noqa: S603
+            ["make", "-n", "-W", STAMP, "run", "HOST=0.0.0.0", "PORT=8123"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "seed_demo --with-users --address http://0.0.0.0:8123" in dry
+        assert "runserver 0.0.0.0:8123" in dry
+        assert "Ctrl-C" in dry
 
     def test_users_are_refused_when_debug_is_off(self):
         with pytest.raises(CommandError, match="refused when DEBUG is off"):

@@ -45,6 +45,11 @@ class RenameTagTests(TestCase):
         old = self.client.get("/tags/ai-chips/")
         assert (old.status_code, old["Location"]) == (301, "/tags/semiconductors/")
         self.assertContains(self.client.get("/tags/semiconductors/"), self.article.headline)
+        # Issue 23, item 24: the feeds follow the page.
+        for feed in ("feed/", "feed/atom/"):
+            old = self.client.get(f"/tags/ai-chips/{feed}")
+            assert (old.status_code, old["Location"]) == (301, f"/tags/semiconductors/{feed}")
+            assert self.client.get(f"/tags/semiconductors/{feed}").status_code == 200
 
     def test_renaming_back_never_redirects_a_live_address(self):
         self.rename("Semiconductors", "semiconductors")
@@ -72,6 +77,8 @@ class RenameTagTests(TestCase):
 
     def test_unknown_tag_address_is_a_404(self):
         assert self.client.get("/tags/never-existed/").status_code == 404
+        assert self.client.get("/tags/never-existed/feed/").status_code == 404
+        assert self.client.get("/tags/never-existed/feed/atom/").status_code == 404
 
 
 class MergeTagsTests(TestCase):
@@ -123,6 +130,10 @@ class MergeTagsTests(TestCase):
         for slug in OldTagSlug.objects.values_list("slug", flat=True):
             response = self.client.get(f"/tags/{slug}/")
             assert (response.status_code, response["Location"]) == (301, target.get_absolute_url())
+            for feed in ("feed/", "feed/atom/"):
+                response = self.client.get(f"/tags/{slug}/{feed}")
+                moved = target.get_absolute_url() + feed
+                assert (response.status_code, response["Location"]) == (301, moved)
         assert OldTagSlug.objects.count() == 2
         audit = AuditEntry.objects.filter(action="merge_tags")
         assert sorted(audit.values_list("article_id", flat=True)) == sorted(

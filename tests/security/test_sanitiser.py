@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ads.models.creatives import clean_creative_html
-from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html
+from articles.richtext.sanitizer import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    clean_html,
+    clean_html_with_report,
+)
 
 CORPUS = [
     "<script>alert(1)</script>",
@@ -118,3 +123,146 @@ def test_creative_html_sanitiser_never_yields_handlers_or_script_urls(html):
     cleaned = clean_creative_html(html)
     assert clean_creative_html(cleaned) == cleaned
     assert not [p for p in problems(cleaned) if p.startswith(("handler", "url"))]
+
+
+# Issue 23, item 2: structure kept, words never joined, foreign images dropped, a report.
+
+# Block elements outside the allowlist whose text a reader should keep (form controls, embeds
+# and raw-text elements are dropped with their content by the HTML parser itself).
+REMOVED_BLOCKS = sorted(
+    {
+        "address", "article", "aside", "center", "dd", "details", "dialog", "div", "dl", "dt",
+        "fieldset", "footer", "form", "h1", "h5", "h6", "header", "hgroup", "legend", "main",
+        "menu", "nav", "section", "search", "summary", "dir", "tfoot",
+    }
+)  # fmt: skip
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+# The allowed blocks a reader sees as separate lines.
+SEPARATING = {
+    "p", "br", "h2", "h3", "h4", "blockquote", "ul", "ol", "li", "hr", "pre", "figure",
+    "figcaption", "img", "table", "caption", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+class _Words(HTMLParser):
+    """The words a reader sees: text, with allowed blocks as line breaks."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SEPARATING:
+            self.text.append("\n")
+
+    handle_endtag = handle_startendtag = lambda self, tag, *a: self.handle_starttag(tag, ())  # noqa: E731
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def words(html: str) -> list[str]:
+    parser = _Words()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.text).split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(REMOVED_BLOCKS), WORDS, WORDS, st.sampled_from(["pair", "after", "nested"]))
+def test_no_removed_block_joins_words(tag, first, second, shape):
+    html = {
+        "pair": f"<{tag}>{first}</{tag}><{tag}>{second}</{tag}>",
+        "after": f"{first}<{tag}>{second}</{tag}>",
+        "nested": f"<p>{first}</p><{tag}><{tag}>{second}</{tag}></{tag}>",
+    }[shape]
+    cleaned = clean_html(html)
+    assert words(cleaned) == [first, second], (html, cleaned)
+    assert clean_html(cleaned) == cleaned
+
+
+def test_a_heading_and_a_table_no_longer_run_together():
+    cleaned = clean_html("<h1>H1</h1><table><tr><td>t</td></tr></table>")
+    assert cleaned == "<h2>H1</h2><table><tbody><tr><td>t</td></tr></tbody></table>"
+    assert words(cleaned) == ["H1", "t"]
+
+
+LIBRARY_IMG = (
+    '<img src="/media/renditions/harbour-16x9-640.jpg" alt="A harbour" width="640" height="360">'
+)
+STRUCTURE = (
+    "<h2>Two</h2><h3>Three</h3><h4>Four</h4>"
+    '<ul><li>one</li><li>two</li></ul><ol start="3"><li>three</li></ol>'
+    "<blockquote><p>Said so.</p></blockquote>"
+    '<table><caption>Votes</caption><thead><tr><th scope="col">Party</th>'
+    '<th colspan="2">Seats</th></tr></thead><tbody><tr><td>Blue</td><td rowspan="2">3</td>'
+    "</tr></tbody></table>"
+    f"<figure>{LIBRARY_IMG}<figcaption>The harbour at dawn.</figcaption></figure>"
+    '<p><img src="/media/images/2026/12/master.jpg" alt="">text</p>'
+)
+
+
+def test_allowed_structure_is_kept_exactly():
+    cleaned, report = clean_html_with_report(STRUCTURE)
+    assert cleaned == STRUCTURE
+    assert not report
+
+
+FOREIGN_SRC = st.one_of(
+    st.sampled_from(
+        [
+            "x",
+            "https://evil.example/a.jpg",
+            "//evil.example/media/renditions/a.jpg",
+            "/media/renditions/../../etc/passwd",
+            "/media/ads/2026/01/banner.png",
+            "/static/logo.svg",
+            "/media/renditions/a.jpg?track=1",
+            "data:image/png;base64,AAAA",
+            "javascript:alert(1)",
+            "",
+        ]
+    ),
+    st.text(max_size=40).filter(
+        lambda s: not s.startswith(("/media/images/", "/media/renditions/"))
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(FOREIGN_SRC, WORDS, WORDS)
+def test_foreign_images_are_dropped_and_reported(src, before, after):
+    src_attr = src.replace("&", "&amp;").replace('"', "&quot;")
+    cleaned, report = clean_html_with_report(f'<p>{before}<img src="{src_attr}" alt="">{after}</p>')
+    assert "<img" not in cleaned
+    assert words(cleaned) == [before, after]
+    assert len(report.foreign_images) == 1
+    assert "not from the media library" in report.message()
+
+
+def test_library_images_keep_their_address():
+    cleaned = clean_html(f"<p>{LIBRARY_IMG}</p>")
+    assert cleaned == f"<p>{LIBRARY_IMG}</p>"
+
+
+def test_the_report_names_what_was_removed():
+    html = (
+        '<div class="x"><p onclick="go()">Hi</p></div><script>alert(1)</script>'
+        '<img src="https://evil.example/p.gif"><h1>Title</h1><a href="javascript:x()">l</a>'
+    )
+    cleaned, report = clean_html_with_report(html)
+    assert cleaned == clean_html(html)
+    assert report.tags == {"div": 1, "script": 1}
+    assert report.attributes == {
+        "onclick on <p>": 1,
+        "href on <a> (unsafe address)": 1,
+    }
+    assert report.foreign_images == ["https://evil.example/p.gif"]
+    assert report.renamed == {"h1 → h2": 1}
+    assert report.message() == (
+        "Removed 1 image not from the media library (https://evil.example/p.gif): upload it "
+        "to the library and insert it from there. Removed <div>, <script> (their text is kept, "
+        "except scripts and styles). Removed attributes: href on <a> (unsafe address), onclick "
+        "on <p>. Changed headings: h1 → h2."
+    )
+    assert not clean_html_with_report(cleaned)[1]

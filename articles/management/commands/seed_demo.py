@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
@@ -59,8 +60,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Also create one account per role with a known password (DEBUG only).",
         )
+        parser.add_argument(
+            "--address",
+            help="Where the site is served, for the printed login link (`make run` passes "
+            "http://HOST:PORT). Default: NEWSROOM_BASE_URL.",
+        )
 
-    def handle(self, *args, with_users=False, **options):
+    def handle(self, *args, with_users=False, address=None, **options):
         if with_users and not settings.DEBUG:
             raise CommandError(
                 "--with-users creates accounts with published passwords; it is refused "
@@ -81,7 +87,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo content already present: nothing created.")
         if with_users:
-            self.print_accounts()
+            self.print_accounts(address or settings.NEWSROOM_BASE_URL)
 
     def note(self, count, what):
         if count:
@@ -256,8 +262,9 @@ class Command(BaseCommand):
             count += 1
         self.note(count, "demo accounts")
 
-    def print_accounts(self):
-        self.stdout.write("\nDemo accounts (log in at http://127.0.0.1:8000/admin/):")
+    def print_accounts(self, address):
+        login = address.rstrip("/") + reverse("admin:index")
+        self.stdout.write(f"\nDemo accounts (log in at {login}):")
         for username, password, group_name, _ in DEMO_USERS:
             role = group_name or "Administrator (superuser)"
             self.stdout.write(f"  {role:<28} {username:<10} password: {password}")

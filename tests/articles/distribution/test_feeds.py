@@ -44,7 +44,7 @@ class FeedTests(TestCase):
             slug="rivers-rise",
             standfirst="Water <everywhere> & more.",
             body='<p>Read <a href="/2025/01/01/older/">the older story</a>.</p>'
-            '<img src="/media/inline.jpg" alt="Inline">',
+            '<img src="/media/images/inline.jpg" alt="Inline">',
             section=cls.section,
             authors=[cls.second, cls.first],  # byline order, not alphabetical
             tags=["Floods", "Weather"],
@@ -73,8 +73,13 @@ class FeedTests(TestCase):
         for url in self.urls:
             with self.subTest(url=url):
                 response = self.get(url)
-                expected_type = "atom+xml" if url.endswith("atom/") else "rss+xml"
-                assert expected_type in response["Content-Type"]
+                # XML, so that a browser applies the feed's stylesheet (issue 23, item 23).
+                assert response["Content-Type"] == "application/xml; charset=utf-8"
+                start = b'<?xml version="1.0" encoding="utf-8"?>\n<?xml-stylesheet'
+                assert response.content.startswith(start)
+                pi = b'<?xml-stylesheet href="/static/feeds/feed.xsl" media="screen" '
+                pi += b'type="text/xsl"?>'
+                assert pi in response.content
                 parsed = feedparser.parse(response.content)
                 assert not parsed.bozo, parsed.bozo_exception
                 self_links = [link.href for link in parsed.feed.links if link.get("rel") == "self"]
@@ -106,7 +111,7 @@ class FeedTests(TestCase):
                 assert len(entry.content) == 1
                 content = entry.content[0].value
                 assert f'href="{BASE}/2025/01/01/older/"' in content
-                assert f'src="{BASE}/media/inline.jpg"' in content
+                assert f'src="{BASE}/media/images/inline.jpg"' in content
                 enclosure = next(link for link in entry.links if link.rel == "enclosure")
                 # The 16:9 rendition (the widest here: the original is 800 px wide).
                 card = self.article.lead_image.rendition_meta(ratio="16:9", width=1200)

@@ -4,11 +4,15 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
+from PIL import Image as PILImage
 
 from articles import services
 from articles.publication import save_publication
@@ -25,6 +29,7 @@ from tests.factories import (
 from tests.html_checker import checker_available, html_errors
 
 BASE = "https://news.example.com"
+DEFAULT_SOCIAL = BASE + "/static/articles/default-social.png"
 BREAKOUT = "</script><script>alert(1)</script>"
 
 
@@ -189,9 +194,19 @@ class ArticleStructuredDataTests(TestCase):
 
     def test_article_without_image_falls_back_to_the_default_social_image(self):
         plain = ArticleFactory(section=self.section)
-        assert "image" not in jsonld(self.client.get(plain.get_absolute_url()))[0]
+        # Issue 23, item 22: none uploaded yet, the default shipped in static/.
+        (image,) = jsonld(self.client.get(plain.get_absolute_url()))[0]["image"]
+        assert image == {
+            "@type": "ImageObject",
+            "url": DEFAULT_SOCIAL,
+            "width": 1200,
+            "height": 630,
+        }
         tags = meta(self.client.get(plain.get_absolute_url()))
-        assert tags["twitter:card"] == ["summary"]
+        assert tags["og:image"] == tags["twitter:image"] == [DEFAULT_SOCIAL]
+        assert (tags["og:image:width"], tags["og:image:height"]) == (["1200"], ["630"])
+        assert tags["og:image:alt"] == ["The Example"]
+        assert tags["twitter:card"] == ["summary_large_image"]
         publication = Publication.objects.get()
         publication.social_image = image_file("social.jpg", size=(1200, 630))
         publication.social_image_alt = "The Example's masthead"
@@ -240,6 +255,36 @@ class ListingHeadTests(TestCase):
         assert tags["og:type"] == ["website"]
         assert tags["og:description"] == ["Daily news."]
         assert link_hrefs(response, "canonical") == [BASE + "/"]
+        # Issue 23, item 22: no logo or social image uploaded: the ones shipped in static/.
+        assert types["NewsMediaOrganization"]["logo"] == {
+            "@type": "ImageObject",
+            "url": BASE + "/static/articles/default-logo.png",
+            "width": 512,
+            "height": 512,
+        }
+        assert tags["og:image"] == [DEFAULT_SOCIAL]
+        assert "twitter:site" not in tags
+
+    def test_twitter_site_comes_from_the_publication_settings(self):
+        publication = Publication.objects.get()
+        publication.twitter_site = "@the_example"
+        publication.full_clean()
+        with self.captureOnCommitCallbacks(execute=True):
+            save_publication(publication=publication)
+        for path in ["/", "/sections/world/", "/tags/floods/", "/authors/ada/"]:
+            with self.subTest(path=path):
+                assert meta(self.client.get(path))["twitter:site"] == ["@the_example"]
+        publication.twitter_site = "the example"
+        with pytest.raises(ValidationError, match="Write the account as @name"):
+            publication.full_clean()
+
+    def test_the_default_images_ship_at_the_sizes_the_head_states(self):
+        for path, size in (
+            ("articles/default-social.png", (1200, 630)),
+            ("articles/default-logo.png", (512, 512)),
+        ):
+            with PILImage.open(finders.find(path)) as image:
+                assert (image.format, image.size) == ("PNG", size)
 
     def test_listings_are_self_canonical_per_page(self):
         for path in ["/", "/sections/world/", "/tags/floods/", "/authors/ada/"]:
@@ -274,7 +319,8 @@ class ListingHeadTests(TestCase):
                 tags = meta(response)
                 assert tags["og:type"] == [kind]
                 assert tags["og:title"] == [title]
-                assert tags["twitter:card"] == ["summary"]
+                assert tags["og:image"] == [DEFAULT_SOCIAL]  # (Ada has no photo)
+                assert tags["twitter:card"] == ["summary_large_image"]
                 assert link_hrefs(response, "alternate")[0] == feed
         assert meta(self.client.get("/authors/ada/"))["og:description"] == ["Writes about rivers."]
 
