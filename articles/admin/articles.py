@@ -220,14 +220,14 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
 
     def workflow_context(self, request, article):
         user = request.user
-        lock = None
+        others = []
         if self.has_change_permission(request, article):
-            lock = services.touch_edit_lock(article=article, user=user)
+            others = services.touch_edit_lock(article=article, user=user)
         actions = services.allowed_actions(user, article)
         sent_back = article.audit_entries.filter(action="send_back").first()
         return {
-            "edit_lock": lock,
-            "can_take_over": lock is not None and services.is_editor(user),
+            "other_editors": services.describe_editors(others),
+            "can_take_over": bool(others) and services.is_editor(user),
             "transitions": [(a, services.TRANSITIONS[a].label) for a in actions],
             "schedule_form": ScheduleForm(prefix="schedule"),
             "prepublish_problems": services.prepublish_problems(article),

@@ -52,6 +52,7 @@ from articles.services.filing import (
 from articles.services.locks import (
     EDIT_LOCK_TIMEOUT,
     HEARTBEAT_SECONDS,
+    describe_editors,
     leave_edit_lock,
     take_over_edit_lock,
     touch_edit_lock,
@@ -219,6 +220,7 @@ __all__ = [
     "import_article",
     "is_editor",
     "is_owner",
+    "describe_editors",
     "leave_edit_lock",
     "may",
     "merge_tags",

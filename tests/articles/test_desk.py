@@ -306,18 +306,28 @@ class PresenceTests(TestCase):
         return self.client.post(url, data).json()
 
     def test_heartbeat_shows_who_is_editing_and_leaving_clears_it(self):
-        assert self.beat(self.anna) == {"editing": None}
+        assert self.beat(self.anna) == {"editing": None, "editors": []}
         assert self.beat(self.ben)["editing"] == "anna"
-        assert self.beat(self.anna, leave="1") == {"editing": None}
-        assert self.beat(self.ben) == {"editing": None}
+        assert self.beat(self.anna, leave="1") == {"editing": None, "editors": []}
+        assert self.beat(self.ben) == {"editing": None, "editors": []}
         assert EditLock.objects.get().user == self.ben
+
+    def test_the_first_editor_is_told_when_a_second_one_opens_the_story(self):
+        assert self.beat(self.anna)["editors"] == []
+        assert self.beat(self.ben)["editors"] == ["anna"]
+        answer = self.beat(self.anna)
+        assert answer["editors"] == ["ben"]
+        assert answer["message"].startswith("ben is editing since ")
+        carl = UserFactory(username="carl", role="Editor")
+        assert self.beat(carl)["editors"] == ["anna", "ben"]
+        assert " and carl (since " in self.beat(self.anna)["message"]
 
     def test_lock_without_heartbeat_is_gone_within_a_minute(self):
         start = timezone.now()
         with time_machine.travel(start, tick=False):
             self.beat(self.anna)
         with time_machine.travel(start + timedelta(seconds=61), tick=False):
-            assert self.beat(self.ben) == {"editing": None}
+            assert self.beat(self.ben) == {"editing": None, "editors": []}
 
 
 class ConflictPageTests(TestCase):

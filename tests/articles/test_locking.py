@@ -158,7 +158,18 @@ class SoftLockTests(TestCase):
             self.assertContains(response, f"anna is editing since {since}")
             self.assertContains(response, "Take over editing")
             self.assertContains(response, 'name="headline"')  # a warning, not a lock
-        assert EditLock.objects.get().user == self.anna
+        with time_machine.travel(opened + timedelta(seconds=40), tick=False):
+            # Both ways: the first editor, reloading, is told about the second.
+            self.client.force_login(self.anna)
+            response = self.client.get(change_url(self.article))
+            self.assertContains(response, f"ben is editing since {since}")
+        assert set(EditLock.objects.values_list("user__username", flat=True)) == {"anna", "ben"}
+
+    def test_alone_on_a_story_the_warning_is_hidden(self):
+        self.client.force_login(self.anna)
+        response = self.client.get(change_url(self.article))
+        self.assertContains(response, 'id="edit-lock" role="status" hidden')
+        self.assertNotContains(response, "is editing since")
 
     def test_lock_expires(self):
         opened = timezone.now()
@@ -168,7 +179,7 @@ class SoftLockTests(TestCase):
         with time_machine.travel(opened + timedelta(minutes=2), tick=False):
             self.client.force_login(self.ben)
             self.assertNotContains(self.client.get(change_url(self.article)), "is editing since")
-        assert EditLock.objects.get().user == self.ben
+        assert EditLock.objects.get(user=self.ben).since == opened + timedelta(minutes=2)
 
     def test_editor_takes_over_and_writer_cannot(self):
         self.client.force_login(self.writer)
@@ -182,4 +193,5 @@ class SoftLockTests(TestCase):
         self.assertContains(response, "anna is editing since")
         self.assertNotContains(response, "Take over editing")
         assert self.client.post(url).status_code == 403
-        assert EditLock.objects.get().user == self.anna
+        locks = EditLock.objects.order_by("since", "pk").values_list("user__username", flat=True)
+        assert list(locks) == ["anna", "wr"]
