@@ -12,7 +12,7 @@ from articles import services
 from articles.models import Article, EditLock, Revision
 from tests.articles.test_admin_workflow import change_url, edit_form
 from tests.articles.test_services import ready_article
-from tests.factories import UserFactory
+from tests.factories import UserFactory, library_image
 
 
 def conflict_resubmission(response, **choices):
@@ -100,6 +100,31 @@ class ConflictTests(TestCase):
         rows = {row["field"]: row for row in response.context["rows"]}
         assert rows["standfirst"]["default"] == "theirs"
         assert rows["headline"]["default"] == "yours"
+
+    def test_no_lead_image_on_either_side_is_no_conflict(self):
+        anna = self.both_open_then_ben_saves()
+        anna["lead_image"] = ""  # the form posts "no image" as an empty string
+        response = self.anna_client.post(change_url(self.article), anna)
+        rows = {row["field"]: row for row in response.context["rows"]}
+        assert set(rows) == {"headline", "standfirst"}
+        self.assertNotContains(response, "Lead image", status_code=409)
+
+    def test_an_image_both_changed_is_a_choice_not_a_text_box(self):
+        theirs = library_image(alt_text="Their picture")
+        mine = library_image(alt_text="My picture")
+        self.anna_client.get(change_url(self.article))
+        ben = edit_form(self.article, lead_image=theirs.pk)
+        assert self.ben_client.post(change_url(self.article), ben).status_code == 302
+        anna = edit_form(self.article, lead_image=mine.pk)
+        response = self.anna_client.post(change_url(self.article), anna)
+        row = {row["field"]: row for row in response.context["rows"]}["lead_image"]
+        assert (row["both"], row["editable"]) == (True, False)
+        self.assertContains(response, "Their picture", status_code=409)
+        self.assertContains(response, "My picture", status_code=409)
+        self.assertNotContains(response, 'id="yours-lead_image"', status_code=409)
+        data = conflict_resubmission(response, lead_image="theirs")
+        assert self.anna_client.post(change_url(self.article), data).status_code == 302
+        assert Article.objects.get(pk=self.article.pk).lead_image == theirs
 
     def test_a_transition_after_loading_also_makes_the_form_stale(self):
         anna = edit_form(self.article, headline="Anna's headline")
