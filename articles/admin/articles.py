@@ -224,13 +224,19 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         if self.has_change_permission(request, article):
             others = services.touch_edit_lock(article=article, user=user)
         actions = services.allowed_actions(user, article)
+        problems = services.prepublish_problems(article)
         sent_back = article.audit_entries.filter(action="send_back").first()
         return {
             "other_editors": services.describe_editors(others),
             "can_take_over": bool(others) and services.is_editor(user),
             "transitions": [(a, services.TRANSITIONS[a].label) for a in actions],
             "schedule_form": ScheduleForm(prefix="schedule"),
-            "prepublish_problems": services.prepublish_problems(article),
+            "prepublish_problems": problems,
+            # Offered but not possible yet: the button is disabled beside the reasons (the
+            # service refuses them too, whatever is posted).
+            "blocked_transitions": [a for a in actions if a in services.CHECKED_TRANSITIONS]
+            if problems
+            else [],
             "may_see_workflow": self.may_see_workflow(request, article),
             "preview_tokens": [t for t in article.preview_tokens.all() if t.is_active],
             "sent_back": sent_back if article.status == Article.Status.DRAFT else None,

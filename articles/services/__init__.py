@@ -119,6 +119,7 @@ from articles.services.tags import (
 )
 from articles.services.workflow import (
     CHECK_ALT,
+    CHECKED_TRANSITIONS,
     CHECK_AUTHOR,
     CHECK_HEADLINE,
     CHECK_SECTION,
@@ -143,6 +144,7 @@ from articles.services.workflow import (
 )
 
 __all__ = [
+    "CHECKED_TRANSITIONS",
     "AUTHOR_INACTIVE",
     "AUTOSAVE_CONFLICT",
     "AUTOSAVE_FIELDS",

@@ -206,6 +206,13 @@ class TransitionButtonsTests(TestCase):
         self.client.force_login(self.editor)
         response = self.client.get(change_url(article))
         self.assertContains(response, services.CHECK_TAG)
+        # Publish now and Schedule are shown disabled beside the reasons; Send back is not.
+        for action in ("publish", "schedule"):
+            self.assertContains(
+                response,
+                f'value="{action}" disabled aria-describedby="prepublish-checks"',
+            )
+        self.assertContains(response, 'value="send_back">')
         state = db_state(article)
         response = self.client.post(transition_url(article, "publish"), follow=True)
         self.assertContains(response, services.CHECK_TAG)
