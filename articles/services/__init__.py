@@ -119,13 +119,13 @@ from articles.services.tags import (
 )
 from articles.services.workflow import (
     CHECK_ALT,
-    CHECKED_TRANSITIONS,
     CHECK_AUTHOR,
     CHECK_HEADLINE,
     CHECK_SECTION,
     CHECK_SEO,
     CHECK_SLUG,
     CHECK_TAG,
+    CHECKED_TRANSITIONS,
     SEO_DESCRIPTION_MAX,
     SEO_DESCRIPTION_MIN,
     TRANSITION_FUNCTIONS,
