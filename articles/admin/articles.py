@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
 from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
-from articles.admin.conflicts import ConflictMixin
+from articles.admin.conflicts import ConflictMixin, body_text, word_diff
 from articles.admin.desk import DeskViewsMixin
 from articles.admin.forms import (
     ARTICLE_FORM_CSP,
@@ -339,7 +339,10 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "title": f"History: {article}",
             "revisions": revisions,
             "audit_entries": article.audit_entries.select_related("user"),
-            "can_restore": services.is_editor(request.user),
+            # Offered exactly when the restore would be accepted (services.restore_refusal).
+            "can_restore": services.can_restore(request.user, article),
+            "is_live": article.status == Article.Status.PUBLISHED
+            or Article.objects.published().filter(pk=article.pk).exists(),
         }
         return TemplateResponse(request, "articles/history.html", context)
 
@@ -357,8 +360,8 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "title": f"Changes between revisions {old.number} and {new.number}",
             "old": old,
             "new": new,
-            "rows": services.diff(old.data, new.data),
-            "can_restore": services.is_editor(request.user),
+            "rows": diff_rows(old.data, new.data),
+            "can_restore": services.can_restore(request.user, article),
         }
         return TemplateResponse(request, "articles/diff.html", context)
 
@@ -444,6 +447,43 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+
+def diff_rows(old: dict, new: dict) -> list[dict]:
+    """Two revisions' differing fields as an editor reads them: the words each side alone has
+    marked (<del> the older, <ins> the newer), the body as its text, never its HTML."""
+    rows = []
+    for field, before, after in services.diff(old, new):
+        if field == "body":
+            before, after = body_text(before), body_text(after)
+        before_html, after_html = word_diff(before, after)
+        rows.append(
+            {
+                "field": field,
+                "label": DIFF_LABELS.get(field, field),
+                "old": before_html,
+                "new": after_html,
+            }
+        )
+    return rows
+
+
+DIFF_LABELS = {
+    "headline": "Headline",
+    "slug": "Slug",
+    "standfirst": "Standfirst",
+    "body": "Body",
+    "lead_image": "Lead image",
+    "section": "Section",
+    "seo_title": "SEO title",
+    "seo_description": "SEO description",
+    "ads_disabled": "No ads",
+    "bylines": "Bylines",
+    "tags": "Tags",
+    "status": "Status",
+    "published_at": "Publish time",
+    "unpublish_at": "Unpublish time",
+}
 
 
 def _int(value):
