@@ -231,6 +231,11 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "can_take_over": bool(others) and services.is_editor(user),
             "transitions": [(a, services.TRANSITIONS[a].label) for a in actions],
             "schedule_form": ScheduleForm(prefix="schedule"),
+            # Schedule times are read in the current (the publication's) time zone.
+            "publication_zone": timezone.get_current_timezone_name(),
+            # The transition table sends drafts through review (publish and schedule start
+            # from "in review"): an editor on a draft is told so beside "Submit for review".
+            "review_first": article.status == Article.Status.DRAFT and services.is_editor(user),
             "prepublish_problems": problems,
             # Offered but not possible yet: the button is disabled beside the reasons (the
             # service refuses them too, whatever is posted).

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from django.utils.csp import CSP
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -218,6 +219,13 @@ class ScheduleForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Times are read in the current time zone: the publication's (its settings).
+        zone = timezone.get_current_timezone_name()
+        for field in self.fields.values():
+            field.help_text = f"In {zone}, the publication's time zone."
 
 
 class SendBackForm(forms.Form):

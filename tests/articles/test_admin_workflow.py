@@ -182,6 +182,25 @@ class TransitionButtonsTests(TestCase):
             "schedule",
         }
 
+    def test_schedule_fields_name_the_publication_time_zone(self):
+        article = ready_article(in_review=True)
+        self.client.force_login(self.editor)
+        with self.settings(TIME_ZONE="Europe/Berlin"):  # the publication's, until saved
+            response = self.client.get(change_url(article))
+        self.assertContains(response, "Times are in Europe/Berlin, the publication's time zone")
+        self.assertContains(response, "Publish at (Europe/Berlin):")
+        self.assertContains(response, 'aria-describedby="schedule-zone"', count=2)
+
+    def test_an_editor_on_a_draft_is_told_why_there_is_no_publish_or_schedule(self):
+        article = ready_article(draft=True)
+        self.client.force_login(self.editor)
+        response = self.client.get(change_url(article))
+        assert self.buttons(response) == {"submit"}
+        self.assertContains(response, "Every story is reviewed before it goes live")
+        self.client.force_login(self.writer)
+        mine = ready_article(draft=True, authors=[self.mine])
+        self.assertNotContains(self.client.get(change_url(mine)), "Every story is reviewed")
+
     def test_editor_schedules_from_the_change_form(self):
         article = ready_article(in_review=True)
         self.client.force_login(self.editor)
