@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from articles import services
@@ -321,13 +322,14 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             kwargs["publish_at"] = form.cleaned_data["publish_at"]
             kwargs["unpublish_at"] = form.cleaned_data["unpublish_at"]
         try:
-            services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
+            moved = services.TRANSITION_FUNCTIONS[action](
+                article=article, by=request.user, **kwargs
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
         else:
-            label = services.TRANSITIONS[action].label
-            self.message_user(request, f"{label}: done.", messages.SUCCESS)
+            self.message_user(request, done_message(action, moved), messages.SUCCESS)
         if self.has_change_permission(request, article) or self.has_view_permission(
             request, article
         ):
@@ -452,6 +454,28 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+
+def _when(moment) -> str:
+    """ "7 Dec, 17:37 UTC": a time as the desk reads it, in the publication's time zone."""
+    return date_format(timezone.localtime(moment), "j M, H:i T")
+
+
+def done_message(action: str, article: Article) -> str:
+    """What a workflow button did, and when the article goes or went live."""
+    if action == "publish":
+        return f"Published: live since {_when(article.published_at)}."
+    if action == "schedule":
+        until = f", until {_when(article.unpublish_at)}" if article.unpublish_at else ""
+        return f"Scheduled for {_when(article.published_at)}{until}."
+    return {
+        "submit": "Submitted for review: it is in the editors' review queue.",
+        "withdraw": "Submission withdrawn: it is a draft again.",
+        "send_back": "Sent back to the writers with your note: it is a draft again.",
+        "cancel_schedule": "Schedule cancelled: it is a draft again and will not go live.",
+        "unpublish": "Unpublished: readers no longer see it.",
+        "revert_to_draft": "Back to draft: edit it, then submit it for review again.",
+    }[action]
 
 
 def diff_rows(old: dict, new: dict) -> list[dict]:

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.test import TestCase
 from django.urls import reverse
@@ -200,6 +200,22 @@ class TransitionButtonsTests(TestCase):
         self.client.force_login(self.writer)
         mine = ready_article(draft=True, authors=[self.mine])
         self.assertNotContains(self.client.get(change_url(mine)), "Every story is reviewed")
+
+    def test_success_messages_say_what_happened_and_when(self):
+        article = ready_article(in_review=True)
+        self.client.force_login(self.editor)
+        when = datetime(2031, 12, 7, 17, 37, tzinfo=UTC)
+        data = {"schedule-publish_at": "2031-12-07 17:37:00"}
+        response = self.client.post(transition_url(article, "schedule"), data, follow=True)
+        self.assertContains(response, "Scheduled for 7 Dec, 17:37 UTC.")
+        assert Article.objects.get(pk=article.pk).published_at == when
+        response = self.client.post(transition_url(article, "cancel_schedule"), follow=True)
+        self.assertContains(response, "Schedule cancelled: it is a draft again")
+        services.submit_for_review(article=article, by=self.editor)
+        response = self.client.post(transition_url(article, "publish"), follow=True)
+        live = timezone.localtime(Article.objects.get(pk=article.pk).published_at)
+        self.assertContains(response, f"Published: live since {live:%-d %b, %H:%M} UTC.")
+        self.assertNotContains(response, ": done.")
 
     def test_editor_schedules_from_the_change_form(self):
         article = ready_article(in_review=True)

@@ -363,7 +363,16 @@ class AdminNamingAnd403Tests(TestCase):
         response = self.client.get(change_url(article))
         self.assertContains(response, '<a href="/admin/">Newsroom desk</a>')
         self.assertNotContains(response, "Newsroom newsroom")
-        self.assertContains(response, 'admin/articles/article/">Stories</a>')
+        self.assertContains(response, 'admin/articles/article/">Articles</a>')
+
+    def test_admin_home_names_every_app_in_words(self):
+        self.client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+        response = self.client.get(reverse("admin:index"))
+        for name in ("Newsroom", "Login attempts", "Second factor: backup codes"):
+            self.assertContains(response, name)
+        self.assertContains(response, "Second factor: authenticator apps")
+        for label in (">Otp_static<", ">Otp_totp<", ">Axes<", ">Articles</a></caption>"):
+            self.assertNotContains(response, label)
 
     def test_header_follows_the_publication_settings_when_they_change(self):
         from articles.publication import save_publication
@@ -374,7 +383,7 @@ class AdminNamingAnd403Tests(TestCase):
             save_publication(publication=Publication(name="Example Gazette"))
         response = self.client.get(reverse("admin:index"))
         self.assertContains(response, '<a href="/admin/">Example Gazette desk</a>')
-        self.assertContains(response, "<title>Stories, people and ads | Example Gazette</title>")
+        self.assertContains(response, "<title>Articles, people and ads | Example Gazette</title>")
 
     def test_forged_post_gets_an_admin_page_saying_why(self):
         writer = UserFactory(username="wr", role="Writer")
