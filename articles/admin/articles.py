@@ -103,6 +103,17 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         # every page below start from what this user may see; anything else does not exist.
         return super().get_queryset(request).visible_to(request.user).with_bylines()
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change form reads the article before the admin does (workflow panel, desk):
+        # on a GET both get the one instance, its bylines and lead image read once.
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        loaded = request.__dict__.setdefault("_desk_objects", {})
+        key = (str(object_id), from_field)
+        if key not in loaded:
+            loaded[key] = super().get_object(request, object_id, from_field)
+        return loaded[key]
+
     def get_search_results(self, request, queryset, search_term):
         # On PostgreSQL the reader search index (headline, tags, standfirst, body) or the exact
         # slug; elsewhere, and for terms without words, Django's search over search_fields.

@@ -1,16 +1,18 @@
 """The writing desk: one-field tags, bylines, autosave, presence, conflict page, 403 page."""
 
 from datetime import timedelta
+from io import StringIO
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
+from articles import demo, services
 from articles.admin.conflicts import body_text, word_diff
 from articles.models import Article, Autosave, EditLock, Revision, Tag
 from tests.articles.test_admin_workflow import change_url, edit_form
@@ -291,6 +293,27 @@ class AutosaveTests(TestCase):
         self.assertContains(self.client.get(add), "Restore unsaved changes?")
         self.assertContains(self.client.get(add + "?restore=1"), 'value="A story not yet saved"')
         assert not Article.objects.filter(headline="A story not yet saved").exists()
+
+
+class SeedChangeFormBudgetTests(TestCase):
+    """The demo's seed article (30 tags, a lead image, a byline) for a signed-in editor."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("seed_demo", stdout=StringIO())
+        cls.article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+
+    def test_seed_article_change_form_costs_under_20_queries_each_row_read_once(self):
+        self.client.force_login(UserFactory(username="ed", role="Editor"))
+        self.client.get(change_url(self.article))  # the session and lock rows exist from now on
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(change_url(self.article))
+        assert response.status_code == 200
+        queries = [q["sql"] for q in ctx.captured_queries]
+        assert len(queries) < 20, "\n".join(queries)
+        reads = [q for q in queries if q.startswith('SELECT "articles_article"."id"')]
+        assert len(reads) == 1, reads  # the article, read once for the admin and the desk
+        self.assertContains(response, demo.SEED_ARTICLE["image_alt"])
 
 
 class PresenceTests(TestCase):
