@@ -182,10 +182,16 @@ class ArticleAdminForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] = "vLargeTextField desk-wide"
         if "headline" in self.fields:
-            self.fields["headline"].widget.attrs["spellcheck"] = "true"
+            # A long headline wraps in a box that grows with it, never cut off in a one-line
+            # input; it stays one line (Enter is ignored, line breaks are spaces on save).
+            attrs = {**self.fields["headline"].widget.attrs, "rows": 2, "spellcheck": "true"}
+            self.fields["headline"].widget = forms.Textarea(attrs=attrs)
         if "lead_image" in self.fields:
             # The admin renders a file input under a <legend>, which is no label for it.
             self.fields["lead_image"].widget.attrs.setdefault("aria-label", "Lead image file")
+
+    def clean_headline(self):
+        return " ".join((self.cleaned_data.get("headline") or "").split())
 
     def validate_unique(self):
         # Two saves giving the same address at once: on PostgreSQL the second waits here for
