@@ -3,9 +3,11 @@
 import io
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -198,6 +200,36 @@ class FocalPointTests(TestCase):
         assert image.renditions["focal"] == [0.8, 0.5]
         assert image.renditions["ratios"]["1:1"]["sources"]["jpeg"][0][2] != old
         assert not default_storage.exists(old)
+
+    def test_refocusing_a_wide_image_leaves_only_the_new_renditions_each_width_once(self):
+        editor = UserFactory(username="ed", role="Editor")
+        image = library_image(size=(2048, 1152))  # wider than the top step (1920)
+        media.process_image(image_id=image.pk)
+        image.refresh_from_db()
+        self.client.force_login(editor)
+        data = {"alt_text": image.alt_text, "caption": "", "credit": ""}
+        data.update({"focal_x": "0.3", "focal_y": "0.5", "upload": ""})
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("admin:articles_image_change", args=[image.pk]), data)
+        image.refresh_from_db()
+        listed = sorted(
+            path
+            for entry in image.renditions["ratios"].values()
+            for sources in entry["sources"].values()
+            for _w, _h, path in sources
+        )
+        assert len(listed) == len(set(listed))
+        root = Path(settings.MEDIA_ROOT) / "renditions" / str(image.pk)
+        stored = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*.*"))
+        assert stored == listed  # no file of the old focal point, none under a made-up name
+        widths = [w for w, _h, _p in image.renditions["ratios"]["16:9"]["sources"]["jpeg"]]
+        assert widths == [320, 640, 960, 1280, 1920]
+
+    def test_add_page_previews_the_chosen_file_and_says_so(self):
+        self.client.force_login(UserFactory(username="ed", role="Editor"))
+        response = self.client.get(reverse("admin:articles_image_add"))
+        self.assertContains(response, "Choose an image file: it shows here")
+        self.assertContains(response, "data-focal-preview")
 
     def test_database_refuses_a_focal_point_outside_the_image(self):
         image = library_image()
