@@ -199,7 +199,7 @@ class AutosaveTests(TestCase):
         self.autosave(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
         self.assertContains(self.client.get(change_url(self.draft)), "Restore unsaved changes?")
         restored = self.client.get(change_url(self.draft) + "?restore=1")
-        self.assertContains(restored, 'value="Back from the autosave"')
+        self.assertContains(restored, 'id="id_headline">\nBack from the autosave</textarea>')
         self.assertContains(restored, "alpha, beta")
         version = self.draft.version
         form = edit_form(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
@@ -241,7 +241,7 @@ class AutosaveTests(TestCase):
         form = self.client.get(change_url(self.live))
         self.assertContains(form, "Restore unsaved changes?")
         restored = self.client.get(change_url(self.live) + "?restore=1")
-        self.assertContains(restored, 'value="Unsaved correction"')
+        self.assertContains(restored, 'id="id_headline">\nUnsaved correction</textarea>')
         self.assertContains(restored, "are back in the form")
 
     def test_saving_drops_the_copy(self):
@@ -291,7 +291,10 @@ class AutosaveTests(TestCase):
         assert self.client.post(url, data).status_code == 200
         add = reverse("admin:articles_article_add")
         self.assertContains(self.client.get(add), "Restore unsaved changes?")
-        self.assertContains(self.client.get(add + "?restore=1"), 'value="A story not yet saved"')
+        self.assertContains(
+            self.client.get(add + "?restore=1"),
+            'id="id_headline">\nA story not yet saved</textarea>',
+        )
         assert not Article.objects.filter(headline="A story not yet saved").exists()
 
 

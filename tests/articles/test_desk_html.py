@@ -45,7 +45,7 @@ class DeskPagesAreValidHtmlTests(TestCase):
         assert [r.status_code for r in pages.values()] == [200, 200, 200, 200, 200, 409]
         self.assertContains(pages["change (draft, 30 tags)"], "tag 29")
         self.assertContains(pages["change (live, restore offer)"], "Restore unsaved changes?")
-        self.assertContains(pages["change (restored)"], 'value="Unsaved"')
+        self.assertContains(pages["change (restored)"], 'id="id_headline">\nUnsaved</textarea>')
         self.assertContains(pages["conflict"], "<ins>Mine</ins>", status_code=409)
         errors = html_errors({name: r.content for name, r in pages.items()})
         assert errors == {name: [] for name in pages}

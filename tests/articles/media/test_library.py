@@ -206,22 +206,19 @@ class FocalPointTests(TestCase):
         image = library_image(size=(2048, 1152))  # wider than the top step (1920)
         media.process_image(image_id=image.pk)
         image.refresh_from_db()
+        before = _paths(image.renditions)
         self.client.force_login(editor)
         data = {"alt_text": image.alt_text, "caption": "", "credit": ""}
         data.update({"focal_x": "0.3", "focal_y": "0.5", "upload": ""})
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("admin:articles_image_change", args=[image.pk]), data)
         image.refresh_from_db()
-        listed = sorted(
-            path
-            for entry in image.renditions["ratios"].values()
-            for sources in entry["sources"].values()
-            for _w, _h, path in sources
-        )
+        listed = _paths(image.renditions)
         assert len(listed) == len(set(listed))
-        root = Path(settings.MEDIA_ROOT) / "renditions" / str(image.pk)
-        stored = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*.*"))
-        assert stored == listed  # no file of the old focal point, none under a made-up name
+        assert not any(default_storage.exists(path) for path in before)  # the old focal point's
+        folder = Path(settings.MEDIA_ROOT) / Path(listed[0]).parent
+        stored = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in folder.glob("*.*"))
+        assert stored == listed  # none under a name the storage made up
         widths = [w for w, _h, _p in image.renditions["ratios"]["16:9"]["sources"]["jpeg"]]
         assert widths == [320, 640, 960, 1280, 1920]
 
@@ -446,3 +443,13 @@ class RebuildCommandTests(TestCase):
             image.refresh_from_db()
             assert image.has_renditions
         assert Image.objects.awaiting_renditions().count() == 0
+
+
+def _paths(made):
+    """Every file a set of renditions lists, sorted."""
+    return sorted(
+        path
+        for entry in made["ratios"].values()
+        for sources in entry["sources"].values()
+        for _width, _height, path in sources
+    )
