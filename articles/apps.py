@@ -1,12 +1,17 @@
 from importlib import import_module
 
+import axes.apps
+import django_otp.plugins.otp_static.apps
+import django_otp.plugins.otp_totp.apps
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
 class ArticlesConfig(AppConfig):
+    default = True  # the others below configure other apps (settings name them)
     name = "articles"
-    verbose_name = "Articles"
+    # The admin's home and breadcrumbs read "Newsroom › Articles", not "Articles › Articles".
+    verbose_name = "Newsroom"
     # Capabilities whose models live in their own folder (app label "articles", same tables).
     capability_models = ("media", "pages", "publication", "background")
 
@@ -28,3 +33,20 @@ class ArticlesConfig(AppConfig):
         connect_derived_signals()
         connect_note_signals()
         post_migrate.connect(sync_roles, dispatch_uid="articles.sync_roles")
+
+
+# Third-party apps under names the admin's home can show (their own configs have none, so the
+# admin showed their labels: OTP_STATIC, OTP_TOTP, AXES). Same apps, labels and tables.
+class LoginAttemptsConfig(axes.apps.AppConfig):
+    default = False
+    verbose_name = "Login attempts"
+
+
+class BackupCodesConfig(django_otp.plugins.otp_static.apps.DefaultConfig):
+    default = False
+    verbose_name = "Second factor: backup codes"
+
+
+class AuthenticatorAppsConfig(django_otp.plugins.otp_totp.apps.DefaultConfig):
+    default = False
+    verbose_name = "Second factor: authenticator apps"

@@ -169,8 +169,9 @@ FILLER_TAGS = [
     "energy",
 ]
 FILLER_PARAGRAPHS = [
+    # The first paragraph is also the standfirst (the search description): 50–160 characters.
     "The move follows months of debate among officials, industry groups and campaigners, "
-    "each of whom has warned that the decisions made this year will shape the next decade.",
+    "each warning that this year's decisions will shape the next decade.",
     "People familiar with the discussions said the details were still being negotiated and "
     "that a final announcement could come within weeks.",
     "Critics argue the plan does too little, too late. Supporters say it strikes a careful "

@@ -50,11 +50,12 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
-    "axes",
+    # Readable names in the admin (articles/apps.py): the apps themselves are unchanged.
+    "articles.apps.LoginAttemptsConfig",
     # The admin's second factor (articles/mfa/views.py): TOTP apps, one-time backup codes.
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "articles.apps.AuthenticatorAppsConfig",
+    "articles.apps.BackupCodesConfig",
     # The content API (articles/api/, docs/api.md); django-ninja serves its docs' assets.
     "ninja",
     "articles",

@@ -17,12 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from articles import services
 from articles.admin.actions import LIST_ACTIONS, _transition_action
 from articles.admin.changelist import EstimatedCountPaginator, LeanChangeList
-from articles.admin.conflicts import ConflictMixin
+from articles.admin.conflicts import ConflictMixin, body_text, word_diff
 from articles.admin.desk import DeskViewsMixin
 from articles.admin.forms import (
     ARTICLE_FORM_CSP,
@@ -45,14 +46,10 @@ from articles.views import render_preview
 class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
-    list_display = [
-        "headline",
-        "status",
-        "section",
-        "byline_names",
-        "published_at",
-        "updated_at",
-    ]
+    # Four columns that fit 1280 px beside the filters: the headline carries its section and
+    # byline on a second line, the times are short ("10 Aug 2025, 09:00").
+    list_display = ["headline_filed", "status", "published", "updated"]
+    list_display_links = ["headline_filed"]
     list_filter = ["status", "section", "bylines__author", "tags", "ads_disabled", "published_at"]
     search_fields = ["headline", "standfirst", "slug"]
     # At scale (see articles/admin/changelist.py): no date_hierarchy, no full-table COUNT.
@@ -93,6 +90,9 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         ),
     ]
 
+    class Media:
+        css = {"all": ["articles/admin.css"]}  # the list's columns (the form has its own)
+
     def get_changelist(self, request, **kwargs):
         return LeanChangeList
 
@@ -102,6 +102,17 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         # The one view rule (docs/security.md): the change form, changelist, autocomplete and
         # every page below start from what this user may see; anything else does not exist.
         return super().get_queryset(request).visible_to(request.user).with_bylines()
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change form reads the article before the admin does (workflow panel, desk):
+        # on a GET both get the one instance, its bylines and lead image read once.
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        loaded = request.__dict__.setdefault("_desk_objects", {})
+        key = (str(object_id), from_field)
+        if key not in loaded:
+            loaded[key] = super().get_object(request, object_id, from_field)
+        return loaded[key]
 
     def get_search_results(self, request, queryset, search_term):
         # On PostgreSQL the reader search index (headline, tags, standfirst, body) or the exact
@@ -230,17 +241,28 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
 
     def workflow_context(self, request, article):
         user = request.user
-        lock = None
+        others = []
         if self.has_change_permission(request, article):
-            lock = services.touch_edit_lock(article=article, user=user)
+            others = services.touch_edit_lock(article=article, user=user)
         actions = services.allowed_actions(user, article)
+        problems = services.prepublish_problems(article)
         sent_back = article.audit_entries.filter(action="send_back").first()
         return {
-            "edit_lock": lock,
-            "can_take_over": lock is not None and services.is_editor(user),
+            "other_editors": services.describe_editors(others),
+            "can_take_over": bool(others) and services.is_editor(user),
             "transitions": [(a, services.TRANSITIONS[a].label) for a in actions],
             "schedule_form": ScheduleForm(prefix="schedule"),
-            "prepublish_problems": services.prepublish_problems(article),
+            # Schedule times are read in the current (the publication's) time zone.
+            "publication_zone": timezone.get_current_timezone_name(),
+            # The transition table sends drafts through review (publish and schedule start
+            # from "in review"): an editor on a draft is told so beside "Submit for review".
+            "review_first": article.status == Article.Status.DRAFT and services.is_editor(user),
+            "prepublish_problems": problems,
+            # Offered but not possible yet: the button is disabled beside the reasons (the
+            # service refuses them too, whatever is posted).
+            "blocked_transitions": [a for a in actions if a in services.CHECKED_TRANSITIONS]
+            if problems
+            else [],
             "may_see_workflow": self.may_see_workflow(request, article),
             "preview_tokens": [t for t in article.preview_tokens.all() if t.is_active],
             "sent_back": sent_back if article.status == Article.Status.DRAFT else None,
@@ -320,13 +342,14 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             kwargs["publish_at"] = form.cleaned_data["publish_at"]
             kwargs["unpublish_at"] = form.cleaned_data["unpublish_at"]
         try:
-            services.TRANSITION_FUNCTIONS[action](article=article, by=request.user, **kwargs)
+            moved = services.TRANSITION_FUNCTIONS[action](
+                article=article, by=request.user, **kwargs
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
         else:
-            label = services.TRANSITIONS[action].label
-            self.message_user(request, f"{label}: done.", messages.SUCCESS)
+            self.message_user(request, done_message(action, moved), messages.SUCCESS)
         if self.has_change_permission(request, article) or self.has_view_permission(
             request, article
         ):
@@ -343,7 +366,10 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "title": f"History: {article}",
             "revisions": revisions,
             "audit_entries": article.audit_entries.select_related("user"),
-            "can_restore": services.is_editor(request.user),
+            # Offered exactly when the restore would be accepted (services.restore_refusal).
+            "can_restore": services.can_restore(request.user, article),
+            "is_live": article.status == Article.Status.PUBLISHED
+            or Article.objects.published().filter(pk=article.pk).exists(),
         }
         return TemplateResponse(request, "articles/history.html", context)
 
@@ -361,8 +387,8 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "title": f"Changes between revisions {old.number} and {new.number}",
             "old": old,
             "new": new,
-            "rows": services.diff(old.data, new.data),
-            "can_restore": services.is_editor(request.user),
+            "rows": diff_rows(old.data, new.data),
+            "can_restore": services.can_restore(request.user, article),
         }
         return TemplateResponse(request, "articles/diff.html", context)
 
@@ -449,6 +475,84 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+    @admin.display(description="Headline", ordering="headline")
+    def headline_filed(self, obj):
+        filed = " · ".join(
+            part for part in (str(obj.section or ""), self.byline_names(obj)) if part
+        )
+        return format_html('{}<span class="changelist-filed">{}</span>', obj.headline, filed)
+
+    @admin.display(description="Publish time", ordering="published_at")
+    def published(self, obj):
+        return _short_time(obj.published_at)
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj):
+        return _short_time(obj.updated_at)
+
+
+def _short_time(moment):
+    return date_format(timezone.localtime(moment), "j M Y, H:i") if moment else "—"
+
+
+def _when(moment) -> str:
+    """ "7 Dec, 17:37 UTC": a time as the desk reads it, in the publication's time zone."""
+    return date_format(timezone.localtime(moment), "j M, H:i T")
+
+
+def done_message(action: str, article: Article) -> str:
+    """What a workflow button did, and when the article goes or went live."""
+    if action == "publish":
+        return f"Published: live since {_when(article.published_at)}."
+    if action == "schedule":
+        until = f", until {_when(article.unpublish_at)}" if article.unpublish_at else ""
+        return f"Scheduled for {_when(article.published_at)}{until}."
+    return {
+        "submit": "Submitted for review: it is in the editors' review queue.",
+        "withdraw": "Submission withdrawn: it is a draft again.",
+        "send_back": "Sent back to the writers with your note: it is a draft again.",
+        "cancel_schedule": "Schedule cancelled: it is a draft again and will not go live.",
+        "unpublish": "Unpublished: readers no longer see it.",
+        "revert_to_draft": "Back to draft: edit it, then submit it for review again.",
+    }[action]
+
+
+def diff_rows(old: dict, new: dict) -> list[dict]:
+    """Two revisions' differing fields as an editor reads them: the words each side alone has
+    marked (<del> the older, <ins> the newer), the body as its text, never its HTML."""
+    rows = []
+    for field, before, after in services.diff(old, new):
+        if field == "body":
+            before, after = body_text(before), body_text(after)
+        before_html, after_html = word_diff(before, after)
+        rows.append(
+            {
+                "field": field,
+                "label": DIFF_LABELS.get(field, field),
+                "old": before_html,
+                "new": after_html,
+            }
+        )
+    return rows
+
+
+DIFF_LABELS = {
+    "headline": "Headline",
+    "slug": "Slug",
+    "standfirst": "Standfirst",
+    "body": "Body",
+    "lead_image": "Lead image",
+    "section": "Section",
+    "seo_title": "SEO title",
+    "seo_description": "SEO description",
+    "ads_disabled": "No ads",
+    "bylines": "Bylines",
+    "tags": "Tags",
+    "status": "Status",
+    "published_at": "Publish time",
+    "unpublish_at": "Unpublish time",
+}
 
 
 def _int(value):

@@ -14,9 +14,12 @@ from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 
 from articles.admin.forms import CONFLICT_FIELDS
+from articles.media.models import Image
 from articles.models import Article, Section
 from articles.richtext.sanitizer import clean_html
 
+# Fields that hold a choice, not text: the conflict page offers theirs or yours, no text box.
+CHOICE_FIELDS = {"section": Section, "lead_image": Image}
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre|figure|figcaption)>|<br\s*/?>", re.I)
 _WORDS = re.compile(r"\s+|[^\s]+")
 
@@ -75,14 +78,20 @@ class ConflictMixin:
         base = base_revision.data if base_revision else {}
         rows = []
         for field in CONFLICT_FIELDS:
-            theirs = str(current.section_id if field == "section" else getattr(current, field))
+            theirs = _form_value(getattr(current, Article._meta.get_field(field).attname))
             yours = request.POST.get(field, "")
             compare = clean_html(yours) if field == "body" else yours
             if compare == theirs:
                 continue
-            mine_changed = base.get(field) is None or str(base.get(field)) != compare
-            theirs_changed = base.get(field) is None or str(base.get(field)) != theirs
-            theirs_html, yours_html = word_diff(*_readable(field, theirs, yours))
+            # A field the base revision lacks counts as changed on both sides.
+            known = field in base
+            mine_changed = not known or _form_value(base[field]) != compare
+            theirs_changed = not known or _form_value(base[field]) != theirs
+            readable = _readable(field, theirs, yours)
+            if field in CHOICE_FIELDS:  # one name or the other: nothing to mark word by word
+                theirs_html, yours_html = (format_html("{}", name) for name in readable)
+            else:
+                theirs_html, yours_html = word_diff(*readable)
             rows.append(
                 {
                     "field": field,
@@ -91,7 +100,8 @@ class ConflictMixin:
                     "yours": yours,
                     "theirs_html": theirs_html,
                     "yours_html": yours_html,
-                    "editable": field not in ("body", "section"),
+                    # Text can be merged by editing; a choice (section, image) is one or the other.
+                    "editable": field not in ("body", *CHOICE_FIELDS),
                     "default": "theirs" if theirs_changed and not mine_changed else "yours",
                     "both": mine_changed and theirs_changed,
                 }
@@ -119,16 +129,27 @@ class ConflictMixin:
         return TemplateResponse(request, "articles/conflict.html", context, status=409)
 
 
+def _form_value(value) -> str:
+    """A stored value as the form posts it: no value (None) is the empty string, as in the form."""
+    return "" if value is None else str(value)
+
+
 def _readable(field, theirs, yours):
     """Both sides of a conflicting field as an editor reads them (never raw HTML)."""
     if field == "body":
         return body_text(theirs), body_text(clean_html(yours))
-    if field == "section":
-        names = dict(
-            Section.objects.filter(pk__in=[_int(theirs), _int(yours)]).values_list("pk", "name")
+    if field in CHOICE_FIELDS:
+        model = CHOICE_FIELDS[field]
+        names = {str(obj.pk): str(obj) for obj in model.objects.filter(pk__in=_ids(theirs, yours))}
+        return (
+            names.get(theirs, theirs) if theirs else "(none)",
+            names.get(yours, yours) if yours else "(none)",
         )
-        return names.get(_int(theirs), theirs), names.get(_int(yours), yours)
     return theirs, yours
+
+
+def _ids(*values):
+    return [number for number in map(_int, values) if number is not None]
 
 
 def _int(value):

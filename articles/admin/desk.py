@@ -27,6 +27,11 @@ def autosave_seconds():
     return int(getattr(settings, "NEWSROOM_AUTOSAVE_SECONDS", 30))
 
 
+def heartbeat_seconds():
+    """How often the open form says it is still open (NEWSROOM_HEARTBEAT_SECONDS, default 20)."""
+    return int(getattr(settings, "NEWSROOM_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+
+
 def _who(user):
     return user.get_full_name() or user.username
 
@@ -70,7 +75,7 @@ class DeskViewsMixin:
             if pk
             else "",
             "desk_autosave_seconds": autosave_seconds(),
-            "desk_heartbeat_seconds": HEARTBEAT_SECONDS,
+            "desk_heartbeat_seconds": heartbeat_seconds(),
             "desk_site_name": publication_name(),
             "autosave_offer": autosave,
             "restored": getattr(request, "_desk_restored", None),
@@ -151,13 +156,17 @@ class DeskViewsMixin:
         article = self._editable(request, pk)
         if request.POST.get("leave") == "1":
             services.leave_edit_lock(article=article, user=request.user)
-            return JsonResponse({"editing": None})
-        lock = services.touch_edit_lock(article=article, user=request.user)
-        if lock is None:
-            return JsonResponse({"editing": None})
-        since = date_format(timezone.localtime(lock.since), "H:i")
+            return JsonResponse({"editing": None, "editors": []})
+        # Everyone with the form open hears about everyone else: the first and the later ones.
+        others = services.touch_edit_lock(article=article, user=request.user)
+        if not others:
+            return JsonResponse({"editing": None, "editors": []})
         return JsonResponse(
-            {"editing": _who(lock.user), "message": f"{_who(lock.user)} is editing since {since}."}
+            {
+                "editing": _who(others[0].user),
+                "editors": [_who(lock.user) for lock in others],
+                "message": services.describe_editors(others),
+            }
         )
 
     def tag_suggestions_view(self, request):

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from django.utils.csp import CSP
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -181,10 +182,16 @@ class ArticleAdminForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] = "vLargeTextField desk-wide"
         if "headline" in self.fields:
-            self.fields["headline"].widget.attrs["spellcheck"] = "true"
+            # A long headline wraps in a box that grows with it, never cut off in a one-line
+            # input; it stays one line (Enter is ignored, line breaks are spaces on save).
+            attrs = {**self.fields["headline"].widget.attrs, "rows": 2, "spellcheck": "true"}
+            self.fields["headline"].widget = forms.Textarea(attrs=attrs)
         if "lead_image" in self.fields:
             # The admin renders a file input under a <legend>, which is no label for it.
             self.fields["lead_image"].widget.attrs.setdefault("aria-label", "Lead image file")
+
+    def clean_headline(self):
+        return " ".join((self.cleaned_data.get("headline") or "").split())
 
     def validate_unique(self):
         # Two saves giving the same address at once: on PostgreSQL the second waits here for
@@ -218,6 +225,13 @@ class ScheduleForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Times are read in the current time zone: the publication's (its settings).
+        zone = timezone.get_current_timezone_name()
+        for field in self.fields.values():
+            field.help_text = f"In {zone}, the publication's time zone."
 
 
 class SendBackForm(forms.Form):

@@ -24,7 +24,7 @@ def name_admin_site(site=admin.site) -> None:
     """
     site.site_header = lazy(lambda: f"{publication_name()} desk", str)()
     site.site_title = lazy(publication_name, str)()
-    site.index_title = "Stories, people and ads"
+    site.index_title = "Articles, people and ads"
 
 
 def permission_denied(request, exception=None):

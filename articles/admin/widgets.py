@@ -63,8 +63,13 @@ class BylineChooserWidget(ProjectTemplateMixin, forms.Widget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         chosen_ids = list(dict.fromkeys(context["widget"]["value"]))
-        numeric = [pk for pk in chosen_ids if pk.isdigit()]
-        authors = {str(a.pk): a for a in Author.objects.filter(pk__in=numeric)} if numeric else {}
+        # The form's initial bylines are Author objects already (read with the article): only
+        # ids typed into a posted form are looked up.
+        given = value if isinstance(value, (list, tuple)) else [value]
+        authors = {str(a.pk): a for a in given if isinstance(a, Author)}
+        numeric = [pk for pk in chosen_ids if pk.isdigit() and pk not in authors]
+        if numeric:
+            authors.update((str(a.pk), a) for a in Author.objects.filter(pk__in=numeric))
         chosen = [authors[pk] for pk in chosen_ids if pk in authors]
         taken = {author.pk for author in chosen}
         context["widget"]["chosen"] = chosen

@@ -10,6 +10,8 @@ from articles.media.storing import NotStored, files_stored_or_removed
 from articles.media.validation import inspect_upload
 
 ERROR_UPLOAD_REQUIRED = "Choose an image file to upload."
+# The add page's preview before a file is chosen: an empty (transparent, 1 × 1) picture.
+NO_FILE_YET = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 
 class NotStoredAdminMixin:
@@ -101,8 +103,9 @@ class ImageAdmin(NotStoredAdminMixin, admin.ModelAdmin):
             "Focal point",
             {
                 "fields": ["focal_x", "focal_y"],
-                "description": "Click the subject in the image above, or type the position "
-                "(0 is the left or top edge, 1 the right or bottom). Crops keep it in view.",
+                "description": "Click the subject in the image above (it shows as soon as "
+                "a file is chosen), or type the position (0 is the left or top edge, 1 the "
+                "right or bottom). Crops keep it in view.",
             },
         ),
         ("Details", {"fields": ["size", "rendition_status", "uploaded_by", "uploaded_at"]}),
@@ -136,7 +139,16 @@ class ImageAdmin(NotStoredAdminMixin, admin.ModelAdmin):
     @admin.display(description="Image")
     def preview(self, obj):
         if not obj.pk:
-            return "—"
+            # Filled in the browser from the chosen file (focal-point.js), before any upload.
+            return format_html(
+                '<p class="focal-picker__empty" data-focal-empty>{}</p>'
+                '<div class="focal-picker" hidden><img src="{}" alt="{}" '
+                'class="focal-picker__image" data-focal-picker data-focal-preview>'
+                '<span class="focal-picker__mark" aria-hidden="true"></span></div>',
+                "Choose an image file: it shows here, and you can click its subject.",
+                NO_FILE_YET,
+                "The chosen file",
+            )
         if not obj.is_ready:
             return "The image is being processed; reload in a moment."
         return format_html(

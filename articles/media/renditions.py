@@ -46,8 +46,13 @@ def crop_box(width, height, ratio, focal_x=0.5, focal_y=0.5):
 
 
 def widths_for(crop_width):
-    """The ladder widths a crop this wide gets: the steps below it, then itself (capped)."""
-    return [w for w in LADDER if w < crop_width] + [min(crop_width, LADDER[-1])]
+    """The ladder widths a crop this wide gets: the steps below it, then itself (capped).
+
+    Each width once: a crop wider than the top step gets the top step once, not a second
+    file under a name the storage made up (`16x9-1920_Y13deYL.avif`).
+    """
+    top = min(crop_width, LADDER[-1])
+    return [w for w in LADDER if w < top] + [top]
 
 
 def build(image) -> dict:

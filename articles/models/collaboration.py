@@ -31,12 +31,18 @@ class PreviewToken(models.Model):
 
 
 class EditLock(models.Model):
-    """Who has an article's change form open (a warning for others, never a hard lock)."""
+    """Who has an article's change form open (a warning for the others, never a hard lock)."""
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="edit_lock")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="edit_locks")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     since = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # One row per person with the form open: everyone is told about everyone else.
+            models.UniqueConstraint(fields=["article", "user"], name="editlock_article_user_uniq")
+        ]
 
     def __str__(self):
         return f"{self.user} editing {self.article}"

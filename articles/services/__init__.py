@@ -52,6 +52,7 @@ from articles.services.filing import (
 from articles.services.locks import (
     EDIT_LOCK_TIMEOUT,
     HEARTBEAT_SECONDS,
+    describe_editors,
     leave_edit_lock,
     take_over_edit_lock,
     touch_edit_lock,
@@ -78,6 +79,7 @@ from articles.services.permissions import (
     Transition,
     allowed_actions,
     can_edit,
+    can_restore,
     can_view,
     can_work_on,
     is_editor,
@@ -124,6 +126,7 @@ from articles.services.workflow import (
     CHECK_SEO,
     CHECK_SLUG,
     CHECK_TAG,
+    CHECKED_TRANSITIONS,
     SEO_DESCRIPTION_MAX,
     SEO_DESCRIPTION_MIN,
     TRANSITION_FUNCTIONS,
@@ -142,6 +145,7 @@ from articles.services.workflow import (
 )
 
 __all__ = [
+    "CHECKED_TRANSITIONS",
     "AUTHOR_INACTIVE",
     "AUTOSAVE_CONFLICT",
     "AUTOSAVE_FIELDS",
@@ -204,6 +208,7 @@ __all__ = [
     "articles_moving",
     "autosave_for",
     "can_edit",
+    "can_restore",
     "can_view",
     "can_work_on",
     "cancel_schedule",
@@ -219,6 +224,7 @@ __all__ = [
     "import_article",
     "is_editor",
     "is_owner",
+    "describe_editors",
     "leave_edit_lock",
     "may",
     "merge_tags",

@@ -103,6 +103,27 @@ def can_edit(user, article: Article) -> bool:
     return article.status == Status.DRAFT and is_owner(user, article)
 
 
+def restore_refusal(user, article: Article) -> Exception | None:
+    """Why `user` may not restore a revision of `article` now (None: they may).
+
+    Editors restore on any article that is not live; a writer on a draft they may edit. The
+    history page offers "Restore" exactly when this is None, and the service refuses with it.
+    """
+    if not can_edit(user, article):
+        return PermissionDenied(EDITORS_ONLY if article.status != Status.DRAFT else NOT_EDITABLE)
+    if (
+        article.status == Status.PUBLISHED
+        or Article.objects.published().filter(pk=article.pk).exists()
+    ):
+        return ValidationError(LIVE_RESTORE_REFUSED)
+    return None
+
+
+def can_restore(user, article: Article) -> bool:
+    """Whether the history page offers "Restore as draft" (see `restore_refusal`)."""
+    return restore_refusal(user, article) is None
+
+
 def may(user, action: str, article: Article) -> bool:
     """Whether `user` may take `action` on `article` now (table and permission)."""
     try:

@@ -1,6 +1,5 @@
 """Revisions, the audit log and saves from the admin (versions, restores)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 
@@ -19,10 +18,8 @@ from articles.models import (
 )
 from articles.services.permissions import (
     EDIT_CONFLICT,
-    EDITORS_ONLY,
-    LIVE_RESTORE_REFUSED,
     Status,
-    is_editor,
+    restore_refusal,
 )
 
 # Fields a revision snapshots and a restore puts back (besides bylines and tags).
@@ -178,14 +175,11 @@ def restore_revision(*, revision: Revision, by) -> Article:
 
     An autosave revision restored this way becomes a real one, so it is no longer kept apart.
     """
-    if not is_editor(by):
-        raise PermissionDenied(EDITORS_ONLY)
     with transaction.atomic():
         article = _locked(revision.article)
-        if article.status == Status.PUBLISHED or (
-            Article.objects.published().filter(pk=article.pk).exists()
-        ):
-            raise ValidationError(LIVE_RESTORE_REFUSED)
+        refusal = restore_refusal(by, article)
+        if refusal is not None:
+            raise refusal
         data = revision.data
         old_slug = article.slug
         for field in EDITORIAL_FIELDS:

@@ -26,7 +26,8 @@ from articles.services.permissions import (
 )
 from articles.services.revisions import _audit, _locked, record_revision
 
-# Pre-publish checks.
+# Pre-publish checks, and the transitions they stop while they fail.
+CHECKED_TRANSITIONS = ("publish", "schedule")
 SEO_DESCRIPTION_MIN, SEO_DESCRIPTION_MAX = 50, 160
 CHECK_HEADLINE = "Write a headline."
 CHECK_SLUG = "Give the article a slug (its address)."
@@ -72,11 +73,11 @@ def _apply(article: Article, action: str, by, note="", **fields) -> Article:
     return article
 
 
-def _transition(action, *, article, by, note="", checks=False, **fields) -> Article:
+def _transition(action, *, article, by, note="", **fields) -> Article:
     with transaction.atomic():
         current = _locked(article)
         _check(by, action, current)
-        if checks:
+        if action in CHECKED_TRANSITIONS:
             problems = prepublish_problems(current)
             if problems:
                 raise ValidationError(problems)
@@ -124,7 +125,6 @@ def publish_now(*, article: Article, by) -> Article:
         "publish",
         article=article,
         by=by,
-        checks=True,
         published_at=published_at,
         unpublish_at=unpublish_at,
     )
@@ -140,7 +140,6 @@ def schedule(*, article: Article, by, publish_at: datetime, unpublish_at=None) -
         "schedule",
         article=article,
         by=by,
-        checks=True,
         published_at=publish_at,
         unpublish_at=unpublish_at,
     )

@@ -284,6 +284,12 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (status.dataset.presenceUrl) setInterval(heartbeat, Number(status.dataset.heartbeatSeconds || 20) * 1000);
 
+  // --- the headline: a box that wraps, but one line (Enter does not break it) ----------------
+  const headline = field("headline");
+  if (headline && headline.tagName === "TEXTAREA") {
+    headline.addEventListener("keydown", (event) => { if (event.key === "Enter") event.preventDefault(); });
+  }
+
   // --- Ctrl+S / Cmd+S: save and continue editing --------------------------------------------
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {

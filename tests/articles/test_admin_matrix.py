@@ -39,7 +39,9 @@ MATRIX = {
     ("dashboard", None, "get", S.DRAFT): (200, 200, 200, 403, LOGIN),
     ("revisions", None, "get", S.DRAFT): (200, 404, 200, 404, LOGIN),
     ("diff", None, "get", S.DRAFT): (200, 404, 200, 404, LOGIN),
-    ("restore", None, "post", S.DRAFT): (403, 404, 302, 404, LOGIN),
+    # A writer restores revisions of a draft they may edit, and only that (issue 23).
+    ("restore", None, "post", S.DRAFT): (302, 404, 302, 404, LOGIN),
+    ("restore", None, "post", S.IN_REVIEW): (403, 404, 302, 404, LOGIN),
     ("preview", None, "get", S.DRAFT): (200, 404, 200, 404, LOGIN),
     ("preview", None, "post", S.DRAFT): (200, 404, 200, 404, LOGIN),
     ("share_preview", None, "post", S.DRAFT): (302, 404, 302, 404, LOGIN),

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.test import TestCase
 from django.urls import reverse
@@ -182,6 +182,41 @@ class TransitionButtonsTests(TestCase):
             "schedule",
         }
 
+    def test_schedule_fields_name_the_publication_time_zone(self):
+        article = ready_article(in_review=True)
+        self.client.force_login(self.editor)
+        with self.settings(TIME_ZONE="Europe/Berlin"):  # the publication's, until saved
+            response = self.client.get(change_url(article))
+        self.assertContains(response, "Times are in Europe/Berlin, the publication's time zone")
+        self.assertContains(response, "Publish at (Europe/Berlin):")
+        self.assertContains(response, 'aria-describedby="schedule-zone"', count=2)
+
+    def test_an_editor_on_a_draft_is_told_why_there_is_no_publish_or_schedule(self):
+        article = ready_article(draft=True)
+        self.client.force_login(self.editor)
+        response = self.client.get(change_url(article))
+        assert self.buttons(response) == {"submit"}
+        self.assertContains(response, "Every story is reviewed before it goes live")
+        self.client.force_login(self.writer)
+        mine = ready_article(draft=True, authors=[self.mine])
+        self.assertNotContains(self.client.get(change_url(mine)), "Every story is reviewed")
+
+    def test_success_messages_say_what_happened_and_when(self):
+        article = ready_article(in_review=True)
+        self.client.force_login(self.editor)
+        when = datetime(2031, 12, 7, 17, 37, tzinfo=UTC)
+        data = {"schedule-publish_at": "2031-12-07 17:37:00"}
+        response = self.client.post(transition_url(article, "schedule"), data, follow=True)
+        self.assertContains(response, "Scheduled for 7 Dec, 17:37 UTC.")
+        assert Article.objects.get(pk=article.pk).published_at == when
+        response = self.client.post(transition_url(article, "cancel_schedule"), follow=True)
+        self.assertContains(response, "Schedule cancelled: it is a draft again")
+        services.submit_for_review(article=article, by=self.editor)
+        response = self.client.post(transition_url(article, "publish"), follow=True)
+        live = timezone.localtime(Article.objects.get(pk=article.pk).published_at)
+        self.assertContains(response, f"Published: live since {live:%-d %b, %H:%M} UTC.")
+        self.assertNotContains(response, ": done.")
+
     def test_editor_schedules_from_the_change_form(self):
         article = ready_article(in_review=True)
         self.client.force_login(self.editor)
@@ -206,6 +241,13 @@ class TransitionButtonsTests(TestCase):
         self.client.force_login(self.editor)
         response = self.client.get(change_url(article))
         self.assertContains(response, services.CHECK_TAG)
+        # Publish now and Schedule are shown disabled beside the reasons; Send back is not.
+        for action in ("publish", "schedule"):
+            self.assertContains(
+                response,
+                f'value="{action}" disabled aria-describedby="prepublish-checks"',
+            )
+        self.assertContains(response, 'value="send_back">')
         state = db_state(article)
         response = self.client.post(transition_url(article, "publish"), follow=True)
         self.assertContains(response, services.CHECK_TAG)

@@ -1,16 +1,18 @@
 """The writing desk: one-field tags, bylines, autosave, presence, conflict page, 403 page."""
 
 from datetime import timedelta
+from io import StringIO
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
+from articles import demo, services
 from articles.admin.conflicts import body_text, word_diff
 from articles.models import Article, Autosave, EditLock, Revision, Tag
 from tests.articles.test_admin_workflow import change_url, edit_form
@@ -197,7 +199,7 @@ class AutosaveTests(TestCase):
         self.autosave(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
         self.assertContains(self.client.get(change_url(self.draft)), "Restore unsaved changes?")
         restored = self.client.get(change_url(self.draft) + "?restore=1")
-        self.assertContains(restored, 'value="Back from the autosave"')
+        self.assertContains(restored, 'id="id_headline">\nBack from the autosave</textarea>')
         self.assertContains(restored, "alpha, beta")
         version = self.draft.version
         form = edit_form(self.draft, headline="Back from the autosave", tag_list="alpha, beta")
@@ -239,7 +241,7 @@ class AutosaveTests(TestCase):
         form = self.client.get(change_url(self.live))
         self.assertContains(form, "Restore unsaved changes?")
         restored = self.client.get(change_url(self.live) + "?restore=1")
-        self.assertContains(restored, 'value="Unsaved correction"')
+        self.assertContains(restored, 'id="id_headline">\nUnsaved correction</textarea>')
         self.assertContains(restored, "are back in the form")
 
     def test_saving_drops_the_copy(self):
@@ -289,8 +291,32 @@ class AutosaveTests(TestCase):
         assert self.client.post(url, data).status_code == 200
         add = reverse("admin:articles_article_add")
         self.assertContains(self.client.get(add), "Restore unsaved changes?")
-        self.assertContains(self.client.get(add + "?restore=1"), 'value="A story not yet saved"')
+        self.assertContains(
+            self.client.get(add + "?restore=1"),
+            'id="id_headline">\nA story not yet saved</textarea>',
+        )
         assert not Article.objects.filter(headline="A story not yet saved").exists()
+
+
+class SeedChangeFormBudgetTests(TestCase):
+    """The demo's seed article (30 tags, a lead image, a byline) for a signed-in editor."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("seed_demo", stdout=StringIO())
+        cls.article = Article.objects.get(slug=demo.SEED_ARTICLE["slug"])
+
+    def test_seed_article_change_form_costs_under_20_queries_each_row_read_once(self):
+        self.client.force_login(UserFactory(username="ed", role="Editor"))
+        self.client.get(change_url(self.article))  # the session and lock rows exist from now on
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(change_url(self.article))
+        assert response.status_code == 200
+        queries = [q["sql"] for q in ctx.captured_queries]
+        assert len(queries) < 20, "\n".join(queries)
+        reads = [q for q in queries if q.startswith('SELECT "articles_article"."id"')]
+        assert len(reads) == 1, reads  # the article, read once for the admin and the desk
+        self.assertContains(response, demo.SEED_ARTICLE["image_alt"])
 
 
 class PresenceTests(TestCase):
@@ -306,18 +332,28 @@ class PresenceTests(TestCase):
         return self.client.post(url, data).json()
 
     def test_heartbeat_shows_who_is_editing_and_leaving_clears_it(self):
-        assert self.beat(self.anna) == {"editing": None}
+        assert self.beat(self.anna) == {"editing": None, "editors": []}
         assert self.beat(self.ben)["editing"] == "anna"
-        assert self.beat(self.anna, leave="1") == {"editing": None}
-        assert self.beat(self.ben) == {"editing": None}
+        assert self.beat(self.anna, leave="1") == {"editing": None, "editors": []}
+        assert self.beat(self.ben) == {"editing": None, "editors": []}
         assert EditLock.objects.get().user == self.ben
+
+    def test_the_first_editor_is_told_when_a_second_one_opens_the_story(self):
+        assert self.beat(self.anna)["editors"] == []
+        assert self.beat(self.ben)["editors"] == ["anna"]
+        answer = self.beat(self.anna)
+        assert answer["editors"] == ["ben"]
+        assert answer["message"].startswith("ben is editing since ")
+        carl = UserFactory(username="carl", role="Editor")
+        assert self.beat(carl)["editors"] == ["anna", "ben"]
+        assert " and carl (since " in self.beat(self.anna)["message"]
 
     def test_lock_without_heartbeat_is_gone_within_a_minute(self):
         start = timezone.now()
         with time_machine.travel(start, tick=False):
             self.beat(self.anna)
         with time_machine.travel(start + timedelta(seconds=61), tick=False):
-            assert self.beat(self.ben) == {"editing": None}
+            assert self.beat(self.ben) == {"editing": None, "editors": []}
 
 
 class ConflictPageTests(TestCase):
@@ -353,7 +389,16 @@ class AdminNamingAnd403Tests(TestCase):
         response = self.client.get(change_url(article))
         self.assertContains(response, '<a href="/admin/">Newsroom desk</a>')
         self.assertNotContains(response, "Newsroom newsroom")
-        self.assertContains(response, 'admin/articles/article/">Stories</a>')
+        self.assertContains(response, 'admin/articles/article/">Articles</a>')
+
+    def test_admin_home_names_every_app_in_words(self):
+        self.client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+        response = self.client.get(reverse("admin:index"))
+        for name in ("Newsroom", "Login attempts", "Second factor: backup codes"):
+            self.assertContains(response, name)
+        self.assertContains(response, "Second factor: authenticator apps")
+        for label in (">Otp_static<", ">Otp_totp<", ">Axes<", ">Articles</a></caption>"):
+            self.assertNotContains(response, label)
 
     def test_header_follows_the_publication_settings_when_they_change(self):
         from articles.publication import save_publication
@@ -364,7 +409,7 @@ class AdminNamingAnd403Tests(TestCase):
             save_publication(publication=Publication(name="Example Gazette"))
         response = self.client.get(reverse("admin:index"))
         self.assertContains(response, '<a href="/admin/">Example Gazette desk</a>')
-        self.assertContains(response, "<title>Stories, people and ads | Example Gazette</title>")
+        self.assertContains(response, "<title>Articles, people and ads | Example Gazette</title>")
 
     def test_forged_post_gets_an_admin_page_saying_why(self):
         writer = UserFactory(username="wr", role="Writer")

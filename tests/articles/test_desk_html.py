@@ -10,7 +10,7 @@ from articles import services
 from articles.models import Article
 from tests.articles.test_admin_workflow import change_url, edit_form
 from tests.articles.test_services import ready_article
-from tests.factories import AuthorFactory, UserFactory
+from tests.factories import AuthorFactory, UserFactory, library_image
 from tests.html_checker import html_errors, require_checker
 
 
@@ -45,7 +45,41 @@ class DeskPagesAreValidHtmlTests(TestCase):
         assert [r.status_code for r in pages.values()] == [200, 200, 200, 200, 200, 409]
         self.assertContains(pages["change (draft, 30 tags)"], "tag 29")
         self.assertContains(pages["change (live, restore offer)"], "Restore unsaved changes?")
-        self.assertContains(pages["change (restored)"], 'value="Unsaved"')
+        self.assertContains(pages["change (restored)"], 'id="id_headline">\nUnsaved</textarea>')
         self.assertContains(pages["conflict"], "<ins>Mine</ins>", status_code=409)
+        errors = html_errors({name: r.content for name, r in pages.items()})
+        assert errors == {name: [] for name in pages}
+
+
+class FirstHourPagesAreValidHtmlTests(TestCase):
+    """Issue 23's pages: history, compare, the article list, login, admin home, image forms."""
+
+    def test_pages_touched_by_the_first_hour_have_no_checker_errors(self):
+        require_checker()
+        editor = UserFactory(username="ed", role="Editor")
+        root = UserFactory(username="root", is_superuser=True)
+        article = ready_article(in_review=True, body="<p>Old words.</p>")
+        services.record_revision(article=article, by=editor, reason="Created")
+        Article.objects.filter(pk=article.pk).update(body="<p>New words.</p>")
+        article.refresh_from_db()
+        services.record_revision(article=article, by=editor, reason="Edited")
+        image = library_image(alt_text="A picture", renditions=True)
+        pages = {"login": self.client.get(reverse("admin:login"))}
+        self.client.force_login(editor)
+        pages["change (in review, schedule)"] = self.client.get(change_url(article))
+        pages["history"] = self.client.get(
+            reverse("admin:articles_article_revisions", args=[article.pk])
+        )
+        pages["compare"] = self.client.get(
+            reverse("admin:articles_article_diff", args=[article.pk]) + "?a=1&b=2"
+        )
+        pages["article list"] = self.client.get(reverse("admin:articles_article_changelist"))
+        pages["image add"] = self.client.get(reverse("admin:articles_image_add"))
+        pages["image change"] = self.client.get(
+            reverse("admin:articles_image_change", args=[image.pk])
+        )
+        self.client.force_login(root)
+        pages["admin home"] = self.client.get(reverse("admin:index"))
+        assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
         errors = html_errors({name: r.content for name, r in pages.items()})
         assert errors == {name: [] for name in pages}

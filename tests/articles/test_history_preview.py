@@ -45,11 +45,28 @@ class HistoryTests(TestCase):
     def test_diff_shows_each_changed_field_including_tags(self):
         self.client.force_login(self.editor)
         response = self.client.get(admin_url("diff", self.article.pk) + "?a=1&b=2")
-        rows = {field: (before, after) for field, before, after in response.context["rows"]}
-        assert rows["headline"] == ("First words", "Second words")
-        assert rows["tags"] == ("news", "news, politics")
+        rows = {row["field"]: (row["old"], row["new"]) for row in response.context["rows"]}
+        assert rows["headline"] == ("<del>First</del> words", "<ins>Second</ins> words")
+        assert "politics</ins>" in rows["tags"][1] and "politics" not in rows["tags"][0]
         assert "body" not in rows
-        self.assertContains(response, "<ins>Second words</ins>", html=True)
+        self.assertContains(response, '<th scope="row">Headline</th>')
+        # The breadcrumb is the admin's own list, styled like every other page's.
+        self.assertContains(response, '<ol class="breadcrumbs">')
+        self.assertContains(response, '<li aria-current="page">Compare</li>')
+
+    def test_diff_shows_the_body_as_text_with_only_the_changed_words_marked(self):
+        self.article.body = "<p>The grid held firm.</p><p>Prices rose.</p>"
+        self.article.save()
+        services.record_revision(article=self.article, by=self.writer, reason="Edited")
+        self.article.body = "<p>The grid <strong>buckled</strong>.</p><p>Prices rose.</p>"
+        self.article.save()
+        services.record_revision(article=self.article, by=self.writer, reason="Edited")
+        self.client.force_login(self.editor)
+        response = self.client.get(admin_url("diff", self.article.pk) + "?a=3&b=4")
+        body = {row["field"]: row for row in response.context["rows"]}["body"]
+        assert body["old"] == "The grid <del>held firm.</del>\nPrices rose."
+        assert body["new"] == "The grid <ins>buckled.</ins>\nPrices rose."
+        self.assertNotContains(response, "&lt;p&gt;")
 
     def test_diff_of_unknown_revisions_is_404(self):
         self.client.force_login(self.editor)
@@ -86,8 +103,29 @@ class HistoryTests(TestCase):
         self.assertContains(response, services.LIVE_RESTORE_REFUSED)
         assert db_state(self.article) == state
 
-    def test_writers_cannot_restore(self):
+    def test_a_live_story_offers_no_restore_and_says_why(self):
+        services.submit_for_review(article=self.article, by=self.writer)
+        services.publish_now(article=self.article, by=self.editor)
+        self.client.force_login(self.editor)
+        response = self.client.get(admin_url("revisions", self.article.pk))
+        self.assertNotContains(response, "Restore as draft")
+        self.assertContains(response, "This story is live: to restore an earlier revision")
+        response = self.client.get(admin_url("diff", self.article.pk) + "?a=1&b=2")
+        self.assertNotContains(response, "as a new draft")
+
+    def test_a_writer_restores_a_revision_of_their_own_draft(self):
         self.client.force_login(self.writer)
+        response = self.client.get(admin_url("revisions", self.article.pk))
+        self.assertContains(response, "Restore as draft")
+        assert self.client.post(admin_url("restore", self.article.pk, 1)).status_code == 302
+        article = Article.objects.get(pk=self.article.pk)
+        assert (article.headline, article.status) == ("First words", S.DRAFT)
+
+    def test_writers_cannot_restore_once_the_draft_is_submitted(self):
+        services.submit_for_review(article=self.article, by=self.writer)
+        self.client.force_login(self.writer)
+        response = self.client.get(admin_url("revisions", self.article.pk))
+        self.assertNotContains(response, "Restore as draft")
         state = db_state(self.article)
         assert self.client.post(admin_url("restore", self.article.pk, 1)).status_code == 403
         assert db_state(self.article) == state

@@ -12,7 +12,7 @@ from articles import services
 from articles.models import Article, EditLock, Revision
 from tests.articles.test_admin_workflow import change_url, edit_form
 from tests.articles.test_services import ready_article
-from tests.factories import UserFactory
+from tests.factories import UserFactory, library_image
 
 
 def conflict_resubmission(response, **choices):
@@ -101,6 +101,31 @@ class ConflictTests(TestCase):
         assert rows["standfirst"]["default"] == "theirs"
         assert rows["headline"]["default"] == "yours"
 
+    def test_no_lead_image_on_either_side_is_no_conflict(self):
+        anna = self.both_open_then_ben_saves()
+        anna["lead_image"] = ""  # the form posts "no image" as an empty string
+        response = self.anna_client.post(change_url(self.article), anna)
+        rows = {row["field"]: row for row in response.context["rows"]}
+        assert set(rows) == {"headline", "standfirst"}
+        self.assertNotContains(response, "Lead image", status_code=409)
+
+    def test_an_image_both_changed_is_a_choice_not_a_text_box(self):
+        theirs = library_image(alt_text="Their picture")
+        mine = library_image(alt_text="My picture")
+        self.anna_client.get(change_url(self.article))
+        ben = edit_form(self.article, lead_image=theirs.pk)
+        assert self.ben_client.post(change_url(self.article), ben).status_code == 302
+        anna = edit_form(self.article, lead_image=mine.pk)
+        response = self.anna_client.post(change_url(self.article), anna)
+        row = {row["field"]: row for row in response.context["rows"]}["lead_image"]
+        assert (row["both"], row["editable"]) == (True, False)
+        self.assertContains(response, "Their picture", status_code=409)
+        self.assertContains(response, "My picture", status_code=409)
+        self.assertNotContains(response, 'id="yours-lead_image"', status_code=409)
+        data = conflict_resubmission(response, lead_image="theirs")
+        assert self.anna_client.post(change_url(self.article), data).status_code == 302
+        assert Article.objects.get(pk=self.article.pk).lead_image == theirs
+
     def test_a_transition_after_loading_also_makes_the_form_stale(self):
         anna = edit_form(self.article, headline="Anna's headline")
         services.submit_for_review(article=self.article, by=self.ben)
@@ -158,7 +183,18 @@ class SoftLockTests(TestCase):
             self.assertContains(response, f"anna is editing since {since}")
             self.assertContains(response, "Take over editing")
             self.assertContains(response, 'name="headline"')  # a warning, not a lock
-        assert EditLock.objects.get().user == self.anna
+        with time_machine.travel(opened + timedelta(seconds=40), tick=False):
+            # Both ways: the first editor, reloading, is told about the second.
+            self.client.force_login(self.anna)
+            response = self.client.get(change_url(self.article))
+            self.assertContains(response, f"ben is editing since {since}")
+        assert set(EditLock.objects.values_list("user__username", flat=True)) == {"anna", "ben"}
+
+    def test_alone_on_a_story_the_warning_is_hidden(self):
+        self.client.force_login(self.anna)
+        response = self.client.get(change_url(self.article))
+        self.assertContains(response, 'id="edit-lock" role="status" hidden')
+        self.assertNotContains(response, "is editing since")
 
     def test_lock_expires(self):
         opened = timezone.now()
@@ -168,7 +204,7 @@ class SoftLockTests(TestCase):
         with time_machine.travel(opened + timedelta(minutes=2), tick=False):
             self.client.force_login(self.ben)
             self.assertNotContains(self.client.get(change_url(self.article)), "is editing since")
-        assert EditLock.objects.get().user == self.ben
+        assert EditLock.objects.get(user=self.ben).since == opened + timedelta(minutes=2)
 
     def test_editor_takes_over_and_writer_cannot(self):
         self.client.force_login(self.writer)
@@ -182,4 +218,5 @@ class SoftLockTests(TestCase):
         self.assertContains(response, "anna is editing since")
         self.assertNotContains(response, "Take over editing")
         assert self.client.post(url).status_code == 403
-        assert EditLock.objects.get().user == self.anna
+        locks = EditLock.objects.order_by("since", "pk").values_list("user__username", flat=True)
+        assert list(locks) == ["anna", "wr"]

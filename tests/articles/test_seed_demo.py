@@ -6,10 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
+from django.urls import reverse
 
 from ads.models import AdSlot, Creative
-from articles import demo
+from articles import demo, services
 from articles.models import Article, Author, Byline, Correction, Section, Tag, TaggedArticle
+from tests.factories import UserFactory
 
 SEED_URL = "/2025/08/10/china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves/"
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +129,26 @@ class SeedThroughServicesTests(TestCase):
         assert revision.data["bylines"][0]["author"] == article.bylines.get().author_id
         assert AuditEntry.objects.get(article=article).action == "import"
         assert Revision.objects.count() == AuditEntry.objects.count() == Article.objects.count()
+
+
+class SeedPassesItsOwnChecksTests(TestCase):
+    """The demo is what a new user tries first: nothing in it fails the pre-publish checks."""
+
+    @classmethod
+    def setUpTestData(cls):
+        seed()
+
+    def test_every_demo_article_passes_the_pre_publish_checks(self):
+        problems = {a.slug: services.prepublish_problems(a) for a in Article.objects.all()}
+        assert problems == {slug: [] for slug in problems}
+
+    def test_an_editor_publishes_the_story_in_review_from_the_change_form(self):
+        editor = UserFactory(username="ed", role="Editor")
+        article = Article.objects.in_review().get()
+        self.client.force_login(editor)
+        response = self.client.get(f"/admin/articles/article/{article.pk}/change/")
+        self.assertContains(response, "Pre-publish checks: all passed.")
+        self.assertNotContains(response, "disabled aria-describedby")
+        url = reverse("admin:articles_article_transition", args=[article.pk, "publish"])
+        assert self.client.post(url).status_code == 302
+        assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED

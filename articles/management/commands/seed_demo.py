@@ -205,7 +205,8 @@ class Command(BaseCommand):
                 article=Article(
                     headline=headline,
                     slug=slug,
-                    standfirst="Not public yet: only the newsroom can see this.",
+                    # Long enough for the pre-publish checks: an editor can take it live.
+                    standfirst="Not public yet: only the newsroom can see this story for now.",
                     body="<p>Work in progress.</p>",
                     section=sections["technology"],
                 ),

@@ -56,7 +56,9 @@ class MailServerDownTests(TransactionTestCase):
         response = self.client.post(url, follow=True)
         assert response.redirect_chain[0][1] == 302
         assert response.status_code == 200
-        self.assertContains(response, "Submit for review: done.")
+        self.assertContains(
+            response, "Submitted for review: it is in the editors&#x27; review queue."
+        )
         assert Article.objects.get(pk=article.pk).status == Article.Status.IN_REVIEW
         failure = TaskFailure.objects.get()
         assert failure.task_name == "send_notification"

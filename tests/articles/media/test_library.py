@@ -3,9 +3,11 @@
 import io
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -198,6 +200,33 @@ class FocalPointTests(TestCase):
         assert image.renditions["focal"] == [0.8, 0.5]
         assert image.renditions["ratios"]["1:1"]["sources"]["jpeg"][0][2] != old
         assert not default_storage.exists(old)
+
+    def test_refocusing_a_wide_image_leaves_only_the_new_renditions_each_width_once(self):
+        editor = UserFactory(username="ed", role="Editor")
+        image = library_image(size=(2048, 1152))  # wider than the top step (1920)
+        media.process_image(image_id=image.pk)
+        image.refresh_from_db()
+        before = _paths(image.renditions)
+        self.client.force_login(editor)
+        data = {"alt_text": image.alt_text, "caption": "", "credit": ""}
+        data.update({"focal_x": "0.3", "focal_y": "0.5", "upload": ""})
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("admin:articles_image_change", args=[image.pk]), data)
+        image.refresh_from_db()
+        listed = _paths(image.renditions)
+        assert len(listed) == len(set(listed))
+        assert not any(default_storage.exists(path) for path in before)  # the old focal point's
+        folder = Path(settings.MEDIA_ROOT) / Path(listed[0]).parent
+        stored = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in folder.glob("*.*"))
+        assert stored == listed  # none under a name the storage made up
+        widths = [w for w, _h, _p in image.renditions["ratios"]["16:9"]["sources"]["jpeg"]]
+        assert widths == [320, 640, 960, 1280, 1920]
+
+    def test_add_page_previews_the_chosen_file_and_says_so(self):
+        self.client.force_login(UserFactory(username="ed", role="Editor"))
+        response = self.client.get(reverse("admin:articles_image_add"))
+        self.assertContains(response, "Choose an image file: it shows here")
+        self.assertContains(response, "data-focal-preview")
 
     def test_database_refuses_a_focal_point_outside_the_image(self):
         image = library_image()
@@ -415,3 +444,13 @@ class RebuildCommandTests(TestCase):
             image.refresh_from_db()
             assert image.has_renditions
         assert Image.objects.awaiting_renditions().count() == 0
+
+
+def _paths(made):
+    """Every file a set of renditions lists, sorted."""
+    return sorted(
+        path
+        for entry in made["ratios"].values()
+        for sources in entry["sources"].values()
+        for _width, _height, path in sources
+    )
