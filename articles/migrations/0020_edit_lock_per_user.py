@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0017_task_paths_by_capability'),
+        ('articles', '0019_publication_twitter_site'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
