@@ -204,16 +204,15 @@ def _terms(query):
     return [term.lower() for term in WORD.findall(query)][:MAX_TERMS]
 
 
-def _fallback_search(articles, query):
-    """SQLite: every word must start a word of the headline, standfirst, body or a tag."""
-    terms = _terms(query)
-    if not terms:
-        return articles.none()
-    headline_hits = Value(0)
-    for term in terms:
-        # Word starts, not substrings: "ai" finds "AI", not "said". (Django gives SQLite a
-        # REGEXP function backed by Python's re.)
-        start = rf"\b{re.escape(term)}"
+def _word_starts(terms):
+    """Each term as the start of a word: "ai" finds "AI", not "said". (Django gives SQLite a
+    REGEXP function backed by Python's re.)"""
+    return [rf"\b{re.escape(term)}" for term in terms]
+
+
+def _fallback_filter(articles, starts):
+    """SQLite: every word start must begin a word of the headline, standfirst, body or a tag."""
+    for start in starts:
         tagged = TaggedArticle.objects.filter(tag__name__iregex=start).values("content_object")
         articles = articles.filter(
             Q(headline__iregex=start)
@@ -221,9 +220,21 @@ def _fallback_search(articles, query):
             | Q(body__iregex=start)
             | Q(pk__in=tagged)
         )
+    return articles
+
+
+def _fallback_search(articles, query):
+    """SQLite: every word must start a word of the headline, standfirst, body or a tag;
+    articles with more of them in the headline first."""
+    starts = _word_starts(_terms(query))
+    if not starts:
+        return articles.none()
+    headline_hits = Value(0)
+    for start in starts:
         headline_hits = headline_hits + Case(
             When(headline__iregex=start, then=1), default=0, output_field=IntegerField()
         )
+    articles = _fallback_filter(articles, starts)
     return articles.annotate(rank=headline_hits).order_by("-rank", "-published_at", "-pk")
 
 
@@ -233,19 +244,8 @@ def matching(articles, query):
     vector; SQLite: every word starts a word of the headline, standfirst, body or a tag."""
     if uses_postgresql():
         return articles.filter(search_vector=_websearch(query))
-    terms = _terms(query)
-    if not terms:
-        return articles.none()
-    for term in terms:
-        start = rf"\b{re.escape(term)}"
-        tagged = TaggedArticle.objects.filter(tag__name__iregex=start).values("content_object")
-        articles = articles.filter(
-            Q(headline__iregex=start)
-            | Q(standfirst__iregex=start)
-            | Q(body__iregex=start)
-            | Q(pk__in=tagged)
-        )
-    return articles
+    starts = _word_starts(_terms(query))
+    return _fallback_filter(articles, starts) if starts else articles.none()
 
 
 def plain_text(article) -> str:

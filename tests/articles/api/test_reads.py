@@ -35,7 +35,7 @@ class ArticleShapeTests(TestCase):
         cls.author = AuthorFactory(name="Ada Writer", slug="ada")
         cls.article = ArticleFactory(
             headline="Harbour reopens",
-            body='<p>See <a href="/about/">us</a> &amp; <img src="/media/x.jpg" alt="x"></p>',
+            body='<p>See <a href="/about/">us</a> &amp; <img src="/media/images/x.jpg" alt="x"></p>',
             lead_image=cls.image,
             authors=[cls.author],
             tags=["Ports", "Weather"],
@@ -51,7 +51,7 @@ class ArticleShapeTests(TestCase):
         ArticleSchema.model_validate(data)
         assert data["headline"] == "Harbour reopens"
         assert f'href="{BASE}/about/"' in data["body_html"]
-        assert f'src="{BASE}/media/x.jpg"' in data["body_html"]
+        assert f'src="{BASE}/media/images/x.jpg"' in data["body_html"]
         assert data["body_text"] == "See us &"
         assert data["bylines"] == [
             {
