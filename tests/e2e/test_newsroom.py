@@ -158,9 +158,12 @@ def test_editor_sends_back_schedules_and_later_unpublishes_an_article(seeded, ne
 
     two_minutes_ahead = timezone.localtime() + timedelta(minutes=2)
     desk.reload()
-    desk.get_by_label("Publish at:", exact=True).fill(two_minutes_ahead.strftime("%Y-%m-%dT%H:%M"))
+    # The field names the publication's time zone before anything is typed.
+    publish_at_field = desk.get_by_label(re.compile(r"^Publish at \(UTC\):$"))
+    publish_at_field.fill(two_minutes_ahead.strftime("%Y-%m-%dT%H:%M"))
     desk.get_by_role("button", name="Schedule").click()
     expect(workflow(desk)).to_contain_text("status: Scheduled")
+    expect(messages(desk)).to_contain_text(f"Scheduled for {two_minutes_ahead:%-d %b, %H:%M} UTC.")
     article.refresh_from_db()
     publish_at = article.published_at
     assert timezone.now() < publish_at <= two_minutes_ahead
