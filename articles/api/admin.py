@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from articles.admin.widgets import LabelledAutocompleteMixin
 from articles.api import services
 from articles.api.models import ApiKey, Webhook, WebhookDelivery, WebhookEvent
 
@@ -29,7 +30,7 @@ class SuperuserOnly:
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(SuperuserOnly, admin.ModelAdmin):
+class ApiKeyAdmin(SuperuserOnly, LabelledAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "can_read_drafts", "can_write", "last_used_at",
                     "revoked_at"]  # fmt: skip
     list_filter = ["can_write", "can_read_drafts"]
