@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "articles.delivery.middleware.permissions_policy",
+    # The content API's CORS preflight (OPTIONS), answered before sessions and CSRF.
+    "articles.api.http.cors_preflight",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
     "articles.delivery.guards.DatabaseFaultMiddleware",

@@ -26,7 +26,7 @@ from articles.models import Tag
 from tests.factories import ArticleFactory, SectionFactory
 from tests.servers import Servers, varnish_missing
 
-PORT = 18140
+PORT = 18150  # each server test its own port: xdist runs them side by side
 REDIS_DB9 = {
     "default": {
         "BACKEND": "articles.delivery.backend.RedisCache",

@@ -5,7 +5,8 @@ Anonymous reads are shared: `Cache-Control` with `s-maxage` and `stale-while-rev
 page cache's own values), an ETag and Last-Modified answering 304, `Surrogate-Key` naming
 every article shown (purged by the same `purge_on_commit` as the pages) and
 `Access-Control-Allow-Origin: *` (never with credentials). Anything read with a key is
-`private, no-store`, without CORS.
+`private, no-store`, without CORS. A browser's preflight (`OPTIONS`) is answered by
+`cors_preflight` for anonymous reads only: GET and HEAD, with the conditional headers.
 """
 
 import hashlib
@@ -106,6 +107,48 @@ def writer_of(request):
     return key.user
 
 
+# --- CORS ------------------------------------------------------------------------------------
+
+API_PREFIX = "/api/v1/"
+CORS_METHODS = ("GET", "HEAD")
+# What a page on another site may send (beyond the safelisted ones) and read.
+CORS_REQUEST_HEADERS = ("if-none-match", "if-modified-since")
+CORS_EXPOSED = "ETag, Last-Modified"
+PREFLIGHT_MAX_AGE = 86400
+
+
+def cors_preflight(get_response):
+    """Answers a browser's CORS preflight for the API (`OPTIONS` with
+    `Access-Control-Request-Method`) before sessions, CSRF or the views: 204 allowing any origin
+    to GET and HEAD with `If-None-Match`/`If-Modified-Since`. Anything else (writes, an
+    `Authorization` header: keys belong on servers, not in a reader's browser) gets a 204
+    without the allow headers, which the browser treats as a refusal."""
+
+    def middleware(request):
+        if not (
+            request.method == "OPTIONS"
+            and request.path_info.startswith(API_PREFIX)
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
+        ):
+            return get_response(request)
+        response = HttpResponse(status=204)
+        response["Cache-Control"] = f"public, max-age={PREFLIGHT_MAX_AGE}"
+        patch_vary_headers(
+            response, ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"]
+        )
+        method = request.META["HTTP_ACCESS_CONTROL_REQUEST_METHOD"].strip().upper()
+        asked = request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+        headers = {h.strip().lower() for h in asked.split(",") if h.strip()}
+        if method in CORS_METHODS and headers <= set(CORS_REQUEST_HEADERS):
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Allow-Methods"] = ", ".join(CORS_METHODS)
+            response["Access-Control-Allow-Headers"] = ", ".join(CORS_REQUEST_HEADERS)
+            response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        return response
+
+    return middleware
+
+
 # --- responses --------------------------------------------------------------------------------
 
 
@@ -125,6 +168,7 @@ def json_response(
     response[cache.HEADER] = " ".join(cache.response_keys(request))
     response["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = CORS_EXPOSED
     modified = int(last_modified.timestamp()) if last_modified else None
     if modified:
         response["Last-Modified"] = http_date(modified)
@@ -132,6 +176,7 @@ def json_response(
         request, etag=response["ETag"], last_modified=modified, response=response
     )
     if answer is not response:  # 304 (or 412): the same shared headers, no body
-        for name in (cache.HEADER, "Access-Control-Allow-Origin", "Vary"):
+        for name in (cache.HEADER, "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+                     "Vary"):  # fmt: skip
             answer[name] = response[name]
     return answer

@@ -8,6 +8,8 @@ from typing import Annotated
 from ninja import Path, Schema
 from pydantic import AfterValidator, Field
 
+from articles.models import CorrectionKind
+
 # C0 controls except tab, new line and carriage return, plus DEL: PostgreSQL refuses NUL in
 # text, and none of them belongs in an article.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -192,6 +194,11 @@ class CorrectionArticle(Schema):
 
 class CorrectionOut(CorrectionNote):
     article: CorrectionArticle
+
+
+class CorrectionIn(Schema):
+    kind: CorrectionKind = CorrectionKind.CORRECTION
+    text: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
 class CorrectionPage(Schema):

@@ -18,6 +18,8 @@ from articles.api.schemas import (
     ArticleId,
     ArticleIn,
     Conflict,
+    CorrectionIn,
+    CorrectionOut,
     ImageOut,
     Problem,
     ScheduleIn,
@@ -212,6 +214,50 @@ def schedule(request, article_id: ArticleId, payload: ScheduleIn):
 def unpublish(request, article_id: ArticleId, payload: Step):
     """Take a live article down: editors' keys only."""
     return _step(request, article_id, "unpublish", payload, note=payload.note)
+
+
+@router.post(
+    "/articles/{int:article_id}/withdraw", response=STEP_RESPONSES, summary="Withdraw", **WRITE
+)
+def withdraw(request, article_id: ArticleId, payload: Step):
+    """Take a submission back to draft before an editor acts on it (its writer, or an
+    editor)."""
+    return _step(request, article_id, "withdraw", payload)
+
+
+@router.post(
+    "/articles/{int:article_id}/send-back", response=STEP_RESPONSES, summary="Send back", **WRITE
+)
+def send_back(request, article_id: ArticleId, payload: Step):
+    """Return an article in review to its writer with a `note` saying what to change:
+    editors' keys only; the note is required."""
+    return _step(request, article_id, "send_back", payload, note=payload.note)
+
+
+@router.post(
+    "/articles/{int:article_id}/cancel-schedule",
+    response=STEP_RESPONSES,
+    summary="Cancel a schedule",
+    **WRITE,
+)
+def cancel_schedule(request, article_id: ArticleId, payload: Step):
+    """Take a scheduled article off the schedule, back to draft: editors' keys only."""
+    return _step(request, article_id, "cancel_schedule", payload)
+
+
+@router.post(
+    "/articles/{int:article_id}/corrections",
+    response={201: CorrectionOut, **ERRORS},
+    summary="Add a correction",
+    **WRITE,
+)
+def add_correction(request, article_id: ArticleId, payload: CorrectionIn):
+    """Add a correction, clarification, editor's note or update to a live article (editors'
+    keys only). The article stays live; its modified time moves to the note's."""
+    user = writer_of(request)
+    article = _visible(user, article_id)
+    note = services.add_correction(article=article, kind=payload.kind, text=payload.text, by=user)
+    return json_response(request, represent.correction(note), status=201)
 
 
 class ImageFields(Schema):

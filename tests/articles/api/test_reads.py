@@ -232,6 +232,36 @@ class CachingTests(TestCase):
         since = self.client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
         assert since.status_code == 304
 
+    def test_a_preflight_allows_conditional_reads_from_any_origin(self):
+        response = self.client.options(
+            f"/api/v1/articles/{self.article.pk}",
+            HTTP_ORIGIN="https://app.example",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS="If-None-Match",
+        )
+        assert response.status_code == 204 and response.content == b""
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response["Access-Control-Allow-Methods"] == "GET, HEAD"
+        assert "if-none-match" in response["Access-Control-Allow-Headers"]
+        assert int(response["Access-Control-Max-Age"]) > 0
+        assert "Access-Control-Allow-Credentials" not in response
+        assert "Set-Cookie" not in response
+        read = self.client.get(f"/api/v1/articles/{self.article.pk}")
+        assert read["Access-Control-Expose-Headers"] == "ETag, Last-Modified"
+
+    def test_a_preflight_for_a_write_or_a_key_is_refused(self):
+        for method, headers in [("POST", "content-type"), ("PATCH", ""), ("GET", "Authorization")]:
+            with self.subTest(method=method, headers=headers):
+                response = self.client.options(
+                    "/api/v1/articles",
+                    HTTP_ORIGIN="https://app.example",
+                    HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+                    HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers,
+                )
+                assert response.status_code == 204
+                assert "Access-Control-Allow-Origin" not in response
+                assert "Access-Control-Allow-Methods" not in response
+
     def test_key_reads_are_private_without_cors(self):
         _, token = key_for(UserFactory(role="Writer"), drafts=True)
         response = self.client.get("/api/v1/articles", **bearer(token))

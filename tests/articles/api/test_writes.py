@@ -171,6 +171,69 @@ class WriteTests(TestCase):
                          {"version": 1})  # fmt: skip
         assert step.status_code == 409
 
+    def test_withdraw_send_back_and_cancel_a_schedule(self):
+        mine = ArticleFactory(in_review=True, created_by=self.writer)
+        url = f"/api/v1/articles/{mine.pk}"
+        response = self.send("post", f"{url}/withdraw", self.writer_token)
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "draft"
+        assert Article.objects.get(pk=mine.pk).status == Article.Status.DRAFT
+
+        mine.refresh_from_db()
+        Article.objects.filter(pk=mine.pk).update(status=Article.Status.IN_REVIEW)
+        refused = self.send("post", f"{url}/send-back", self.writer_token, {"note": "Fix it"})
+        assert refused.status_code == 403
+        assert Article.objects.get(pk=mine.pk).status == Article.Status.IN_REVIEW
+        no_note = self.send("post", f"{url}/send-back", self.editor_token, {"note": "  "})
+        assert no_note.status_code == 422
+        assert no_note["Content-Type"] == "application/problem+json"
+        assert Article.objects.get(pk=mine.pk).status == Article.Status.IN_REVIEW
+        sent = self.send("post", f"{url}/send-back", self.editor_token, {"note": "Add a source"})
+        assert sent.status_code == 200 and sent.json()["status"] == "draft"
+        entry = AuditEntry.objects.filter(article=mine).latest("pk")
+        assert entry.action == "send_back" and entry.note == "Add a source"
+        assert entry.user == self.editor
+
+        scheduled = ready_article(created_by=self.writer)
+        at = (timezone.now() + timedelta(days=1)).isoformat()
+        surl = f"/api/v1/articles/{scheduled.pk}"
+        assert self.send("post", f"{surl}/schedule", self.editor_token,
+                         {"publish_at": at}).status_code == 200  # fmt: skip
+        assert self.send("post", f"{surl}/cancel-schedule", self.writer_token).status_code == 403
+        assert Article.objects.get(pk=scheduled.pk).status == Article.Status.SCHEDULED
+        cancelled = self.send("post", f"{surl}/cancel-schedule", self.editor_token)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "draft"
+
+    def test_editors_add_corrections_to_live_articles(self):
+        live = ArticleFactory()
+        url = f"/api/v1/articles/{live.pk}/corrections"
+        text = "An earlier version misnamed the harbour master."
+        refused = self.send("post", url, self.writer_token, {"text": text})
+        assert refused.status_code in (403, 404)
+        assert not live.corrections.exists()
+        bad_input = [
+            ({"text": ""}, 400),
+            ({"text": text, "kind": "rumour"}, 400),
+            ({"text": " "}, 422),
+        ]
+        for bad, status in bad_input:
+            response = self.send("post", url, self.editor_token, bad)
+            assert response.status_code == status, (bad, response.content)
+            assert not live.corrections.exists()
+        response = self.send("post", url, self.editor_token, {"text": text, "kind": "update"})
+        assert response.status_code == 201, response.content
+        data = response.json()
+        assert data["text"] == text and data["kind"] == "update"
+        assert data["article"]["id"] == live.pk
+        note = live.corrections.get()
+        assert note.created_by == self.editor and note.kind == "update"
+        assert AuditEntry.objects.filter(article=live, action="correction").exists()
+        draft = ArticleFactory(draft=True, created_by=self.editor)
+        not_live = self.send(
+            "post", f"/api/v1/articles/{draft.pk}/corrections", self.editor_token, {"text": text}
+        )
+        assert not_live.status_code == 422 and not draft.corrections.exists()
+
     def test_edits_record_a_revision_and_an_audit_entry(self):
         article = ArticleFactory(draft=True, created_by=self.writer)
         self.send(
