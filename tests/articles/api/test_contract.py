@@ -45,7 +45,6 @@ class SchemaTests(TestCase):
         assert "cdn" not in html.lower() and "https://" not in html
         csp = response["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "style-src 'self'" in csp
-        assert self.client.get("/static/ninja/swagger-ui-init.js").status_code in (200, 404)
 
     def test_every_operation_documents_problem_responses(self):
         schema = self.client.get("/api/v1/openapi.json").json()
