@@ -13,7 +13,7 @@ class ArticlesConfig(AppConfig):
     # The admin's home and breadcrumbs read "Newsroom › Articles", not "Articles › Articles".
     verbose_name = "Newsroom"
     # Capabilities whose models live in their own folder (app label "articles", same tables).
-    capability_models = ("media", "pages", "publication", "background")
+    capability_models = ("media", "pages", "publication", "background", "search")
 
     def import_models(self):
         super().import_models()

@@ -195,6 +195,14 @@ NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
 NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
+# Query parameters a shared (page-cached) response may vary by, per path prefix, beyond the
+# reader pages' `page`: the content API's read filters (articles/api/views/reads.py).
+NEWSROOM_CACHED_QUERY = {
+    "/api/v1/": (
+        "section", "tag", "author", "published_after", "published_before", "updated_after",
+        "updated_before", "q", "limit", "cursor", "count", "path",
+    ),
+}  # fmt: skip
 
 # Webhooks (articles/api/services.py): a delivery waits this long for an answer; this many
 # failed attempts in a row turn a webhook off. Loopback receivers only when allowed (tests,

@@ -9,18 +9,16 @@ every article shown (purged by the same `purge_on_commit` as the pages) and
 `cors_preflight` for anonymous reads only: GET and HEAD, with the conditional headers.
 """
 
-import hashlib
 import json
 
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from ninja.security import HttpBearer
 
 from articles.api import services
 from articles.api.models import ApiKey
 from articles.delivery import cache
-from articles.delivery.middleware import shared_cache_control
 
 PROBLEM = "application/problem+json"
 ANONYMOUS = "anonymous"
@@ -163,20 +161,11 @@ def json_response(
     if private or not shared:
         response["Cache-Control"] = "private, no-store"
         return response
+    # Shared: the page cache (articles/delivery/middleware.py) does the rest, as for pages:
+    # Cache-Control, Surrogate-Key, the ETag, answering 304, and keeping it in the cache.
     cache.add_keys(request, *keys)
-    response["Cache-Control"] = shared_cache_control()
-    response[cache.HEADER] = " ".join(cache.response_keys(request))
-    response["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Expose-Headers"] = CORS_EXPOSED
-    modified = int(last_modified.timestamp()) if last_modified else None
-    if modified:
-        response["Last-Modified"] = http_date(modified)
-    answer = get_conditional_response(
-        request, etag=response["ETag"], last_modified=modified, response=response
-    )
-    if answer is not response:  # 304 (or 412): the same shared headers, no body
-        for name in (cache.HEADER, "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
-                     "Vary"):  # fmt: skip
-            answer[name] = response[name]
-    return answer
+    if last_modified:
+        response["Last-Modified"] = http_date(int(last_modified.timestamp()))
+    return response

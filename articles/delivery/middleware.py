@@ -171,13 +171,42 @@ KNOWN_MARKS: dict[str, tuple[str, ...]] = {}
 KNOWN_MAX = 20_000
 
 
+def allowed_query(path) -> set[str]:
+    """The query parameters a shared response may vary by at `path`: `page` on reader pages,
+    and what a prefix declares (`NEWSROOM_CACHED_QUERY`: the content API's filters)."""
+    for prefix, names in settings.NEWSROOM_CACHED_QUERY.items():
+        if path.startswith(prefix):
+            return ALLOWED_QUERY | set(names)
+    return ALLOWED_QUERY
+
+
+# What a 304 repeats from the response it stands for, beyond Django's own list.
+KEPT_ON_304 = (
+    "cache-control",
+    "etag",
+    "last-modified",
+    "vary",
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+)
+
+
+def not_modified_with(not_modified, headers):
+    """The 304 with the shared headers of the stored `headers` (Django's lower-cased store)
+    and the surrogate keys: a cross-origin reader's 304 needs its CORS headers too."""
+    for name in (*KEPT_ON_304, cache.HEADER.lower()):
+        if name in headers:
+            not_modified.headers._store[name] = headers[name]
+    return not_modified
+
+
 def is_candidate(request) -> bool:
     """Could the response to this request be shared at all?"""
     if request.method not in ("GET", "HEAD"):
         return False
     if request.path_info.startswith(settings.NEWSROOM_UNCACHED_PREFIXES):
         return False
-    if request.META.get("QUERY_STRING") and set(request.GET) - ALLOWED_QUERY:
+    if request.META.get("QUERY_STRING") and set(request.GET) - allowed_query(request.path_info):
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
         return False
@@ -263,12 +292,15 @@ class PageCacheMiddleware:
             ttl = lifetimes(until, now)[0]
             if request.method == "GET" and ttl > 0 and self.store(key, response, started, ttl):
                 response[STATUS_HEADER] = "miss"
-        return get_conditional_response(
+        answer = get_conditional_response(
             request,
             etag=response["ETag"],
             last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
+        if isinstance(answer, HttpResponseNotModified):
+            return not_modified_with(answer, response.headers._store)
+        return answer
 
     @staticmethod
     def private_if_personal(request, response):
@@ -330,10 +362,7 @@ class PageCacheMiddleware:
                 response=None,
             )
             if isinstance(not_modified, HttpResponseNotModified):
-                for name in ("cache-control", "etag", "last-modified", cache.HEADER.lower()):
-                    if name in headers:
-                        not_modified.headers._store[name] = headers[name]
-                return PageCacheMiddleware.hit(not_modified, started)
+                return PageCacheMiddleware.hit(not_modified_with(not_modified, headers), started)
         response = HttpResponse(b"" if request.method == "HEAD" else content, status=status)
         response.headers._store = dict(headers)  # the entry may be kept in memory and reused
         return PageCacheMiddleware.hit(response, started)

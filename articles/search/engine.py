@@ -7,8 +7,12 @@ tag change (articles/migrations/0006_search.py), so no Python code maintains it.
 newest first among equals, highlighted with `SearchHeadline`, and a query that finds nothing
 gets a "Did you mean" built from `pg_trgm` similarity over published headlines and tags.
 
-On SQLite (the `make run` default) the same functions fall back to simple word matching, so
-the page and its template are the same everywhere; ranking there is only "headline first".
+The reader's query language is parsed once, in Python (`parse`): words, "quoted phrases",
+`-word` / `-"phrase"` to leave out, and `or` between alternatives. PostgreSQL gets the parsed
+query back as `websearch` text; SQLite (the `make run` default) gets the same query as word-
+start matches over the headline, standfirst, body and tags, ranked "headline first", so the
+page, its highlights and its "Did you mean" behave alike everywhere. "Did you mean" corrects
+one- and two-letter slips (`suggest`): candidates by trigrams, chosen by edit distance.
 """
 
 import html
@@ -34,11 +38,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Length
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Author, Section, Tag, TaggedArticle
+from articles.search.models import SearchWord
 
 CONFIG = "english"  # must match the configuration in the migration's trigger function
 MAX_QUERY_LENGTH = 200
@@ -50,6 +55,7 @@ CANDIDATES = 1_000
 QUERY_TOO_LONG = f"Search for at most {MAX_QUERY_LENGTH} characters."
 DATES_REVERSED = "The start date must be on or before the end date."
 NO_WORDS = "Type a word to search for."
+ONLY_LEFT_OUT = "Add a word to look for: “-word” only leaves out the articles that have it."
 ONLY_COMMON_WORDS = "Those words are too common to search for. Try more specific words."
 
 FILTERS = ("section", "author", "date_from", "date_to")
@@ -151,13 +157,17 @@ def search(query, *, section=None, author=None, date_from=None, date_to=None):
         articles = articles.filter(published_at__date__gte=date_from)
     if date_to:
         articles = articles.filter(published_at__date__lte=date_to)
+    if not parse(query):  # nothing to find (empty, or only words to leave out)
+        return articles.none()
     if uses_postgresql():
         return _postgresql_search(articles, query)
     return _fallback_search(articles, query)
 
 
 def _websearch(query):
-    return SearchQuery(query, search_type="websearch", config=CONFIG)
+    """The query as PostgreSQL reads it: our parse, written back as websearch text."""
+    text = query.websearch() if isinstance(query, ParsedQuery) else parse(query).websearch()
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
 def _postgresql_search(articles, query):
@@ -200,52 +210,140 @@ def _postgresql_search(articles, query):
     )
 
 
-def _terms(query):
-    return [term.lower() for term in WORD.findall(query)][:MAX_TERMS]
+# --- The query language ----------------------------------------------------------------------
+
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
-def _word_starts(terms):
-    """Each term as the start of a word: "ai" finds "AI", not "said". (Django gives SQLite a
-    REGEXP function backed by Python's re.)"""
-    return [rf"\b{re.escape(term)}" for term in terms]
+@dataclass(frozen=True)
+class Term:
+    """One word, or the words of a "quoted phrase" (adjacent, in order); `negated`: leave out
+    the articles that have it."""
+
+    words: tuple[str, ...]
+    negated: bool = False
+
+    def websearch(self) -> str:
+        text = self.words[0] if len(self.words) == 1 else f'"{" ".join(self.words)}"'
+        return f"-{text}" if self.negated else text
 
 
-def _fallback_filter(articles, starts):
-    """SQLite: every word start must begin a word of the headline, standfirst, body or a tag."""
-    for start in starts:
-        tagged = TaggedArticle.objects.filter(tag__name__iregex=start).values("content_object")
-        articles = articles.filter(
-            Q(headline__iregex=start)
-            | Q(standfirst__iregex=start)
-            | Q(body__iregex=start)
-            | Q(pk__in=tagged)
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Alternatives (`or`), each a list of terms that must all hold."""
+
+    groups: tuple[tuple[Term, ...], ...]
+
+    def __bool__(self):
+        return any(not term.negated for group in self.groups for term in group)
+
+    @property
+    def words(self) -> list[str]:
+        """The words to find and to highlight (not the left-out ones), each once."""
+        found = (w for group in self.groups for t in group if not t.negated for w in t.words)
+        return list(dict.fromkeys(found))
+
+    def websearch(self) -> str:
+        """The same query as PostgreSQL's `websearch_to_tsquery` reads it."""
+        return " or ".join(" ".join(t.websearch() for t in group) for group in self.groups)
+
+    def replace(self, corrections: dict[str, str]) -> "ParsedQuery":
+        return ParsedQuery(
+            tuple(
+                tuple(Term(tuple(corrections.get(w, w) for w in t.words), t.negated) for t in g)
+                for g in self.groups
+            )
         )
-    return articles
+
+
+def parse(query: str) -> ParsedQuery:
+    """The reader's query: words, "phrases", -left-out words and phrases, `or` between
+    alternatives (websearch syntax). Punctuation inside a word joins its parts as a phrase
+    ("covid-19"); at most MAX_TERMS terms; a query that only leaves out is empty (falsy)."""
+    groups, group, count = [], [], 0
+    for match in TOKEN.finditer(query):
+        minus, phrase, plain = match.groups()
+        if plain is not None:
+            minus, plain = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+            if not minus and plain.lower() == "or":  # between alternatives; else ignored
+                if group:
+                    groups.append(tuple(group))
+                    group = []
+                continue
+        words = tuple(word.lower() for word in WORD.findall(phrase if plain is None else plain))
+        if words and count < MAX_TERMS:
+            group.append(Term(words, negated=bool(minus)))
+            count += 1
+    if group:
+        groups.append(tuple(group))
+    return ParsedQuery(tuple(groups))
+
+
+def _terms(query):
+    return parse(query).words
+
+
+def _pattern(term: Term) -> str:
+    """A term as a regular expression: each word at a word start ("ai" finds "AI", not
+    "said"), a phrase's words one after another. (Django gives SQLite a REGEXP function
+    backed by Python's re.)"""
+    return r"\b" + r"\W+".join(re.escape(word) for word in term.words)
+
+
+def _term_q(term: Term) -> Q:
+    """Articles with `term` in the headline, standfirst, body or a tag's name."""
+    pattern = _pattern(term)
+    tagged = TaggedArticle.objects.filter(tag__name__iregex=pattern).values("content_object")
+    found = (
+        Q(headline__iregex=pattern)
+        | Q(standfirst__iregex=pattern)
+        | Q(body__iregex=pattern)
+        | Q(pk__in=tagged)
+    )
+    return ~found if term.negated else found
+
+
+def _fallback_filter(articles, parsed: ParsedQuery):
+    """SQLite: any alternative whose terms all hold (and whose left-out terms do not)."""
+    alternatives = Q()
+    for group in parsed.groups:
+        every = Q()
+        for term in group:
+            every &= _term_q(term)
+        alternatives |= every
+    return articles.filter(alternatives)
 
 
 def _fallback_search(articles, query):
-    """SQLite: every word must start a word of the headline, standfirst, body or a tag;
-    articles with more of them in the headline first."""
-    starts = _word_starts(_terms(query))
-    if not starts:
+    """SQLite: the parsed query over the headline, standfirst, body and tags; articles with
+    more of its words in the headline first."""
+    parsed = parse(query)
+    if not parsed:
         return articles.none()
     headline_hits = Value(0)
-    for start in starts:
-        headline_hits = headline_hits + Case(
-            When(headline__iregex=start, then=1), default=0, output_field=IntegerField()
-        )
-    articles = _fallback_filter(articles, starts)
+    for group in parsed.groups:
+        for term in group:
+            if not term.negated:
+                headline_hits = headline_hits + Case(
+                    When(headline__iregex=_pattern(term), then=1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+    articles = _fallback_filter(articles, parsed)
     return articles.annotate(rank=headline_hits).order_by("-rank", "-published_at", "-pk")
 
 
 def matching(articles, query):
     """`articles` narrowed to those matching `query`, unranked and in their own order: for
     callers that page by publication time (the content API's `?q=`). PostgreSQL: the stored
-    vector; SQLite: every word starts a word of the headline, standfirst, body or a tag."""
+    vector; SQLite: the parsed query's word starts over the headline, standfirst, body and
+    tags."""
+    parsed = parse(query)
+    if not parsed:
+        return articles.none()
     if uses_postgresql():
-        return articles.filter(search_vector=_websearch(query))
-    starts = _word_starts(_terms(query))
-    return _fallback_filter(articles, starts) if starts else articles.none()
+        return articles.filter(search_vector=_websearch(parsed))
+    return _fallback_filter(articles, parsed)
 
 
 def plain_text(article) -> str:
@@ -313,35 +411,92 @@ def similarity(a: str, b: str) -> float:
     return len(first & second) / len(first | second) if first | second else 0.0
 
 
-SUGGEST_THRESHOLD = 0.4
+# Candidates: words sharing enough trigrams with the slip (pg_trgm's `%` operator on
+# PostgreSQL; the same measure in Python elsewhere). Chosen: the fewest edits, at most
+# MAX_EDITS (one for words of up to four letters), then the most similar, then the commonest.
+CANDIDATE_SIMILARITY = 0.25
+MAX_EDITS = 2
+CANDIDATES_PER_WORD = 50
+
+
+def edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours that turn `a` into `b`
+    (optimal string alignment distance)."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_edits(word: str) -> int:
+    return 1 if len(word) <= 4 else MAX_EDITS
 
 
 def suggest(query: str) -> str | None:
-    """A corrected query that finds published articles, or None (PostgreSQL only)."""
-    if not uses_postgresql():
+    """A corrected query that finds published articles, or None: each word that finds
+    nothing, replaced by the closest word of the published articles one or two letters away."""
+    parsed = parse(query)
+    if not parsed:
         return None
-    with _index_scans():
-        return _suggest(_terms(query))
+    if uses_postgresql():
+        with _index_scans():
+            return _suggest(parsed)
+    return _suggest(parsed)
 
 
-def _suggest(terms):
-    unknown = [term for term in terms if len(term) > 2 and not _finds_any(term)]
+def _suggest(parsed):
+    unknown = [word for word in parsed.words if len(word) > 2 and not _finds_any(word)]
     if not unknown:
         return None
-    vocabulary = _vocabulary(unknown)
     corrections = {}
-    for term in unknown:
-        best = max(vocabulary, key=lambda word: similarity(term, word), default=None)
-        if best and best != term and similarity(term, best) >= SUGGEST_THRESHOLD:
-            corrections[term] = best
+    for word in unknown:
+        limit = allowed_edits(word)
+        scored = [
+            (edits(word, candidate), -similarity(word, candidate), -used, candidate)
+            for candidate, used in _candidates(word).items()
+            if candidate != word
+        ]
+        best = min((score for score in scored if score[0] <= limit), default=None)
+        if best:
+            corrections[word] = best[3]
     if not corrections:
         return None
-    suggestion = " ".join(corrections.get(term, term) for term in terms)
-    return suggestion if _finds_any(suggestion) else None
+    suggestion = parsed.replace(corrections)
+    return suggestion.websearch() if _finds_any(suggestion) else None
 
 
 def _finds_any(query):
-    return _public().filter(search_vector=_websearch(query)).exists()
+    parsed = query if isinstance(query, ParsedQuery) else parse(query)
+    if uses_postgresql():
+        return _public().filter(search_vector=_websearch(parsed)).exists()
+    return _fallback_filter(_public(), parsed).exists()
+
+
+def _candidates(word) -> dict[str, int]:
+    """Words of the published articles close to `word`, with how many articles use them: the
+    vocabulary (`SearchWord`), and the published headlines and tags (for what was published
+    since the vocabulary's last rebuild)."""
+    nearby = SearchWord.objects.annotate(length=Length("word")).filter(
+        length__range=(len(word) - MAX_EDITS, len(word) + MAX_EDITS)
+    )
+    if uses_postgresql():
+        nearby = nearby.filter(word__trigram_similar=word).order_by("-articles")
+        found = dict(nearby.values_list("word", "articles")[:CANDIDATES_PER_WORD])
+    else:
+        found = {
+            candidate: used
+            for candidate, used in nearby.values_list("word", "articles").iterator()
+            if similarity(word, candidate) >= CANDIDATE_SIMILARITY
+        }
+    for recent in _recent_words(word):
+        found.setdefault(recent, 0)
+    return found
 
 
 @contextmanager
@@ -351,7 +506,11 @@ def _index_scans():
     publication-time index and read every article's vector (seconds at 100,000 articles
     instead of milliseconds)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
+            f"SET LOCAL pg_trgm.similarity_threshold = {CANDIDATE_SIMILARITY}; "
+            f"SET LOCAL pg_trgm.word_similarity_threshold = {CANDIDATE_SIMILARITY}"
+        )
         try:
             yield
         finally:
@@ -362,20 +521,20 @@ def _public():
     return Article.objects.published()
 
 
-def _vocabulary(terms, limit=10) -> set[str]:
-    """Words of published headlines and tags close to `terms` (pg_trgm, trigram GIN indexes).
-
-    Any headline over pg_trgm's word-similarity threshold has a word close to the term, so a
-    few per term suffice; leaving out ORDER BY similarity spares ranking thousands of them.
-    """
-    found, names = [], Q()
-    for term in terms:
-        headlines = _public().filter(headline__trigram_word_similar=term)
-        found += headlines.values_list("headline", flat=True)[:limit]
-        names |= Q(name__trigram_word_similar=term)
+def _recent_words(word, limit=10) -> set[str]:
+    """Words of published headlines and tags close to `word` (PostgreSQL: pg_trgm's word
+    similarity through the trigram GIN indexes; SQLite: the newest headlines)."""
     on_public = _public().filter(tagged_items__tag=OuterRef("pk"))
-    found += Tag.objects.filter(names, Exists(on_public)).values_list("name", flat=True)[:limit]
-    return {word.lower() for text in found for word in WORD.findall(text) if len(word) > 2}
+    if uses_postgresql():
+        headlines = _public().filter(headline__trigram_word_similar=word)
+        found = list(headlines.values_list("headline", flat=True)[:limit])
+        tags = Tag.objects.filter(Exists(on_public), name__trigram_word_similar=word)
+    else:
+        found = list(_public().order_by("-published_at").values_list("headline", flat=True)[:200])
+        tags = Tag.objects.filter(Exists(on_public))
+    found += tags.values_list("name", flat=True)[: limit if uses_postgresql() else 500]
+    close = {w.lower() for text in found for w in WORD.findall(text) if len(w) > 2}
+    return {w for w in close if abs(len(w) - len(word)) <= MAX_EDITS}
 
 
 # --- The page -------------------------------------------------------------------------------
@@ -414,6 +573,8 @@ def run(params, page_number) -> SearchPage:
     query = form.cleaned_data["q"]
     if not has_words(query):
         return SearchPage(form=form, query=query, message=NO_WORDS if query else "")
+    if not parse(query):
+        return SearchPage(form=form, query=query, message=ONLY_LEFT_OUT)
     filters = {name: form.cleaned_data[name] for name in FILTERS}
     page = Paginator(search(query, **filters), PAGE_SIZE).get_page(page_number)
     add_snippets(page.object_list, query)
@@ -429,7 +590,10 @@ def has_lexemes(query: str) -> bool:
     if not uses_postgresql():
         return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))", [CONFIG, query])
+        cursor.execute(
+            "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))",
+            [CONFIG, parse(query).websearch()],
+        )
         return cursor.fetchone()[0] > 0
 
 

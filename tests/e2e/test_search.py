@@ -35,3 +35,23 @@ def test_a_bad_date_filter_is_explained_next_to_the_field(seeded, page, watch):
     # The page answers 400 on purpose (Chromium logs that); nothing else may go wrong.
     assert [e for e in watch.console_errors if "status of 400" not in e] == []
     assert [r for r in watch.failed_requests if "/search/?" not in r] == []
+
+
+def test_the_query_language_and_did_you_mean_on_the_demo(seeded, page, watch):
+    """Item 18: `-word` leaves out, `or` finds either, a slip gets "Did you mean" (on the
+    database the suite runs on: SQLite or PostgreSQL, the same query language)."""
+    page.goto("/search/?q=" + "china+-trump")
+    results = page.locator(".search-results__list")
+    expect(results.get_by_role("link", name=SEED["headline"])).to_have_count(0)
+    page.goto("/search/?q=" + "deregulation")
+    alone = page.locator(".search-results__list li").count()
+    page.goto("/search/?q=" + "batteries+or+deregulation")
+    expect(page.get_by_role("link", name=SEED["headline"])).to_be_visible()
+    assert page.locator(".search-results__list li").count() > alone
+    page.goto("/search/?q=" + "artifical+inteligence")
+    suggestion = page.get_by_role("link", name="artificial intelligence")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(page).to_have_url(re.compile(r"q=artificial\+intelligence$"))
+    expect(page.get_by_role("link", name=SEED["headline"])).to_be_visible()
+    watch.assert_clean()

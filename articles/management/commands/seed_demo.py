@@ -20,6 +20,7 @@ from articles import demo, roles, services
 from articles.media import services as media
 from articles.media.models import Image as LibraryImage
 from articles.models import Article, Author, Correction, Section
+from articles.search import vocabulary
 
 DEMO_USERS = [
     # username, password, role group (None: superuser), linked author slug
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             self.ad_slots()
             if with_users:
                 self.users(authors)
+        # "Did you mean" knows the demo's words at once (the worker rebuilds them hourly).
+        vocabulary.rebuild()
         if self.created:
             self.stdout.write(self.style.SUCCESS("Created: " + "; ".join(self.created)))
         else:

@@ -276,6 +276,36 @@ class CachingTests(TestCase):
             assert response.status_code == 401
             assert response["Content-Type"] == "application/problem+json"
 
+    @override_settings(NEWSROOM_PAGE_CACHE=True)
+    def test_anonymous_reads_are_page_cache_hits_until_a_purge(self):
+        from articles import services
+        from tests.factories import UserFactory as Users
+
+        for url in ["/api/v1/articles?limit=5", f"/api/v1/articles/{self.article.pk}"]:
+            with self.subTest(url=url):
+                first = self.client.get(url)
+                assert first["X-Page-Cache"] == "miss"
+                with self.assertNumQueries(0):
+                    hit = self.client.get(url)
+                assert hit["X-Page-Cache"] == "hit" and hit.content == first.content
+                assert hit["Access-Control-Allow-Origin"] == "*"
+                assert hit["Cache-Control"] == first["Cache-Control"]
+                not_modified = self.client.get(url, HTTP_IF_NONE_MATCH=hit["ETag"])
+                assert not_modified.status_code == 304
+                assert not_modified["Access-Control-Allow-Origin"] == "*"
+                assert not_modified[cache.HEADER] == first[cache.HEADER]
+        # An unknown parameter is never a shared copy of its own (no cache busting).
+        assert "X-Page-Cache" not in self.client.get("/api/v1/articles?utm_source=x")
+        # A key's read passes the cache by.
+        _, token = key_for(Users(role="Writer"), drafts=True)
+        assert "X-Page-Cache" not in self.client.get("/api/v1/articles?limit=5", **bearer(token))
+        with self.captureOnCommitCallbacks(execute=True):  # the purge runs after commit
+            services.unpublish(article=self.article, by=Users(role="Editor"), note="Legal")
+        listing = self.client.get("/api/v1/articles?limit=5")
+        assert listing["X-Page-Cache"] == "miss"
+        assert self.article.pk not in [item["id"] for item in listing.json()["items"]]
+        assert self.client.get(f"/api/v1/articles/{self.article.pk}").status_code == 404
+
     def test_errors_are_never_shared(self):
         response = self.client.get("/api/v1/articles/999999")
         assert response["Cache-Control"] == "no-store"

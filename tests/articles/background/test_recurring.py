@@ -62,6 +62,7 @@ class RunDueJobsTests(TestCase):
             assert set(first) == {
                 "publish-due",
                 "prune-task-results",
+                "search-vocabulary",
                 "test-minutely",
                 "test-broken",
             }
@@ -121,7 +122,7 @@ class RunDueJobsTests(TestCase):
         assert "Published 0, unpublished 0." in out.getvalue()
         assert CALLS == ["m"]
         jobs = set(RecurringRun.objects.values_list("job", flat=True))
-        assert jobs == {"prune-task-results", "test-minutely", "test-broken"}
+        assert jobs == {"prune-task-results", "search-vocabulary", "test-minutely", "test-broken"}
 
 
 @override_settings(TASKS=DB_TASKS, NEWSROOM_TASK_RESULTS_KEEP_DAYS=14)
@@ -169,6 +170,7 @@ class ConcurrentClaimTests(TransactionTestCase):
         assert errors == []
         assert CALLS == ["m"]
         assert sorted(ran["w1"] + ran["w2"]) == sorted(
-            ["publish-due", "prune-task-results", "test-minutely", "test-broken"]
-        )
-        assert RecurringRun.objects.count() == 4
+            ["publish-due", "prune-task-results", "search-vocabulary", "test-minutely",
+             "test-broken"]
+        )  # fmt: skip
+        assert RecurringRun.objects.count() == 5

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from articles.models import Article, Tag
 from articles.search import engine as search
+from articles.search import vocabulary
+from articles.search.models import SearchWord
 from tests.canary import CANARY, PUBLIC_HEADLINE, RELATED_HEADLINE, make_canaries
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 from tests.html_checker import html_errors
@@ -445,12 +447,44 @@ class StoredVectorTests(TestCase):
         assert "Bitmap Index Scan on article_search_vector_idx" in matches.explain()
 
 
-@postgresql_only
 class SuggestionTests(TestCase):
+    """ "Did you mean", on both databases: the same vocabulary, the same choice."""
+
     @classmethod
     def setUpTestData(cls):
         ArticleFactory(headline="Election results are in", tags=["Parliament"])
         ArticleFactory(headline="Zeppelin secretly returns", draft=True, tags=["Blimpology"])
+        ArticleFactory(
+            headline="Summit ends",
+            body="<p>China backs rules for <a href='/x/quantum'>artificial</a> intelligence.</p>",
+        )
+        vocabulary.rebuild()
+
+    def test_one_and_two_letter_slips_of_body_words_are_corrected(self):
+        for query, expected in [
+            ("chna", "china"),
+            ("artifical inteligence", "artificial intelligence"),
+            ("artficial intellgence", "artificial intelligence"),  # a letter missing from each
+            ("intelilgence", "intelligence"),  # two letters swapped
+            ("summti", "summit"),
+        ]:
+            with self.subTest(query=query):
+                response = self.client.get(URL, {"q": query})
+                assert response.context["search"].page.paginator.count == 0
+                assert response.context["search"].suggestion == expected
+                self.assertContains(
+                    response, f'Did you mean <a href="?q={expected.replace(" ", "+")}">'
+                )
+
+    def test_three_letters_off_or_a_link_target_is_no_suggestion(self):
+        for query in ["chnaaa", "quantun", "intllgnce"]:
+            with self.subTest(query=query):
+                assert self.client.get(URL, {"q": query}).context["search"].suggestion is None
+
+    def test_a_word_gone_from_the_published_articles_is_never_suggested(self):
+        # In the vocabulary since the last rebuild, then its only article went back to draft.
+        Article.objects.filter(headline="Summit ends").update(status=Article.Status.DRAFT)
+        assert self.client.get(URL, {"q": "chna"}).context["search"].suggestion is None
 
     def test_misspelt_query_gets_did_you_mean(self):
         response = self.client.get(URL, {"q": "electon"})
@@ -473,6 +507,7 @@ class SuggestionTests(TestCase):
         response = self.client.get(URL, {"q": "election"})
         assert response.context["search"].suggestion is None
 
+    @postgresql_only
     def test_only_common_words_get_a_friendly_page(self):
         response = self.client.get(URL, {"q": "the and of"})
         assert response.status_code == 200
@@ -567,8 +602,129 @@ class QueryCountPostgresTests(TestCase):
         ArticleFactory(headline="Election results are in")
         self.client.get(URL, {"q": "electon"})
         # The page without results (count, sections for the filter, authors), the stop-word check,
-        # the savepoint and planner settings around the suggestion (4), then one probe per
-        # unknown word, its headline candidates, the tag candidates, and one check that the
-        # suggestion finds something.
-        with self.assertNumQueries(3 + 1 + 4 + 4):
+        # the savepoint and planner settings around the suggestion (4), then per unknown word
+        # one probe, its vocabulary candidates, its headline and tag candidates, and one
+        # check that the suggestion finds something.
+        with self.assertNumQueries(3 + 1 + 4 + 5):
             self.client.get(URL, {"q": "electon"})
+
+
+class QueryLanguageTests(TestCase):
+    """One query language on both databases, parsed once in Python (`engine.parse`)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.trump = ArticleFactory(
+            headline="Trump tariffs hit the ports",
+            body="<p>Trump said the ports would adapt.</p>",
+            published_at=ago(days=1),
+        )
+        cls.ports = ArticleFactory(
+            headline="Ports expect a busy winter",
+            body="<p>The harbour reopens its second quay.</p>",
+            published_at=ago(days=2),
+        )
+        cls.rules = ArticleFactory(headline="New rules for landlords", published_at=ago(days=3))
+        cls.batteries = ArticleFactory(
+            headline="Cheaper home storage",
+            body="<p>Batteries fell in price; the harbour is quiet; it reopens soon.</p>",
+            published_at=ago(days=4),
+        )
+
+    def found(self, query):
+        response = self.client.get(URL, {"q": query})
+        assert response.status_code == 200
+        page = response.context["search"].page
+        return {a.headline for a in page.object_list} if page else set(), response
+
+    def test_a_left_out_word_leaves_its_articles_out_and_is_not_highlighted(self):
+        found, response = self.found("ports -trump")
+        assert found == {self.ports.headline}
+        self.assertNotContains(response, "<mark>Trump")
+        found, response = self.found("harbour -trump")
+        assert found == {self.ports.headline, self.batteries.headline}
+        self.assertContains(response, "<mark>harbour</mark>", count=2)
+
+    def test_only_left_out_words_ask_for_a_word_to_find(self):
+        found, response = self.found("-trump")
+        assert found == set()
+        self.assertContains(response, "Add a word to look for")
+        self.assertNotContains(response, self.trump.headline)
+
+    def test_or_finds_either(self):
+        found, _ = self.found("rules or batteries")
+        assert found == {self.rules.headline, self.batteries.headline}
+        found, _ = self.found("landlords or -ports")  # an alternative of only left-outs is none
+        assert self.rules.headline in found
+
+    def test_a_quoted_phrase_needs_its_words_together_and_in_order(self):
+        found, _ = self.found('"harbour reopens"')
+        assert found == {self.ports.headline}
+        found, _ = self.found('"reopens harbour"')
+        assert found == set()
+        found, _ = self.found('harbour -"second quay"')
+        assert found == {self.batteries.headline}
+
+    def test_the_api_search_speaks_the_same_language(self):
+        for query, expected in [
+            ("rules or batteries", {self.rules.pk, self.batteries.pk}),
+            ("ports -trump", {self.ports.pk}),
+            ('"harbour reopens"', {self.ports.pk}),
+            ("-trump", set()),
+        ]:
+            with self.subTest(query=query):
+                response = self.client.get("/api/v1/articles", {"q": query})
+                assert response.status_code == 200
+                assert {item["id"] for item in response.json()["items"]} == expected
+
+
+class ParseTests(unittest.TestCase):
+    def test_words_phrases_left_out_and_alternatives(self):
+        parsed = search.parse('Harbour "sea wall" -storm -"high tide" OR ferries')
+        assert parsed.websearch() == 'harbour "sea wall" -storm -"high tide" or ferries'
+        assert parsed.words == ["harbour", "sea", "wall", "ferries"]
+
+    def test_odd_input_is_read_like_websearch(self):
+        cases = {
+            "or rules or": "rules",  # a dangling `or` is no alternative
+            '"unclosed phrase': '"unclosed phrase"',
+            "covid-19": '"covid 19"',  # punctuation inside a word keeps its parts together
+            '- -- "" !!': "",
+            "-trump": "-trump",
+        }
+        for query, expected in cases.items():
+            with self.subTest(query=query):
+                assert search.parse(query).websearch() == expected
+        assert not search.parse("-trump") and not search.parse("")
+
+    def test_at_most_max_terms(self):
+        parsed = search.parse(" ".join(f"w{i}x" for i in range(20)))
+        assert len(parsed.groups[0]) == search.MAX_TERMS
+
+    def test_edits(self):
+        assert search.edits("chna", "china") == 1
+        assert search.edits("intelilgence", "intelligence") == 1
+        assert search.edits("kitten", "sitting") == 3
+
+
+class VocabularyTests(TestCase):
+    def test_the_published_articles_words_with_their_counts_and_nothing_else(self):
+        ArticleFactory(
+            headline="Harbour reopens",
+            body='<p>Boats <a href="https://example.com/secretpath">return</a> &amp; '
+            "2024 figures.</p>",
+            tags=["Shipping"],
+        )
+        ArticleFactory(headline="Harbour closes", standfirst="Storm warning.")
+        ArticleFactory(headline="Zeppelin draft", draft=True, tags=["Blimpology"])
+        ArticleFactory(headline="Future marvels", scheduled=True)
+        assert vocabulary.rebuild() == SearchWord.objects.count()
+        words = dict(SearchWord.objects.values_list("word", "articles"))
+        assert words["harbour"] == 2 and words["reopens"] == 1 and words["closes"] == 1
+        assert words["shipping"] == 1 and words["storm"] == 1 and words["return"] == 1
+        for absent in ["zeppelin", "blimpology", "marvels", "secretpath", "https", "amp", "2024"]:
+            assert absent not in words, absent
+        Article.objects.filter(headline="Harbour closes").update(status=Article.Status.DRAFT)
+        vocabulary.rebuild()
+        assert SearchWord.objects.get(word="harbour").articles == 1
+        assert not SearchWord.objects.filter(word="closes").exists()
