@@ -151,10 +151,11 @@ def cors_preflight(get_response):
 
 
 def json_response(
-    request, data, *, status=200, keys=(), last_modified=None, private=False
+    request, data, *, status=200, keys=(), last_modified=None, private=False, body=None
 ) -> HttpResponse:
-    """`data` as JSON with the caching headers for who asked (304 when the client has it)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    """`data` (or `body`, already encoded) as JSON with the caching headers for who asked."""
+    if body is None:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     response = HttpResponse(body, status=status, content_type="application/json")
     patch_vary_headers(response, ["Authorization"])
     shared = request.method in ("GET", "HEAD") and key_of(request) is None and status == 200

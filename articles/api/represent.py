@@ -6,11 +6,12 @@ corrections from the row's derived lists), so a page of articles costs one query
 """
 
 import html
+import json
 import re
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.html import strip_tags
 
+from articles import addresses
 from articles.distribution import seo
 from articles.distribution.feeds import feed_html
 from articles.media.models import media_url
@@ -19,6 +20,7 @@ from articles.publication import absolute_url, get_publication
 
 API_ROOT = "/api/v1"
 _SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _when(value):
@@ -37,8 +39,10 @@ def named(item, *, kind) -> dict:
 
 
 def body_text(body_html: str) -> str:
-    """The body as plain text (paragraphs joined by spaces)."""
-    return _SPACES.sub(" ", html.unescape(strip_tags(body_html or ""))).strip()
+    """The body as plain text (paragraphs joined by spaces). The body is sanitised markup
+    (articles/richtext), so its tags are whole and a pattern removes them; `<` and `>` in the
+    text are entities until unescaped last."""
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", body_html or ""))).strip()
 
 
 def image(picture) -> dict | None:
@@ -92,23 +96,24 @@ def sponsorship(article) -> dict | None:
     return {"label": sponsor.label, "sponsor": sponsor.sponsor_name}
 
 
-def article(item, *, with_version=False) -> dict:
-    """One article as the API shows it."""
-    publication = get_publication()
-    canonical = absolute_url(item.get_absolute_url(), publication)
-    data = {
+def summary(item, *, with_version=False, publication=None, here=None) -> dict:
+    """An article as a list shows it: everything but the body, the corrections and the SEO
+    texts (`article` adds them). A list passes `publication` and `here` (addresses.here())
+    read once for all its articles."""
+    publication = publication or get_publication()
+    here = here or addresses.here()
+    path = item.get_absolute_url(here=here)
+    return {
         "id": item.pk,
         "headline": item.headline,
         "slug": item.slug,
         "standfirst": item.standfirst,
-        "body_html": feed_html(item.body, publication) or "",
-        "body_text": body_text(item.body),
         "bylines": [
             {
                 "id": credit.id,
                 "name": credit.name,
                 "slug": credit.slug,
-                "url": absolute_url(credit.get_absolute_url(), publication),
+                "url": absolute_url(credit.get_absolute_url(here=here), publication),
             }
             for credit in item.credits
         ],
@@ -116,24 +121,38 @@ def article(item, *, with_version=False) -> dict:
             "id": item.section.pk,
             "name": item.section.name,
             "slug": item.section.slug,
-            "url": absolute_url(item.section.get_absolute_url(), publication),
+            "url": absolute_url(item.section.get_absolute_url(here=here), publication),
         },
         "tags": [
             {
                 "id": tag.id,
                 "name": tag.name,
                 "slug": tag.slug,
-                "url": absolute_url(tag.get_absolute_url(), publication),
+                "url": absolute_url(tag.get_absolute_url(here=here), publication),
             }
             for tag in item.ordered_tags
         ],
         "lead_image": image(item.lead_image) if item.lead_image_id else None,
-        "canonical_url": canonical,
-        "path": item.get_absolute_url(),
+        "canonical_url": absolute_url(path, publication),
+        "api_url": absolute_url(f"{API_ROOT}/articles/{item.pk}", publication),
+        "path": path,
         "status": item.status,
         "published_at": _when(item.published_at),
         "first_published_at": _when(item.first_published_at),
         "updated_at": _when(seo.article_modified_at(item)),
+        "sponsored": sponsorship(item),
+        "version": item.version if with_version else None,
+    }
+
+
+def article(item, *, with_version=False, publication=None) -> dict:
+    """One article as the API shows it: the summary, the body (HTML with absolute URLs, and
+    plain text), its corrections and its SEO texts."""
+    publication = publication or get_publication()
+    return {
+        **summary(item, with_version=with_version, publication=publication),
+        "body_html": feed_html(item.body, publication) or "",
+        "body_text": body_text(item.body),
         "corrections": [
             {
                 "id": note.id,
@@ -144,11 +163,8 @@ def article(item, *, with_version=False) -> dict:
             }
             for note in item.notes
         ],
-        "sponsored": sponsorship(item),
         "seo": {"title": item.title_for_seo, "description": item.description_for_seo},
-        "version": item.version if with_version else None,
     }
-    return data
 
 
 def correction(note) -> dict:
@@ -183,3 +199,37 @@ def section(part) -> dict:
 
 def tag(label) -> dict:
     return {**named(label, kind="tag"), "description": label.description}
+
+
+# --- kept encodings ---------------------------------------------------------------------------
+
+# Each article's JSON as bytes, per process, keyed by the version of the rows it is built
+# from (`row_digest`, as the kept page markup), the base URL and whether the version shows:
+# an unchanged article is never represented or encoded twice. A changed row (an edit, a new
+# correction, a renamed section or author on the row, an edited image, a sponsorship) has a
+# new digest, so a kept encoding can be stale only by being unused. Bounded: emptied when full.
+KEPT_MAX = 5000
+_kept: dict[tuple, bytes] = {}
+
+
+def encode(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def encoded(build, item, *, with_version=False, publication=None, here=None) -> bytes:
+    """`build(item, …)` (`summary` or `article`) as JSON bytes, kept while its rows are
+    unchanged. An item without a `row_digest` (not read by `articles_by_ids`) is built afresh."""
+    publication = publication or get_publication()
+    options = {"with_version": with_version, "publication": publication}
+    if build is summary:
+        options["here"] = here
+    digest = getattr(item, "row_digest", None)
+    if digest is None:
+        return encode(build(item, **options))
+    key = (build.__name__, item.pk, digest, publication.base_url, with_version)
+    found = _kept.get(key)
+    if found is None:
+        if len(_kept) >= KEPT_MAX:
+            _kept.clear()
+        found = _kept[key] = encode(build(item, **options))
+    return found

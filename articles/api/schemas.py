@@ -119,33 +119,40 @@ class Seo(Schema):
     description: str
 
 
-class Article(Schema):
+class ArticleSummary(Schema):
+    """An article in a list: everything but the body, corrections and SEO texts (read one
+    article for those)."""
+
     id: int
     headline: str
     slug: str
     standfirst: str
-    body_html: str = Field(description="Sanitised HTML; every link and image URL absolute.")
-    body_text: str
     bylines: list[Link]
     section: SectionRef
     tags: list[Link]
     lead_image: ImageOut | None
     canonical_url: str
+    api_url: str = Field(description="This article with its body: GET /articles/{id}.")
     path: str = Field(description="The reader page's path (for GET /articles/by-path).")
     status: str = Field(description="Always “published” without a key that reads drafts.")
     published_at: datetime | None
     first_published_at: datetime | None
     updated_at: datetime | None = Field(description="The last change readers can see.")
-    corrections: list[CorrectionNote]
     sponsored: Sponsored | None
-    seo: Seo
     version: int | None = Field(
         description="Only with an API key: send it back with an edit (a stale one gets 409)."
     )
 
 
+class Article(ArticleSummary):
+    body_html: str = Field(description="Sanitised HTML; every link and image URL absolute.")
+    body_text: str
+    corrections: list[CorrectionNote]
+    seo: Seo
+
+
 class ArticlePage(Schema):
-    items: list[Article]
+    items: list[ArticleSummary]
     next: str | None = Field(description="The next page's URL, or null on the last page.")
     count: int | None = Field(description="Only with ?count=true.")
 

@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
+from articles import addresses
 from articles.api import represent
 from articles.api.http import ApiProblem, anonymous, json_response, key_auth, reader_of
 from articles.api.schemas import (
@@ -28,6 +29,8 @@ from articles.api.views.paging import LIMIT_DEFAULT, LIMIT_MAX, page
 from articles.delivery import cache
 from articles.models import Article as ArticleModel
 from articles.models import Author, Byline, Correction, Section, Tag, TaggedArticle
+from articles.pages.reads import article_for_page, articles_by_ids
+from articles.publication import get_publication
 from articles.search import engine
 from articles.services import article_for_preview_token
 
@@ -53,13 +56,20 @@ def _articles(request):
     page by (publication time; for drafts, creation time when there is none)."""
     reader = reader_of(request)
     if reader is None:
-        return ArticleModel.objects.published().for_detail(), "published_at"
-    queryset = ArticleModel.objects.visible_to(reader).for_detail()
+        return ArticleModel.objects.published(), "published_at"
+    queryset = ArticleModel.objects.visible_to(reader)
     return queryset.annotate(sort_at=Coalesce(F("published_at"), F("created_at"))), "sort_at"
 
 
-def _one(queryset, **lookup):
-    return queryset.filter(**lookup).first()
+def _one(request, queryset, **lookup):
+    """The one article this request may see at `lookup` (`pk` or `slug`), read whole, or None.
+    Anonymously: the article page's own read (one prepared query, with the public rule);
+    with a key: its id through the ORM (the drafts rule), then the row."""
+    if reader_of(request) is None:
+        article = article_for_page(lookup.get("slug"), pk=lookup.get("pk"))
+        return article if article is not None and article.is_public else None
+    found = articles_by_ids(queryset.filter(**lookup).values_list("pk", flat=True)[:1])
+    return found[0] if found else None
 
 
 class ArticleFilters(Schema):
@@ -116,16 +126,23 @@ def list_articles(request, filters: Query[ArticleFilters]):
             raise ApiProblem(400, NO_WORDS)
         queryset = engine.matching(queryset, f.q)
     total = queryset.count() if f.count else None
-    rows, next_url = page(queryset, request=request, field=field, limit=f.limit, cursor=f.cursor)
+    # The page's ids through the ORM (filters, visibility, the cursor), then the rows, without
+    # their bodies, by one prepared read: the joins are not compiled per request.
+    keys_only = queryset.only("pk", "published_at")
+    ids, next_url = page(keys_only, request=request, field=field, limit=f.limit, cursor=f.cursor)
+    rows = articles_by_ids([row.pk for row in ids], with_body=False)
     keys += [cache.article_key(row.pk) for row in rows]
     with_version = reader_of(request) is not None
-    data = {
-        "items": [represent.article(row, with_version=with_version) for row in rows],
-        "next": next_url,
-        "count": total,
-    }
+    publication, here = get_publication(), addresses.here()
+    items = b",".join(
+        represent.encoded(represent.summary, row, with_version=with_version,
+                          publication=publication, here=here)
+        for row in rows
+    )  # fmt: skip
+    rest = represent.encode({"next": next_url, "count": total})
+    body = b'{"items":[' + items + b"]," + rest[1:]
     newest = max((_modified(row) for row in rows), default=None)
-    return json_response(request, data, keys=keys, last_modified=newest)
+    return json_response(request, None, body=body, keys=keys, last_modified=newest)
 
 
 def _modified(row):
@@ -135,16 +152,22 @@ def _modified(row):
 def _article_response(request, article, missing):
     if article is None:
         raise ApiProblem(404, missing)
-    data = represent.article(article, with_version=reader_of(request) is not None)
+    body = represent.encoded(
+        represent.article, article, with_version=reader_of(request) is not None
+    )
     return json_response(
-        request, data, keys=[cache.article_key(article.pk)], last_modified=_modified(article)
+        request,
+        None,
+        body=body,
+        keys=[cache.article_key(article.pk)],
+        last_modified=_modified(article),
     )
 
 
 @router.get("/articles/{int:article_id}", response={200: Article, **ERRORS}, summary="One article")
 def get_article(request, article_id: ArticleId):
     queryset, _ = _articles(request)
-    return _article_response(request, _one(queryset, pk=article_id), NOT_FOUND)
+    return _article_response(request, _one(request, queryset, pk=article_id), NOT_FOUND)
 
 
 @router.get("/articles/by-path", response={200: Article, **ERRORS}, summary="One article by path")
@@ -159,7 +182,7 @@ def get_article_by_path(
     if match is None or match.view_name != "articles:detail":
         raise ApiProblem(404, NO_PATH)
     queryset, _ = _articles(request)
-    return _article_response(request, _one(queryset, slug=match.kwargs["slug"]), NO_PATH)
+    return _article_response(request, _one(request, queryset, slug=match.kwargs["slug"]), NO_PATH)
 
 
 @router.get(

@@ -306,6 +306,34 @@ class CachingTests(TestCase):
         assert self.article.pk not in [item["id"] for item in listing.json()["items"]]
         assert self.client.get(f"/api/v1/articles/{self.article.pk}").status_code == 404
 
+    def test_kept_encodings_follow_every_change_to_their_rows(self):
+        """Each article's JSON is kept per process by the version of its rows: a change to the
+        article, its section, its lead image or its sponsorship shows at once."""
+        from articles.api import represent
+        from articles.models import Article as Row
+        from articles.models import Section
+        from tests.factories import library_image as picture
+
+        image = picture(alt_text="Old alt")
+        Row.objects.filter(pk=self.article.pk).update(lead_image=image)
+        detail, listing = f"/api/v1/articles/{self.article.pk}", "/api/v1/articles?limit=5"
+        first = self.client.get(detail).json()
+        assert first["lead_image"]["alt"] == "Old alt"
+        assert any(key[1] == self.article.pk for key in represent._kept)
+        Row.objects.filter(pk=self.article.pk).update(headline="New headline")
+        Section.objects.filter(pk=self.article.section_id).update(name="Renamed")
+        type(image).objects.filter(pk=image.pk).update(alt_text="New alt")
+        for url in (detail, listing):
+            data = self.client.get(url).json()
+            item = (
+                data
+                if url == detail
+                else next(i for i in data["items"] if i["id"] == self.article.pk)
+            )
+            assert item["headline"] == "New headline"
+            assert item["section"]["name"] == "Renamed"
+            assert item["lead_image"]["alt"] == "New alt"
+
     def test_errors_are_never_shared(self):
         response = self.client.get("/api/v1/articles/999999")
         assert response["Cache-Control"] == "no-store"
