@@ -26,8 +26,7 @@ def normalise(path: str) -> str:
 def save_redirect(*, old_path: str, new_path: str, origin: str = "", is_permanent=True):
     """Send `old_path` to `new_path` (both paths on this site), replacing an earlier redirect of
     the same old address. Returns the redirect, or None when both are the same address."""
-    old_path = normalise(old_path)
-    if not is_local_path(old_path):
+    if not is_local_path(old_path) or not is_local_path(old_path := normalise(old_path)):
         raise ValidationError(OLD_PATH_INVALID)
     if not is_local_path(new_path):
         raise ValidationError(TARGET_INVALID)
