@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote, urlsplit
 MAX_BYTES = 30 * 1024 * 1024  # the media library's upload limit (articles/media/validation.py)
 RETRIES = 3
 TIMEOUT = 20
+BACKOFF = 0.5
 _SIZED = re.compile(r"-(?:\d+x\d+|scaled)(?=\.[A-Za-z0-9]+$)")
 UPLOADS = "/wp-content/uploads/"
 
@@ -70,11 +71,11 @@ class FolderSource:
 class HttpSource:
     """The old site's uploads address; 5xx and timeouts are retried with backoff."""
 
-    def __init__(self, base: str, *, retries=RETRIES, timeout=TIMEOUT, backoff=0.5):
+    def __init__(self, base: str):
         if urlsplit(base).scheme not in ("http", "https"):
             raise ValueError("The media address must start with http:// or https://.")
         self.base = base.rstrip("/") + "/"
-        self.retries, self.timeout, self.backoff = retries, timeout, backoff
+        self.retries, self.timeout, self.backoff = RETRIES, TIMEOUT, BACKOFF
 
     def exists(self, relative: str) -> bool:
         return True  # a dry run does not download
