@@ -11,11 +11,14 @@ seen = created + updated + unchanged + skipped (by reason) + failed (by reason).
 import hashlib
 import json
 import re
+import uuid
 import zoneinfo
 from datetime import UTC, datetime
 from html import unescape
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -751,3 +754,64 @@ def report_lines(report: dict, *, dry_run=False) -> list[str]:
             tally = ", ".join(f"{name} ×{n}" for name, n in sorted(report[key].items()))
             lines.append(f"{label}: {tally}.")
     return lines
+
+
+# --- the admin's Imports page ------------------------------------------------------------------
+
+NOT_CHECKED = "Only an export whose dry run has finished can be imported."
+NOT_XML = "Upload the .xml file from WordPress's Tools › Export."
+CHUNK = 1 << 20
+
+
+def imports_folder() -> Path:
+    """Where uploaded exports wait (never served): beside the media uploads that wait."""
+    folder = Path(settings.INCOMING_ROOT) / "wordpress"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def receive_upload(*, upload, media_from: str = "", by) -> ImportRun:
+    """Store an uploaded export on disk chunk by chunk (never whole in memory) and record it."""
+    if not upload.name.lower().endswith(".xml"):
+        raise ValidationError(NOT_XML)
+    if media_from:
+        try:
+            sources.source_for(media_from)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+    path = imports_folder() / f"{uuid.uuid4().hex}.xml"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks(CHUNK):
+            out.write(chunk)
+    return ImportRun.objects.create(
+        file=str(path), media_from=media_from, created_by=by, original_name=upload.name[:255]
+    )
+
+
+def confirm(*, run: ImportRun, by) -> ImportRun:
+    """The administrator read the dry run and asks for the real import."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ImportRun.Status.CHECKED:
+            raise ValidationError(NOT_CHECKED)
+        run.status = ImportRun.Status.QUEUED
+        run.phase, run.position, run.report = "media", 0, _empty_report()
+        run.save(update_fields=["status", "phase", "position", "report"])
+    return run
+
+
+def progress(run: ImportRun) -> dict:
+    """How far a run is, for the page's progress bar (the dry run's count is the total)."""
+    total = (run.dry_run_report.get("items") or {}).get("seen") or 0
+    report = run.report or {}
+    done = (report.get("items") or {}).get("seen", 0)
+    if run.status == ImportRun.Status.DONE:
+        done = total
+    return {
+        "status": run.status,
+        "label": run.get_status_display(),
+        "done": done,
+        "total": total,
+        "lines": report_lines(report) if report.get("items") else [],
+        "error": run.error,
+    }

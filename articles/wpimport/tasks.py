@@ -20,3 +20,11 @@ def import_slice(*, run_id: int, attempt: int = 1):
         finished = services.run_some(run=run, max_items=ITEMS_PER_TASK)
     if not finished:
         import_slice.enqueue(run_id=run_id)
+
+
+@task()
+def check_export(*, run_id: int):
+    """The dry run of an uploaded export (its report waits for the administrator)."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        services.dry_run(run=run)
