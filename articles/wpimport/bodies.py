@@ -57,6 +57,7 @@ class ImageRef:
 
     url: str
     alt: str = ""
+    pk: int | None = None
 
 
 @dataclass

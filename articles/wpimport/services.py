@@ -347,7 +347,7 @@ class Importer:
             found = self._mapped(*key)
             image = Image.objects.filter(pk=found.object_id).first() if found else None
             self._images[key] = (
-                ImageRef(image.file.url, image.alt_text)
+                ImageRef(image.file.url, image.alt_text, image.pk)
                 if image is not None and image.file
                 else None
             )
@@ -372,28 +372,27 @@ class Importer:
         authors = self.bylines(item)
         thumb = item.meta_value("_thumbnail_id")
         lead = self._image_ref(("attachment", thumb)) if thumb.isdigit() else None
-        lead_id = self._mapped("attachment", thumb).object_id if lead is not None else None
+        lead_id = lead.pk if lead is not None else None
 
-        converter = self.converter()
-        body = converter.convert(item.content)
-        fields = {
-            "headline": (_plain(item.title) or f"Untitled (WordPress post {item.post_id})")[:200],
-            "standfirst": _plain(item.excerpt),
-            "body": body,
-            "section": section,
-            "lead_image_id": lead_id,
-            "seo_title": _seo(item, "title")[:70],
-            "seo_description": _seo(item, "description")[:160],
-        }
         fingerprint = _digest(
-            [item.title, item.excerpt, item.content, item.status, item.post_name,
+            [item.title, item.excerpt, item.content, item.status, item.post_name, item.link,
              published_at.isoformat() if published_at else "", section.pk, tags,
-             [a.pk for a in authors], lead_id, fields["seo_title"], fields["seo_description"]]
+             [a.pk for a in authors], lead_id, item.meta]
         )  # fmt: skip
         found = self._mapped("post", item.post_id)
         article = Article.objects.filter(pk=found.object_id).first() if found else None
         if article is not None and found.fingerprint == fingerprint:
             return "unchanged", ""
+        converter = self.converter()
+        fields = {
+            "headline": (_plain(item.title) or f"Untitled (WordPress post {item.post_id})")[:200],
+            "standfirst": _plain(item.excerpt),
+            "body": converter.convert(item.content),
+            "section": section,
+            "lead_image_id": lead_id,
+            "seo_title": _seo(item, "title")[:70],
+            "seo_description": _seo(item, "description")[:160],
+        }
         self._add("blocks", converter.blocks)
         self._add("unknown_blocks", converter.unknown_blocks)
         self._add("shortcodes", converter.shortcodes)
