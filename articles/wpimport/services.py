@@ -30,8 +30,8 @@ from articles.media.models import Image
 from articles.media.services import save_image
 from articles.models import Article, AuditEntry, Author, Section
 from articles.publication import get_publication
-from articles.redirects.models import Redirect
-from articles.redirects.services import save_redirect
+from articles.redirects.models import Redirect, is_local_path
+from articles.redirects.services import normalise
 from articles.services import record_revision, set_bylines, set_tags
 from articles.wpimport import sources
 from articles.wpimport.bodies import Converter, ImageRef
@@ -136,6 +136,8 @@ class Importer:
         self._sections: dict[str, Section] = {}
         self._images: dict[str, ImageRef | None] = {}
         self._terms_done: set[str] = set()
+        self._pending_redirects: dict[str, str] = {}
+        self._purge: set[str] = set()
 
     @property
     def site(self) -> str:
@@ -429,7 +431,7 @@ class Importer:
         self._remember("post", item.post_id, article.pk, fingerprint)
         self.redirects(item, article, old_url)
         if was_public or _is_public(article):
-            cache.purge_on_commit(cache.keys_for_article(article))
+            self._purge |= cache.keys_for_article(article)
         return ("created" if created else "updated"), ""
 
     def filing(self, item: Item) -> tuple[Section, list[str]]:
@@ -486,7 +488,10 @@ class Importer:
         lead to (or name) something readers may not see."""
         url = article.get_absolute_url()
         if article.status != Article.Status.PUBLISHED:
-            Redirect.objects.filter(origin=ORIGIN, new_path__in={url, old_url}).delete()
+            gone = {url, old_url}
+            Redirect.objects.filter(origin=ORIGIN, new_path__in=gone).delete()
+            for old in [old for old, new in self._pending_redirects.items() if new in gone]:
+                del self._pending_redirects[old]
             return
         if old_url and old_url != url:
             Redirect.objects.filter(origin=ORIGIN, new_path=old_url).update(new_path=url)
@@ -506,14 +511,31 @@ class Importer:
         self.term_redirects(item, article)
 
     def _redirect(self, old, new):
-        if self.dry_run or old == new:
+        """Queue a redirect (written with the batch, `flush()`); only local paths count."""
+        if not is_local_path(old):
+            return  # an old address on another host: nothing this site could serve
+        old = normalise(old)
+        if old != new and is_local_path(old) and is_local_path(new):
+            self._pending_redirects[old] = new
             self.report["redirects"] += 1
-            return
-        try:
-            if save_redirect(old_path=old, new_path=new, origin=ORIGIN):
-                self.report["redirects"] += 1
-        except ValidationError:
-            pass  # an old address that is no local path (another host): nothing to serve
+
+    def flush(self) -> None:
+        """Write the batch's redirects in one statement and purge its pages once."""
+        if self._pending_redirects and not self.dry_run:
+            Redirect.objects.bulk_create(
+                [
+                    Redirect(old_path=old, new_path=new, origin=ORIGIN)
+                    for old, new in self._pending_redirects.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["old_path"],
+                update_fields=["new_path", "origin", "is_permanent"],
+                batch_size=500,
+            )
+        self._pending_redirects.clear()
+        if self._purge and not self.dry_run:
+            cache.purge_on_commit(self._purge)
+        self._purge = set()
 
     def term_redirects(self, item: Item, article: Article) -> None:
         """/category/x/, /tag/x/, /author/x/ with their /feed/ and /page/N/ forms."""
@@ -643,6 +665,7 @@ def _pass(run: ImportRun, *, dry_run: bool, max_items=None, progress=None) -> bo
             run.position = index + 1
             handled += 1
             if handled % BATCH == 0:
+                importer.flush()
                 run.report = importer.report
                 run.save(update_fields=["report", "position", "phase", "status"])
                 if not dry_run:
@@ -653,6 +676,8 @@ def _pass(run: ImportRun, *, dry_run: bool, max_items=None, progress=None) -> bo
                     progress(run)
                 if max_items is not None and handled >= max_items:
                     return True
+        if importer is not None:
+            importer.flush()
         report = importer.report if importer else (run.report or _empty_report())
         report["invalid_characters"] = counters.get("invalid_characters", 0)
         run.report = report
