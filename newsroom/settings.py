@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     # Old addresses answering 301 (articles/redirects/), and the WordPress import (docs/
     # migrating-from-wordpress.md) that fills them.
     "articles.redirects",
+    # About, Contact, the ethics and corrections policies (articles/standing/).
+    "articles.standing",
     "articles.wpimport",
     "ads",
 ]

@@ -33,6 +33,7 @@ from articles.publication import get_publication
 from articles.redirects.models import Redirect, is_local_path
 from articles.redirects.services import normalise
 from articles.services import record_revision, set_bylines, set_tags
+from articles.standing.models import Kind, Page, PageStatus
 from articles.wpimport import sources
 from articles.wpimport.bodies import Converter, ImageRef
 from articles.wpimport.models import ImportRun, WPObject
@@ -44,6 +45,15 @@ ORIGIN = "wordpress"
 BATCH = 200
 PHASES = ("media", "posts")
 FALLBACK_SECTION = ("imported", "Imported")
+# Words in a page's slug that say what it is (the Trust Project's pages).
+PAGE_KINDS = [
+    ("ethic", Kind.ETHICS),
+    ("correction", Kind.CORRECTIONS),
+    ("contact", Kind.CONTACT),
+    ("masthead", Kind.MASTHEAD),
+    ("staff", Kind.MASTHEAD),
+    ("about", Kind.ABOUT),
+]
 
 STATUS_MAP = {
     "publish": Article.Status.PUBLISHED,
@@ -59,7 +69,6 @@ SKIPPED_STATUSES = {
     "inherit": "a revision or autosave of another post",
 }
 SKIPPED_TYPES = {
-    "page": "pages are not imported yet (no Page model): recreate About, Contact and policies",
     "revision": "revisions: only the current version of each post is imported",
     "nav_menu_item": "menus: our navigation is the sections",
 }
@@ -75,7 +84,9 @@ DECISIONS = [
     "%%variables%% is dropped); the excerpt becomes the standfirst.",
     "Comments are counted, not imported. Sticky posts are counted: the front page leads with "
     "the newest story, so pin one by hand if you want.",
-    "Only published articles get redirects: an old address never reveals a draft.",
+    "Pages become standing pages (/about/, /ethics/ …): published when they were published, "
+    "otherwise drafts.",
+    "Only published articles and pages get redirects: an old address never reveals a draft.",
 ]
 
 
@@ -199,6 +210,8 @@ class Importer:
                     outcome, reason = self.import_attachment(item)
                 elif item.post_type == "post":
                     outcome, reason = self.import_post(item)
+                elif item.post_type == "page":
+                    outcome, reason = self.import_page(item)
                 elif item.post_type == "guest-author":
                     outcome, reason = self.import_guest_author(item)
                 else:
@@ -432,6 +445,39 @@ class Importer:
         self.redirects(item, article, old_url)
         if was_public or _is_public(article):
             self._purge |= cache.keys_for_article(article)
+        return ("created" if created else "updated"), ""
+
+    def import_page(self, item: Item):
+        """A WordPress page → a standing page (published only when it was published)."""
+        if item.status in SKIPPED_STATUSES:
+            return "skipped", SKIPPED_STATUSES[item.status]
+        status = PageStatus.PUBLISHED if item.status == "publish" else PageStatus.DRAFT
+        fingerprint = _digest([item.title, item.content, item.status, item.post_name, item.link])
+        found = self._mapped("page", item.post_id)
+        page = Page.objects.filter(pk=found.object_id).first() if found else None
+        if page is not None and found.fingerprint == fingerprint:
+            return "unchanged", ""
+        created = page is None
+        page = page or Page()
+        old_url = None if created else page.get_absolute_url()
+        slug = slugify(unquote(item.post_name))[:100] or slugify(_plain(item.title))[:100]
+        slug = slug or f"page-{item.post_id}"
+        if Page.objects.filter(slug=slug).exclude(pk=page.pk).exists():
+            slug = f"{slug[:90]}-wp{item.post_id}"
+        converter = self.converter()
+        page.title = (_plain(item.title) or slug)[:200]
+        page.slug, page.status = slug, status
+        page.body = converter.convert(item.content)
+        page.kind = next((kind for word, kind in PAGE_KINDS if word in slug), page.kind or "other")
+        page.save()
+        self._remember("page", item.post_id, page.pk, fingerprint)
+        url = page.get_absolute_url()
+        if status != PageStatus.PUBLISHED:
+            Redirect.objects.filter(origin=ORIGIN, new_path__in={url, old_url}).delete()
+        else:
+            for old in {f"/?page_id={item.post_id}", _path(item.link) if item.link else ""}:
+                if old:
+                    self._redirect(old, url)
         return ("created" if created else "updated"), ""
 
     def filing(self, item: Item) -> tuple[Section, list[str]]:

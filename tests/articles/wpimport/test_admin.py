@@ -56,7 +56,7 @@ class ImportsPageTests(TestCase):
         self.assertEqual(Article.objects.count(), 6)
         progress = self.client.get(f"/admin/wpimport/importrun/{run.pk}/progress/").json()
         self.assertEqual((progress["done"], progress["total"]), (13, 13))
-        self.assertIn("Items seen: 13 = created 6", progress["lines"][0])
+        self.assertIn("Items seen: 13 = created 7", progress["lines"][0])
         page = self.client.get(f"/admin/wpimport/importrun/{run.pk}/run/")
         self.assertNotContains(page, "Import now")
 

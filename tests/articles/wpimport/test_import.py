@@ -10,8 +10,9 @@ from articles.media.models import Image
 from articles.models import Article, AuditEntry, Author, Section
 from articles.publication import get_publication, save_publication
 from articles.redirects.models import Redirect
+from articles.standing.models import Page
 from articles.wpimport.models import ImportRun, WPObject
-from articles.wpimport.services import IMPORTED, SKIPPED_TYPES, adds_up
+from articles.wpimport.services import IMPORTED, adds_up
 from tests.articles.wpimport.helpers import NEWSROOM, run_import, uploads_folder
 from tests.factories import AuthorFactory, UserFactory
 
@@ -41,7 +42,7 @@ class ImportTests(TestCase):
         items = self.report["items"]
         self.assertTrue(adds_up(self.report))
         self.assertEqual(items["seen"], 13)
-        self.assertEqual(items["created"], 7)  # 1 image + 6 posts
+        self.assertEqual(items["created"], 8)  # 1 image + 6 posts + 1 page
         self.assertEqual(
             items["skipped"],
             {
@@ -49,12 +50,11 @@ class ImportTests(TestCase):
                 "an auto-draft (never saved by its author)": 1,
                 "revisions: only the current version of each post is imported": 1,
                 "menus: our navigation is the sections": 1,
-                SKIPPED_TYPES["page"]: 1,
             },
         )
         self.assertEqual(items["failed"], {"file not found in the uploads folder": 1})
         self.assertEqual(self.import_run.status, ImportRun.Status.DONE)
-        self.assertIn("Items seen: 13 = created 7", self.output)
+        self.assertIn("Items seen: 13 = created 8", self.output)
 
     def test_statuses(self):
         self.assertEqual(self.article(101).status, Article.Status.PUBLISHED)
@@ -175,6 +175,14 @@ class ImportTests(TestCase):
         )
         self.assertTrue(Redirect.objects.filter(old_path="/tag/river/").exists())
 
+    def test_page_becomes_a_standing_page(self):
+        page = Page.objects.get()
+        self.assertEqual((page.slug, page.kind, page.status), ("about", "about", "published"))
+        self.assertEqual(page.body, "<p>We are the Courier.</p>")
+        self.assertEqual(Redirect.objects.get(old_path="/?page_id=112").new_path, "/about/")
+        response = self.client.get("/about/")
+        self.assertContains(response, "We are the Courier.")
+
     def test_comments_and_sticky_counted(self):
         self.assertEqual(self.report["comments"], 2)
         self.assertEqual(self.report["sticky"], 1)
@@ -201,7 +209,7 @@ class RerunTests(TestCase):
         run_import(NEWSROOM, "--media-from", str(self.uploads))
         report = ImportRun.objects.latest("pk").report
         self.assertTrue(adds_up(report))
-        self.assertEqual(report["items"]["unchanged"], 7)
+        self.assertEqual(report["items"]["unchanged"], 8)
         self.assertEqual(report["items"]["created"], 0)
         self.assertEqual(
             counts,
