@@ -67,6 +67,7 @@ class Converter:
     image_for_url: Callable[[str], ImageRef | None] = lambda url: None
     image_for_id: Callable[[int], ImageRef | None] = lambda wp_id: None
     old_hosts: tuple = ()
+    resolve_link: Callable[[str], str | None] = lambda path: None
     blocks: Counter = field(default_factory=Counter)
     unknown_blocks: Counter = field(default_factory=Counter)
     shortcodes: Counter = field(default_factory=Counter)
@@ -197,7 +198,8 @@ class Converter:
             for host in self.old_hosts:
                 if url.startswith(host + "/") and "/wp-content/" not in url:
                     self.links_rewritten += 1
-                    path = url[len(host) :]
+                    path = url[len(host) :] or "/"
+                    path = self.resolve_link(path) or path
                     return f"{match.group(1)}{match.group(2)}{escape(path)}{match.group(2)}"
             return match.group()
 

@@ -161,7 +161,16 @@ class Importer:
             image_for_url=self.image_for_url,
             image_for_id=self.image_for_id,
             old_hosts=tuple(sorted(h for h in hosts if h)),
+            resolve_link=self.resolve_link,
         )
+
+    def resolve_link(self, path: str) -> str | None:
+        """Our address for an old one already known (a post earlier in the export or a run
+        before); later ones stay old addresses, which their redirects send on."""
+        old = normalise(path)
+        if old in self._pending_redirects:
+            return self._pending_redirects[old]
+        return Redirect.objects.filter(old_path=old).values_list("new_path", flat=True).first()
 
     # --- the ledger ---
 

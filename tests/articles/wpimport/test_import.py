@@ -114,7 +114,10 @@ class ImportTests(TestCase):
 
     def test_classic_body(self):
         body = self.article(103).body
-        self.assertIn("<p>The owners met on Monday.<br>", body)
+        self.assertIn("<p>The owners met on Monday (<a", body)
+        # A link to an earlier post's old permalink points at our article directly.
+        council = self.article(101).get_absolute_url()
+        self.assertIn(f'<a href="{council}" rel="noopener noreferrer">the vote</a>', body)
         self.assertIn("<figcaption>The river in March</figcaption>", body)
         self.assertIn('[contact-form-7 id="5"]', body)
         self.assertEqual(
