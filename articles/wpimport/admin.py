@@ -51,6 +51,14 @@ class ImportRunAdmin(admin.ModelAdmin):
             obj is None or obj.status not in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
         )
 
+    def delete_model(self, request, obj):
+        services.delete_run(run=obj)
+
+    def delete_queryset(self, request, queryset):
+        for run in queryset:
+            if self.has_delete_permission(request, run):
+                services.delete_run(run=run)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [

@@ -839,6 +839,10 @@ def report_lines(report: dict, *, dry_run=False) -> list[str]:
 
 NOT_CHECKED = "Only an export whose dry run has finished can be imported."
 NOT_XML = "Upload the .xml file from WordPress's Tools › Export."
+FOLDER_OUTSIDE = (
+    "Copy the uploads folder under {folder} on the server (or give the old site's uploads "
+    "address): other folders cannot be read from here."
+)
 CHUNK = 1 << 20
 
 
@@ -853,6 +857,11 @@ def receive_upload(*, upload, media_from: str = "", by) -> ImportRun:
     """Store an uploaded export on disk chunk by chunk (never whole in memory) and record it."""
     if not upload.name.lower().endswith(".xml"):
         raise ValidationError(NOT_XML)
+    if media_from and not media_from.startswith(("http://", "https://")):
+        # From the web, a folder only under the imports folder: never any folder on the server.
+        folder = Path(media_from).resolve()
+        if not folder.is_relative_to(imports_folder().resolve()):
+            raise ValidationError(FOLDER_OUTSIDE.format(folder=imports_folder()))
     if media_from:
         try:
             sources.source_for(media_from)
@@ -894,3 +903,12 @@ def progress(run: ImportRun) -> dict:
         "lines": report_lines(report) if report.get("items") else [],
         "error": run.error,
     }
+
+
+def delete_run(*, run: ImportRun) -> None:
+    """Forget a finished run and remove its uploaded export (never a file the command was
+    given: only files in the imports folder)."""
+    path = Path(run.file).resolve()
+    run.delete()
+    if path.is_relative_to(imports_folder().resolve()):
+        path.unlink(missing_ok=True)

@@ -3,6 +3,7 @@ the report; nobody else may open it."""
 
 import shutil
 import tempfile
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
@@ -89,6 +90,30 @@ class ImportsPageTests(TestCase):
         self.client.force_login(self.admin)
         response = self.upload(b"hello", name="export.zip")
         self.assertContains(response, "Upload the .xml file")
+        self.assertEqual(ImportRun.objects.count(), 0)
+
+    def test_folder_outside_the_imports_folder_is_refused(self):
+        self.client.force_login(self.admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                ADD,
+                {
+                    "export": SimpleUploadedFile("e.xml", NEWSROOM.read_bytes()),
+                    "media_from": "/etc",
+                },
+            )
+        self.assertContains(response, "other folders cannot be read from here")
+        self.assertEqual(ImportRun.objects.count(), 0)
+
+    def test_deleting_a_run_removes_its_upload(self):
+        self.client.force_login(self.admin)
+        self.upload(NEWSROOM.read_bytes())
+        run = ImportRun.objects.get()
+        path = Path(run.file)
+        self.assertTrue(path.exists())
+        response = self.client.post(f"/admin/wpimport/importrun/{run.pk}/delete/", {"post": "yes"})
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(path.exists())
         self.assertEqual(ImportRun.objects.count(), 0)
 
     def test_editors_are_refused(self):
