@@ -1,6 +1,9 @@
 """Standing pages: published ones at /<slug>/, drafts only for those who may edit them, and
 never in the way of another address."""
 
+import io
+
+from django.core.management import call_command
 from django.test import TestCase
 
 from articles.standing.models import Page
@@ -36,3 +39,15 @@ class PageTests(TestCase):
         response = self.client.get("/search/?q=x")
         self.assertContains(response, "results for")
         self.assertNotContains(response, "Shadowing page")
+
+
+class SeedTests(TestCase):
+    def test_seed_is_idempotent_and_pages_are_served(self):
+        out = io.StringIO()
+        call_command("seed_standing_pages", stdout=out)
+        self.assertEqual(out.getvalue().strip(), "4")
+        call_command("seed_standing_pages", stdout=io.StringIO())
+        self.assertEqual(Page.objects.count(), 4)
+        for slug in ("about", "contact", "ethics", "corrections-policy"):
+            with self.subTest(slug):
+                self.assertEqual(self.client.get(f"/{slug}/").status_code, 200)
