@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
@@ -43,6 +44,7 @@ IMPORTED = "Imported from WordPress"
 UPDATED = "Updated from WordPress"
 ORIGIN = "wordpress"
 BATCH = 200
+DOWNLOADS_AT_ONCE = 4
 PHASES = ("media", "posts")
 FALLBACK_SECTION = ("imported", "Imported")
 # Words in a page's slug that say what it is (the Trust Project's pages).
@@ -148,6 +150,8 @@ class Importer:
         self._images: dict[str, ImageRef | None] = {}
         self._terms_done: set[str] = set()
         self._pending_redirects: dict[str, str] = {}
+        self._waiting: list[Item] = []
+        self._fetched: dict = {}
         self._purge: set[str] = set()
 
     @property
@@ -209,10 +213,51 @@ class Importer:
     # --- one item ---
 
     def handle(self, item: Item, phase: str) -> None:
-        """Import one item if it belongs to `phase`, counting its outcome once."""
+        """Import one item if it belongs to `phase`, counting its outcome once. Attachments
+        fetched over HTTP wait in small groups that download side by side (`_drain`)."""
         is_media = item.post_type == "attachment"
         if (phase == "media") != is_media:
             return
+        if is_media and isinstance(self.source, sources.HttpSource) and not self.dry_run:
+            self._waiting.append(item)
+            if len(self._waiting) >= DOWNLOADS_AT_ONCE * 2:
+                self._drain()
+            return
+        self._handle_now(item)
+
+    def _drain(self) -> None:
+        """Download the waiting attachments' files in parallel, then import them in order."""
+        waiting, self._waiting = self._waiting, []
+        wanted = []
+        for item in waiting:
+            relative = _attached(item)
+            if relative and self._mapped("attachment", item.post_id) is None:
+                wanted.append(relative)
+        with ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE) as pool:
+            self._fetched = dict(zip(wanted, pool.map(self._fetch, wanted), strict=True))
+        try:
+            for item in waiting:
+                self._handle_now(item)
+        finally:
+            self._fetched = {}
+
+    def _fetch(self, relative):
+        """A file's bytes, or the SourceError saying why not (runs in a download thread)."""
+        try:
+            return self.source.read(relative)
+        except sources.SourceError as error:
+            return error
+
+    def _read(self, relative) -> bytes:
+        found = self._fetched.get(relative)
+        if found is None:
+            return self.source.read(relative)
+        if isinstance(found, sources.SourceError):
+            raise found
+        return found
+
+    def _handle_now(self, item: Item) -> None:
+        is_media = item.post_type == "attachment"
         try:
             with transaction.atomic():
                 if is_media:
@@ -304,9 +349,7 @@ class Importer:
     # --- media ---
 
     def import_attachment(self, item: Item):
-        relative = sources.relative_upload(
-            item.meta_value("_wp_attached_file") or item.attachment_url
-        )
+        relative = _attached(item)
         if not relative:
             return "skipped", "attachment without a file"
         if item.link and item.post_parent:
@@ -332,7 +375,7 @@ class Importer:
                 return "failed", "file not found in the uploads folder"
             return "created", ""
         try:
-            data = self.source.read(relative)
+            data = self._read(relative)
         except sources.SourceError as error:
             return "failed", str(error)
         digest = hashlib.sha256(data).hexdigest()
@@ -575,7 +618,10 @@ class Importer:
             self.report["redirects"] += 1
 
     def flush(self) -> None:
-        """Write the batch's redirects in one statement and purge its pages once."""
+        """Finish the waiting downloads, write the batch's redirects in one statement and
+        purge its pages once."""
+        if self._waiting:
+            self._drain()
         if self._pending_redirects and not self.dry_run:
             Redirect.objects.bulk_create(
                 [
@@ -619,6 +665,11 @@ class Importer:
             self._redirect(f"{old}feed/", f"{url}feed/")
             for n in range(2, 6):
                 self._redirect(f"{old}page/{n}/", f"{url}?page={n}")
+
+
+def _attached(item: Item) -> str:
+    """The attachment's file under the uploads folder (`2026/03/photo.jpg`)."""
+    return sources.relative_upload(item.meta_value("_wp_attached_file") or item.attachment_url)
 
 
 def _is_public(article) -> bool:

@@ -1,9 +1,12 @@
 """Attachments fetched from the old site over HTTP (a loopback server): retries on a 503,
 a 404, a file too large and a server too slow are reported, never fatal."""
 
+import shutil
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from unittest import mock
 
 from django.test import TestCase
@@ -13,13 +16,16 @@ from articles.models import Article
 from articles.wpimport import sources
 from articles.wpimport.models import ImportRun
 from articles.wpimport.services import adds_up
-from tests.articles.wpimport.helpers import NEWSROOM, jpeg, run_import
+from tests.articles.wpimport.helpers import NEWSROOM, jpeg, run_import, write_export
 
 RIVER = jpeg("#225588")
 
 
 class Handler(BaseHTTPRequestHandler):
     hits: dict = {}
+    in_flight = 0
+    most_at_once = 0
+    lock = threading.Lock()
 
     def log_message(self, *args):
         pass
@@ -35,6 +41,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Length", str(sources.MAX_BYTES + 1))
             self.end_headers()
+        elif self.path.startswith("/uploads/many/"):
+            with Handler.lock:
+                Handler.in_flight += 1
+                Handler.most_at_once = max(Handler.most_at_once, Handler.in_flight)
+            time.sleep(0.2)
+            with Handler.lock:
+                Handler.in_flight -= 1
+            self._send(jpeg(f"#{int(self.path[-5]) * 111111:06d}"))
         elif self.path == "/uploads/slow.jpg":
             time.sleep(1.5)
             self._send(RIVER)
@@ -66,6 +80,9 @@ class HttpMediaTests(TestCase):
 
     def setUp(self):
         Handler.hits = {}
+        Handler.most_at_once = 0
+        self.tmp = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         patches = [
             mock.patch.object(sources, "BACKOFF", 0.01),
             mock.patch.object(sources, "TIMEOUT", 0.5),
@@ -82,6 +99,25 @@ class HttpMediaTests(TestCase):
         self.assertEqual(Handler.hits["/uploads/2026/03/river.jpg"], 2)
         image = Image.objects.get()
         self.assertEqual(Article.objects.get(slug="council-votes").lead_image, image)
+
+    def test_downloads_run_side_by_side(self):
+        items = "".join(
+            f"<item><title>P{n}</title><wp:post_id>{n}</wp:post_id>"
+            "<wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status>"
+            "<wp:postmeta><wp:meta_key>_wp_attached_file</wp:meta_key>"
+            f"<wp:meta_value>many/p{n}.jpg</wp:meta_value></wp:postmeta></item>"
+            for n in range(1, 9)
+        )
+        export = (
+            '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+            f"<link>https://old.example</link>{items}</channel></rss>"
+        )
+        path = write_export(self.tmp, "many.xml", export)
+        run_import(path, "--media-from", self.base)
+        report = ImportRun.objects.get().report
+        self.assertEqual(report["items"]["created"], 8)
+        self.assertEqual(Image.objects.count(), 8)
+        self.assertGreater(Handler.most_at_once, 1)
 
     def test_too_large_and_too_slow(self):
         source = sources.HttpSource(self.base)
