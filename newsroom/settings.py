@@ -60,6 +60,12 @@ INSTALLED_APPS = [
     "ninja",
     "articles",
     "articles.api",
+    # Old addresses answering 301 (articles/redirects/), and the WordPress import (docs/
+    # migrating-from-wordpress.md) that fills them.
+    "articles.redirects",
+    # About, Contact, the ethics and corrections policies (articles/standing/).
+    "articles.standing",
+    "articles.wpimport",
     "ads",
 ]
 
@@ -91,6 +97,8 @@ MIDDLEWARE = [
     # NUL and other control characters in the address: 400 before any view reads them (inside
     # the security and CSP middleware, so the 400 carries the same headers as every page).
     "articles.delivery.guards.HostileInputMiddleware",
+    # An address nothing answers (404), or a WordPress /?p=123: its redirect, if one is stored.
+    "articles.redirects.middleware.redirects",
     # After Django's CSP middleware, so it adjusts the policy before the header is built.
     "ads.csp.AdsCspMiddleware",
     # Last, as django-axes asks: refuses logins while a username or address is locked out.

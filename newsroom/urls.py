@@ -29,6 +29,8 @@ urlpatterns = [
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("", include("articles.urls")),
+    # Standing pages (/about/, /ethics/ …) after every other address: they never shadow one.
+    path("", include("articles.standing.urls")),
 ]
 
 if settings.DEBUG:
