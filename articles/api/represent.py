@@ -233,3 +233,21 @@ def encoded(build, item, *, with_version=False, publication=None, here=None) -> 
             _kept.clear()
         found = _kept[key] = encode(build(item, **options))
     return found
+
+
+def encoded_many(build, ids, *, digests, read, with_version=False, publication=None, here=None):
+    """The encodings of the articles `ids`, in order (those without a digest left out: gone
+    since): kept ones as they are; only the others are read (`read(missing_ids)`, which sets
+    their `row_digest`) and built."""
+    publication = publication or get_publication()
+    base = publication.base_url
+    found = {}
+    for pk in ids:
+        if pk in digests:
+            found[pk] = _kept.get((build.__name__, pk, digests[pk], base, with_version))
+    missing = [pk for pk, body in found.items() if body is None]
+    for item in read(missing) if missing else ():
+        found[item.pk] = encoded(
+            build, item, with_version=with_version, publication=publication, here=here
+        )
+    return [body for body in found.values() if body is not None]

@@ -29,7 +29,7 @@ from articles.api.views.paging import LIMIT_DEFAULT, LIMIT_MAX, page
 from articles.delivery import cache
 from articles.models import Article as ArticleModel
 from articles.models import Author, Byline, Correction, Section, Tag, TaggedArticle
-from articles.pages.reads import article_for_page, articles_by_ids
+from articles.pages.reads import article_for_page, articles_by_ids, digests_by_ids
 from articles.publication import get_publication
 from articles.search import engine
 from articles.services import article_for_preview_token
@@ -128,17 +128,24 @@ def list_articles(request, filters: Query[ArticleFilters]):
     total = queryset.count() if f.count else None
     # The page's ids through the ORM (filters, visibility, the cursor), then the rows, without
     # their bodies, by one prepared read: the joins are not compiled per request.
-    keys_only = queryset.only("pk", "published_at")
-    ids, next_url = page(keys_only, request=request, field=field, limit=f.limit, cursor=f.cursor)
-    rows = articles_by_ids([row.pk for row in ids], with_body=False)
+    keys_only = queryset.only("pk", "published_at", "updated_at")
+    rows, next_url = page(keys_only, request=request, field=field, limit=f.limit, cursor=f.cursor)
     keys += [cache.article_key(row.pk) for row in rows]
     with_version = reader_of(request) is not None
-    publication, here = get_publication(), addresses.here()
+    # Each article's JSON is kept while its rows are unchanged: ask for the rows' versions,
+    # and read (without the body) and encode only the articles not kept.
+    ids = [row.pk for row in rows]
     items = b",".join(
-        represent.encoded(represent.summary, row, with_version=with_version,
-                          publication=publication, here=here)
-        for row in rows
-    )  # fmt: skip
+        represent.encoded_many(
+            represent.summary,
+            ids,
+            digests=digests_by_ids(ids),
+            read=lambda missing: articles_by_ids(missing, with_body=False),
+            with_version=with_version,
+            publication=get_publication(),
+            here=addresses.here(),
+        )
+    )
     rest = represent.encode({"next": next_url, "count": total})
     body = b'{"items":[' + items + b"]," + rest[1:]
     newest = max((_modified(row) for row in rows), default=None)
