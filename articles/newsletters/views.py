@@ -65,6 +65,8 @@ def index(request):
 @require_POST
 def subscribe(request):
     offered = Newsletter.objects.filter(is_public=True, is_offered_on_articles=True)
+    if not offered.exists():  # nothing chosen for the box: let the reader choose
+        return _index(request)
     return _signup(request, newsletters=offered, form="article")
 
 

@@ -216,3 +216,20 @@ class PreferencesAndUnsubscribeTests(TestCase):
         old = self.unsubscribe_path()
         Subscriber.objects.filter(pk=self.subscriber.pk).update(secret="f" * 32)
         self.assertEqual(self.client.post(old).status_code, 404)
+
+
+class ArticleBoxTests(TestCase):
+    def test_article_page_has_the_box_without_a_csrf_token(self):
+        from tests.factories import ArticleFactory
+
+        article = ArticleFactory()
+        response = self.client.get(article.get_absolute_url())
+        self.assertContains(response, 'action="/newsletters/subscribe/"')
+        self.assertNotContains(response, "csrfmiddlewaretoken")
+
+    def test_without_offered_newsletters_the_box_leads_to_the_choice(self):
+        NewsletterFactory(name="Breaking")
+        response = self.client.post("/newsletters/subscribe/", {"email": "r@example.com"})
+        self.assertContains(response, "Breaking")
+        self.assertContains(response, 'value="r@example.com"')
+        self.assertFalse(Subscriber.objects.exists())
