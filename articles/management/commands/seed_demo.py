@@ -241,6 +241,7 @@ class Command(BaseCommand):
     def ad_slots(self):
         # The ads app's own command (the articles never import the ads app).
         self.note(int(call_command("seed_ad_slots", stdout=io.StringIO())), "ad slots")
+        self.note(int(call_command("seed_newsletters", stdout=io.StringIO())), "newsletters")
 
     def users(self, authors):
         User = get_user_model()
