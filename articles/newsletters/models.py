@@ -10,6 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+def new_secret() -> str:
+    """A subscriber's link secret: 32 hex characters."""
+    return secrets.token_hex(16)
+
+
 class Newsletter(models.Model):
     """A list readers can join: "Morning briefing", "Breaking", one per section…"""
 
@@ -57,7 +62,7 @@ class Subscriber(models.Model):
 
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-case.")
     # Changing the secret voids every link sent so far (preferences, unsubscribe).
-    secret = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    secret = models.CharField(max_length=32, default=new_secret, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
