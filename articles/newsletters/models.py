@@ -159,6 +159,8 @@ class Issue(models.Model):
         editable=False,
     )
     send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Until the delivery rows are all made, no sweep may call the send finished.
+    rows_made_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the last recipient was handled."
     )

@@ -42,7 +42,7 @@ from articles.newsletters.models import (
 logger = logging.getLogger(__name__)
 
 # A batch stops sending this long before its lease ends (a send may take the SMTP timeout).
-LEASE_MARGIN_SECONDS = 30
+LEASE_MARGIN_SECONDS = 30  # at most a quarter of the lease
 # Rows whose recipient is refused for good: the address is bad, retrying will not help.
 PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused)
 
@@ -76,7 +76,9 @@ def prepare_send(*, issue_id: int, attempt: int = 1):
         issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
         if issue.status != IssueStatus.SENDING:
             return
-        materialize(issue=issue)
+        if issue.rows_made_at is None:  # once: a resumed send adds nobody who joined since
+            materialize(issue=issue)
+            Issue.objects.filter(pk=issue_id).update(rows_made_at=timezone.now())
         start_chains(issue_id=issue_id)
 
 
@@ -128,9 +130,9 @@ def finish_if_done(*, issue_id: int) -> bool:
     if open_rows.exists():
         return False
     return bool(
-        Issue.objects.filter(pk=issue_id, status=IssueStatus.SENDING).update(
-            status=IssueStatus.SENT, sent_at=timezone.now()
-        )
+        Issue.objects.filter(
+            pk=issue_id, status=IssueStatus.SENDING, rows_made_at__isnull=False
+        ).update(status=IssueStatus.SENT, sent_at=timezone.now())
     )
 
 
@@ -171,7 +173,8 @@ def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
     """Send the claimed rows in order, marking each the moment it is accepted; return the
     number sent. Stops early (rows back to the queue) before the claim's lease runs out."""
     rendered = rendered_issue(issue)
-    deadline = time.monotonic() + conf.lease_seconds() - LEASE_MARGIN_SECONDS
+    lease = conf.lease_seconds()
+    deadline = time.monotonic() + lease - min(LEASE_MARGIN_SECONDS, lease // 4)
     connection = mailers[conf.mailer()]
     sent = 0
     try:

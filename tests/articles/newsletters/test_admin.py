@@ -99,7 +99,9 @@ class SweepTests(TestCase):
         cls.issue = IssueFactory()
         SubscriptionFactory(newsletter=cls.issue.newsletter)
         SubscriptionFactory(newsletter=cls.issue.newsletter)
-        Issue.objects.filter(pk=cls.issue.pk).update(status=IssueStatus.SENDING)
+        Issue.objects.filter(pk=cls.issue.pk).update(
+            status=IssueStatus.SENDING, rows_made_at=timezone.now()
+        )
         sending.materialize(issue=cls.issue)
 
     @override_settings(NEWSROOM_NEWSLETTER_BATCH_SIZE=5)
@@ -114,3 +116,24 @@ class SweepTests(TestCase):
             set(Delivery.objects.values_list("status", flat=True)), {DeliveryStatus.SENT}
         )
         self.assertEqual(Issue.objects.get(pk=self.issue.pk).status, IssueStatus.SENT)
+
+
+class SweepBeforeRowsTests(TestCase):
+    def test_sweep_never_calls_a_send_finished_before_its_rows_are_made(self):
+        # Found by scripts/bench_newsletter.py: the sweep ran between the start and the task
+        # that makes the rows, saw no open rows, and called the issue sent.
+        issue = IssueFactory()
+        SubscriptionFactory(newsletter=issue.newsletter)
+        Issue.objects.filter(pk=issue.pk).update(
+            status=IssueStatus.SENDING, send_started_at=timezone.now()
+        )
+        jobs.sweep()
+        self.assertEqual(Issue.objects.get(pk=issue.pk).status, IssueStatus.SENDING)
+        self.assertEqual(mail.outbox, [])
+        # Its maker died: once the lease has passed, the sweep makes the rows and sends.
+        Issue.objects.filter(pk=issue.pk).update(
+            send_started_at=timezone.now() - timedelta(hours=1)
+        )
+        jobs.sweep()
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(Issue.objects.get(pk=issue.pk).status, IssueStatus.SENT)

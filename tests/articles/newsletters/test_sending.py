@@ -98,7 +98,9 @@ class SendTests(TestCase):
         self.assertEqual(Delivery.objects.count(), 4)
 
     def test_a_batch_run_again_sends_nothing_twice(self):
-        Issue.objects.filter(pk=self.issue.pk).update(status=IssueStatus.SENDING)
+        Issue.objects.filter(pk=self.issue.pk).update(
+            status=IssueStatus.SENDING, rows_made_at=timezone.now()
+        )
         sending.materialize(issue=self.issue)
         sending.materialize(issue=self.issue)  # the rows are made once
         for _ in range(3):
@@ -107,7 +109,9 @@ class SendTests(TestCase):
 
     @override_settings(NEWSROOM_NEWSLETTER_BATCH_SIZE=2)
     def test_worker_that_died_mid_batch_loses_and_duplicates_nothing(self):
-        Issue.objects.filter(pk=self.issue.pk).update(status=IssueStatus.SENDING)
+        Issue.objects.filter(pk=self.issue.pk).update(
+            status=IssueStatus.SENDING, rows_made_at=timezone.now()
+        )
         sending.materialize(issue=self.issue)
         # Worker A claims two rows, sends the first, and dies before the second.
         claim, rows = sending.claim_batch(issue_id=self.issue.pk, size=2)
@@ -127,7 +131,9 @@ class SendTests(TestCase):
 
     @override_settings(NEWSROOM_NEWSLETTER_BATCH_SIZE=1, NEWSROOM_NEWSLETTER_PARALLEL_BATCHES=1)
     def test_pause_and_resume(self):
-        Issue.objects.filter(pk=self.issue.pk).update(status=IssueStatus.SENDING)
+        Issue.objects.filter(pk=self.issue.pk).update(
+            status=IssueStatus.SENDING, rows_made_at=timezone.now()
+        )
         sending.materialize(issue=self.issue)
         claim, rows = sending.claim_batch(issue_id=self.issue.pk, size=1)
         sending.send_rows(issue=Issue.objects.get(pk=self.issue.pk), claim=claim, rows=rows)
@@ -143,7 +149,9 @@ class SendTests(TestCase):
         self.assertEqual(Issue.objects.get(pk=self.issue.pk).status, IssueStatus.SENT)
 
     def test_who_leaves_after_the_rows_are_made_is_skipped(self):
-        Issue.objects.filter(pk=self.issue.pk).update(status=IssueStatus.SENDING)
+        Issue.objects.filter(pk=self.issue.pk).update(
+            status=IssueStatus.SENDING, rows_made_at=timezone.now()
+        )
         sending.materialize(issue=self.issue)
         services.unsubscribe(subscriber=self.active[0].subscriber)
         services.suppress(email="r1@example.com", reason="complained")
