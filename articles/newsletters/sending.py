@@ -19,11 +19,12 @@ import logging
 import secrets
 import smtplib
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.core.mail import mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -169,54 +170,81 @@ def _skip_gone(*, issue: Issue, rows: list[Delivery]) -> list[Delivery]:
     return [r for r in rows if r.pk not in set(gone)]
 
 
+def _send_one(mailer, rendered, *, claim: str, row: Delivery) -> int:
+    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
+    message = emails.issue_message(
+        rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+    )
+    try:
+        mailer.send_messages([message])
+    except PERMANENT as exc:
+        Delivery.objects.filter(pk=row.pk, claim=claim).update(
+            status=DeliveryStatus.FAILED,
+            claim="",
+            lease_until=None,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            updated_at=timezone.now(),
+        )
+        return 0
+    status = getattr(message, "anymail_status", None)
+    esp_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
+    now = timezone.now()
+    Delivery.objects.filter(pk=row.pk, claim=claim).update(
+        status=DeliveryStatus.SENT,
+        message_id=str(esp_id)[:255],
+        sent_at=now,
+        updated_at=now,
+        claim="",
+        lease_until=None,
+    )
+    return 1
+
+
+@contextmanager
+def quick_marks():
+    """Each row's "sent" mark is its own commit; on PostgreSQL don't wait for the disk flush.
+
+    The commit is with the server the moment it returns, so a worker that dies still leaves
+    every mark it made; only a crash of the database server itself could lose the last
+    fraction of a second of marks (those recipients would get the issue again). Waiting for
+    the flush cost 50 ms a message on a busy machine, more than everything else together.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
     """Send the claimed rows in order, marking each the moment it is accepted; return the
     number sent. Stops early (rows back to the queue) before the claim's lease runs out."""
     rendered = rendered_issue(issue)
     lease = conf.lease_seconds()
     deadline = time.monotonic() + lease - min(LEASE_MARGIN_SECONDS, lease // 4)
-    connection = mailers[conf.mailer()]
+    mailer = mailers[conf.mailer()]
     sent = 0
-    try:
-        connection.open()
-        for row in rows:
-            if time.monotonic() > deadline:
-                break
-            message = emails.issue_message(
-                rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+    with quick_marks():
+        try:
+            mailer.open()
+            for row in rows:
+                if time.monotonic() > deadline:
+                    break
+                sent += _send_one(mailer, rendered, claim=claim, row=row)
+        finally:
+            # Whatever this batch did not send goes back to the queue for the next batch.
+            Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.QUEUED, claim="", lease_until=None
             )
             try:
-                connection.send_messages([message])
-            except PERMANENT as exc:
-                Delivery.objects.filter(pk=row.pk, claim=claim).update(
-                    status=DeliveryStatus.FAILED,
-                    claim="",
-                    lease_until=None,
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                    updated_at=timezone.now(),
-                )
-                continue
-            status = getattr(message, "anymail_status", None)
-            esp_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
-            now = timezone.now()
-            Delivery.objects.filter(pk=row.pk, claim=claim).update(
-                status=DeliveryStatus.SENT,
-                message_id=str(esp_id)[:255],
-                sent_at=now,
-                updated_at=now,
-                claim="",
-                lease_until=None,
-            )
-            sent += 1
-    finally:
-        # Whatever this batch did not send goes back to the queue for the next batch.
-        Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.QUEUED, claim="", lease_until=None
-        )
-        try:
-            connection.close()
-        except Exception:  # a broken connection cannot be closed politely
-            logger.warning("Closing the newsletter mail connection failed", exc_info=True)
+                mailer.close()
+            except Exception:  # a broken connection cannot be closed politely
+                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
     return sent
 
 
