@@ -363,6 +363,8 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("NEWSROOM_ANYMAIL_")
 }
+# The ESPs whose tracking webhooks are served at /newsletters/esp/<esp>/tracking/ ("mailgun,...").
+NEWSROOM_NEWSLETTER_WEBHOOK_ESPS = env_list("NEWSROOM_NEWSLETTER_WEBHOOK_ESPS")
 # Recipients per batch task (ESPs differ: Mailgun takes 1,000 per call, SES 50), batch chains
 # per send (one per worker that should share it), and the publisher's postal address (footer).
 NEWSROOM_NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSROOM_NEWSLETTER_BATCH_SIZE", "200"))

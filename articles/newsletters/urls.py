@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from articles.newsletters import views
 
@@ -12,5 +12,5 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("c/<str:token>/", views.click, name="click"),
     # The ESPs' tracking webhooks (anymail; signatures checked): /newsletters/esp/<esp>/tracking/
-    path("esp/", include("anymail.urls")),
+    path("esp/<slug:esp>/tracking/", views.esp_webhook, name="esp-tracking"),
 ]

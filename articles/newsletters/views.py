@@ -6,9 +6,14 @@ Nothing here is ever kept by a shared cache (`NEWSROOM_UNCACHED_PREFIXES` and `n
 """
 
 import json
+import logging
 
+from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailConfigurationError, AnymailError
+from anymail.utils import get_anymail_setting
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,7 +24,15 @@ from articles.newsletters import emails, services, tokens
 from articles.newsletters.conf import CONSENT_WORDING
 from articles.newsletters.models import Newsletter, SubscriptionStatus
 
-HONEYPOT = "website"  # a field people never see; bots fill it in
+logger = logging.getLogger(__name__)
+
+HONEYPOT = "website"
+# anymail's tracking webhook views by ESP ("mailgun", "postmark", "amazon_ses", ...).
+TRACKING_VIEWS = {
+    p.name.removesuffix("_tracking_webhook"): p.callback
+    for p in anymail_urls.urlpatterns
+    if p.name.endswith("_tracking_webhook")
+}  # a field people never see; bots fill it in
 
 
 def _signup(request, *, newsletters, form: str):
@@ -156,3 +169,30 @@ def click(request, token):
     if url is None or not url.startswith(("https://", "http://")):
         return render(request, "newsletters/bad_link.html", status=404)
     return HttpResponseRedirect(url)
+
+
+@csrf_exempt  # the ESP posts; anymail checks its signature and/or basic auth
+@never_cache
+def esp_webhook(request, esp):
+    """An ESP's tracking events, through anymail, for the ESPs the site has turned on.
+
+    An ESP that does not sign its webhooks is only served with basic auth configured
+    (WEBHOOK_SECRET): otherwise anyone could post complaints and suppress any address.
+    """
+    view = TRACKING_VIEWS.get(esp)
+    if view is None or esp not in getattr(settings, "NEWSROOM_NEWSLETTER_WEBHOOK_ESPS", ()):
+        raise Http404("No such webhook.")
+    signed = not getattr(view.view_class, "warn_if_no_basic_auth", True)
+    if not signed and not get_anymail_setting("webhook_secret", default=None):
+        logger.error("The %s webhook needs ANYMAIL WEBHOOK_SECRET (basic auth); refused", esp)
+        raise Http404("No such webhook.")
+    try:
+        return view(request)
+    except AnymailConfigurationError:
+        logger.exception("The %s webhook is not configured", esp)
+        raise Http404("No such webhook.") from None
+    except (AnymailError, ValueError, KeyError, TypeError, AttributeError) as error:
+        # A forged signature, or a body that is not the ESP's format (anymail's parsers
+        # assume well-formed JSON): the ESP's real calls never get here.
+        logger.warning("The %s webhook refused a request", esp, exc_info=True)
+        return HttpResponseBadRequest(f"Refused: {type(error).__name__}")

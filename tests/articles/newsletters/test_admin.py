@@ -137,3 +137,22 @@ class SweepBeforeRowsTests(TestCase):
         jobs.sweep()
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(Issue.objects.get(pk=issue.pk).status, IssueStatus.SENT)
+
+
+class RoleTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.issue = IssueFactory()
+        services.set_issue_articles(issue=cls.issue, article_ids=[ArticleFactory().pk])
+        SubscriptionFactory(newsletter=cls.issue.newsletter)
+
+    def test_editor_sends_and_writer_cannot_see_newsletters(self):
+        editor = UserFactory(role="Editor")
+        self.client.force_login(editor)
+        self.assertEqual(self.client.get("/admin/newsletters/issue/").status_code, 200)
+        self.assertEqual(self.client.get("/admin/newsletters/subscriber/").status_code, 200)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.start_send(issue=self.issue, by=editor)
+        self.assertEqual(len(mail.outbox), 1)
+        self.client.force_login(UserFactory(role="Writer"))
+        self.assertEqual(self.client.get("/admin/newsletters/issue/").status_code, 403)

@@ -40,7 +40,8 @@ def event(kind, recipient, message_id, *, key=SIGNING_KEY, **extra):
 
 
 @override_settings(
-    ANYMAIL={"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY, "WEBHOOK_SECRET": "hooks:basic-secret"}
+    ANYMAIL={"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY, "WEBHOOK_SECRET": "hooks:basic-secret"},
+    NEWSROOM_NEWSLETTER_WEBHOOK_ESPS=["mailgun", "brevo", "postmark"],
 )
 class TrackingWebhookTests(TestCase):
     @classmethod
@@ -99,4 +100,36 @@ class TrackingWebhookTests(TestCase):
     def test_missing_basic_auth_is_refused(self):
         payload = event("complained", "reader@example.com", "abc123@mg.example.com")
         self.assertIn(self.post(payload, auth="").status_code, {400, 401, 403})
+        self.assert_unchanged()
+
+    def test_esps_not_turned_on_or_unknown_are_404(self):
+        for url in ["/newsletters/esp/sendgrid/tracking/", "/newsletters/esp/nosuch/tracking/"]:
+            self.assertEqual(self.client.post(url).status_code, 404)
+        self.assert_unchanged()
+
+    @override_settings(ANYMAIL={"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY})
+    def test_an_unsigned_esp_without_basic_auth_is_never_served(self):
+        # Brevo does not sign its webhooks: without WEBHOOK_SECRET anyone could post to it.
+        body = json.dumps({"event": "spam", "email": "reader@example.com", "message-id": "x"})
+        response = self.client.post(
+            "/newsletters/esp/brevo/tracking/", body, content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assert_unchanged()
+
+    @override_settings(ANYMAIL={"WEBHOOK_SECRET": "hooks:basic-secret"})
+    def test_missing_esp_configuration_is_404_not_500(self):
+        # Mailgun without its signing key: anymail refuses to start the view.
+        self.assertEqual(self.post(event("complained", "reader@example.com", "x")).status_code, 404)
+        self.assert_unchanged()
+
+    def test_every_esp_answers_garbage_with_a_client_error(self):
+        for esp in ["mailgun", "postmark", "brevo"]:
+            response = self.client.post(
+                f"/newsletters/esp/{esp}/tracking/",
+                "not json",
+                content_type="application/json",
+                HTTP_AUTHORIZATION=AUTH,
+            )
+            self.assertIn(response.status_code, {400, 403}, esp)
         self.assert_unchanged()
