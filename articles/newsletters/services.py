@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import mailers
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.tasks import task
 from django.utils import timezone
 
+from articles.background.retries import retried
 from articles.models import Article
 from articles.newsletters import conf, emails, sending, tokens
 from articles.newsletters.models import (
@@ -119,14 +121,29 @@ def subscribe(*, email: str, newsletters, form: str, ip: str = "") -> Subscriber
                 subscription.save()
             pending.append(newsletter)
         if pending:
-            token = tokens.confirm_token(
-                subscriber=subscriber, newsletter_ids=[n.pk for n in pending]
-            )
-            message = emails.confirmation_message(
-                subscriber=subscriber, newsletters=pending, token=token
-            )
-            transaction.on_commit(message.send)
+            kwargs = {"subscriber_id": subscriber.pk, "newsletter_ids": [n.pk for n in pending]}
+            transaction.on_commit(lambda: send_confirmation.enqueue(**kwargs))
     return subscriber
+
+
+@task
+def send_confirmation(*, subscriber_id: int, newsletter_ids: list[int], attempt: int = 1):
+    """Mail the double opt-in link (on the queue: a slow or absent mail server never holds up
+    or fails the reader's sign-up; retried with backoff)."""
+    with retried(
+        send_confirmation,
+        attempt=attempt,
+        subscriber_id=subscriber_id,
+        newsletter_ids=newsletter_ids,
+    ):
+        subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+        newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids))
+        if subscriber is None or not newsletters:
+            return
+        token = tokens.confirm_token(subscriber=subscriber, newsletter_ids=newsletter_ids)
+        emails.confirmation_message(
+            subscriber=subscriber, newsletters=newsletters, token=token
+        ).send()
 
 
 def confirm(*, token: str) -> Subscriber | None:
@@ -392,8 +409,6 @@ def record_click(*, token: str) -> str | None:
     issue_id, url = parsed
     if not Issue.objects.filter(pk=issue_id).exists():
         return None
-    from django.db.models import F
-
     with transaction.atomic():
         click, _ = LinkClick.objects.get_or_create(issue_id=issue_id, url=url)
         LinkClick.objects.filter(pk=click.pk).update(count=F("count") + 1)

@@ -233,3 +233,25 @@ class ArticleBoxTests(TestCase):
         self.assertContains(response, "Breaking")
         self.assertContains(response, 'value="r@example.com"')
         self.assertFalse(Subscriber.objects.exists())
+
+
+class ConfirmationMailTests(TestCase):
+    @override_settings(
+        MAILERS={
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+            }
+        }
+    )
+    def test_mail_server_down_never_fails_the_sign_up(self):
+        from articles.background.models import TaskFailure
+
+        newsletter = NewsletterFactory()
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                "/newsletters/", {"email": "r@example.com", "newsletter": [newsletter.pk]}
+            )
+        self.assertContains(response, "Check your inbox")
+        self.assertEqual(Subscription.objects.get().status, PENDING)
+        self.assertTrue(TaskFailure.objects.filter(task_name__contains="send_confirmation"))
