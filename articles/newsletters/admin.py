@@ -52,6 +52,7 @@ def method_decorator_xframe(func):
 class NewsletterAdmin(admin.ModelAdmin):
     list_display = ["name", "schedule", "is_public", "is_offered_on_articles", "subscribers"]
     prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["digest_sections", "digest_tags"]
 
     def get_queryset(self, request):
         return (
@@ -144,7 +145,8 @@ class IssueAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "preview", "size_meter", "progress", "opens",
                        "send_started_at", "sent_at"]  # fmt: skip
     inlines = [IssueArticleInline]
-    actions = ["send_test_to_me", "start_sending", "pause_sending", "resume_sending"]
+    actions = ["fill_digest", "send_test_to_me", "start_sending", "pause_sending",
+               "resume_sending"]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != IssueStatus.DRAFT:
@@ -235,6 +237,14 @@ class IssueAdmin(admin.ModelAdmin):
                 )
             else:
                 messages.success(request, f"{issue}: {done}")
+
+    @admin.action(description="Fill with a digest of the stories since the last issue")
+    def fill_digest(self, request, queryset):
+        def fill(*, issue, by):
+            count = services.compose_digest(issue=issue)
+            messages.info(request, f"{issue}: {count} stories.")
+
+        self._each(request, queryset, fill, "digest filled.")
 
     @admin.action(description="Send a test of the selected issues to me")
     def send_test_to_me(self, request, queryset):

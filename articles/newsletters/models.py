@@ -40,6 +40,16 @@ class Newsletter(models.Model):
         default=False,
         help_text="The sign-up box under articles subscribes to this one.",
     )
+    digest_sections = models.ManyToManyField(
+        "articles.Section",
+        blank=True,
+        related_name="+",
+        help_text="A digest collects the stories published in these sections since the last "
+        "issue (with the tags below; leave both empty for every story).",
+    )
+    digest_tags = models.ManyToManyField(
+        "articles.Tag", blank=True, related_name="+", help_text="…and stories with these tags."
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -5,6 +5,7 @@ pausing and resuming a send, test sends, and the ESP's feedback (suppressions)."
 import hashlib
 import hmac
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import mailers
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -277,6 +278,33 @@ def set_issue_articles(*, issue: Issue, article_ids, by=None) -> None:
         IssueArticle.objects.bulk_create(
             IssueArticle(issue=issue, article_id=pk, position=n) for n, pk in enumerate(article_ids)
         )
+
+
+DIGEST_LIMIT = 12
+
+
+def compose_digest(*, issue: Issue, limit: int = DIGEST_LIMIT) -> int:
+    """Fill the issue with the newest published stories since the newsletter's last issue
+    went out (a week at most), from its digest sections and tags; return how many."""
+    newsletter = issue.newsletter
+    last = (
+        Issue.objects.filter(newsletter=newsletter, send_started_at__isnull=False)
+        .exclude(pk=issue.pk)
+        .order_by("-send_started_at")
+        .values_list("send_started_at", flat=True)
+        .first()
+    )
+    since = max(last or timezone.now() - timedelta(days=7), timezone.now() - timedelta(days=7))
+    stories = Article.objects.published().filter(published_at__gt=since)
+    sections = list(newsletter.digest_sections.values_list("pk", flat=True))
+    tags = list(newsletter.digest_tags.values_list("pk", flat=True))
+    if sections or tags:
+        stories = stories.filter(Q(section__in=sections) | Q(tags__in=tags))
+    ids = list(
+        stories.order_by("-published_at", "-pk").values_list("pk", flat=True).distinct()[:limit]
+    )
+    set_issue_articles(issue=issue, article_ids=ids)
+    return len(ids)
 
 
 def start_send(*, issue: Issue, by) -> Issue:

@@ -228,3 +228,35 @@ class ComposeTests(TestCase):
         with self.assertRaisesMessage(ValidationError, services.NOT_DRAFT):
             services.set_issue_articles(issue=self.issue, article_ids=[])
         self.assertEqual(self.issue.items.count(), 1)
+
+
+class DigestTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.newsletter = NewsletterFactory()
+        cls.politics = ArticleFactory(headline="Politics", section__slug="politics")
+        cls.sport = ArticleFactory(headline="Sport", section__slug="sport")
+        cls.tagged = ArticleFactory(
+            headline="Tagged sport", section=cls.sport.section, tags=["vote"]
+        )
+        ArticleFactory(draft=True, headline="CANARY draft", section=cls.politics.section)
+        cls.old = ArticleFactory(headline="Old", section=cls.politics.section)
+        type(cls.old).objects.filter(pk=cls.old.pk).update(
+            published_at=timezone.now() - timedelta(days=3)
+        )
+        IssueFactory(newsletter=cls.newsletter, send_started_at=timezone.now() - timedelta(days=1))
+
+    def headlines(self, issue):
+        return [a.headline for a in emails.issue_articles(issue)]
+
+    def test_digest_takes_published_stories_since_the_last_issue_from_its_sections_and_tags(self):
+        self.newsletter.digest_sections.add(self.politics.section)
+        self.newsletter.digest_tags.add(self.tagged.tags.get())
+        issue = IssueFactory(newsletter=self.newsletter)
+        self.assertEqual(services.compose_digest(issue=issue), 2)
+        self.assertEqual(self.headlines(issue), ["Tagged sport", "Politics"])
+
+    def test_digest_without_sections_or_tags_takes_every_story(self):
+        issue = IssueFactory(newsletter=self.newsletter)
+        services.compose_digest(issue=issue)
+        self.assertEqual(self.headlines(issue), ["Tagged sport", "Sport", "Politics"])
