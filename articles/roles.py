@@ -38,6 +38,13 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "image")
         | {"articles.publish_article", "articles.view_revision", "articles.view_auditentry"}
         | {"articles.view_taskfailure"}
+        # Newsletters (articles/newsletters/): compose, test, send, pause; see who and what.
+        | _crud("newsletters", "newsletter")
+        | _crud("newsletters", "issue")
+        | _crud("newsletters", "issuearticle")
+        | _crud("newsletters", "suppression", ("add", "view"))
+        | {"newsletters.view_subscriber", "newsletters.view_subscription"}
+        | {"newsletters.view_delivery", "newsletters.view_linkclick"}
     ),
     AD_MANAGER: (
         _crud("ads", "adslot")

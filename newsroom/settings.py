@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     # About, Contact, the ethics and corrections policies (articles/standing/).
     "articles.standing",
     "articles.wpimport",
+    # Newsletters (articles/newsletters/, docs/newsletters.md): sign-up, issues, sends.
+    "anymail",
+    "articles.newsletters",
     "ads",
 ]
 
@@ -202,7 +205,7 @@ NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
-NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/")
+NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/", "/newsletters/")
 # Query parameters a shared (page-cached) response may vary by, per path prefix, beyond the
 # reader pages' `page`: the content API's read filters (articles/api/views/reads.py).
 NEWSROOM_CACHED_QUERY = {
@@ -364,6 +367,30 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
+
+# Newsletters (docs/newsletters.md) go out through their own mailer: any ESP through
+# django-anymail ("anymail.backends.mailgun.EmailBackend", ...; its keys in ANYMAIL below) or
+# plain SMTP (the default mailer's settings) when NEWSROOM_NEWSLETTER_EMAIL_BACKEND is unset.
+if os.environ.get("NEWSROOM_NEWSLETTER_EMAIL_BACKEND"):
+    MAILERS["newsletters"] = {"BACKEND": os.environ["NEWSROOM_NEWSLETTER_EMAIL_BACKEND"]}
+else:
+    MAILERS["newsletters"] = dict(MAILERS["default"])
+ANYMAIL = {
+    # Each ESP's own key names, from the environment: NEWSROOM_ANYMAIL_MAILGUN_API_KEY, ...
+    key.removeprefix("NEWSROOM_ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("NEWSROOM_ANYMAIL_")
+}
+# The ESPs whose tracking webhooks are served at /newsletters/esp/<esp>/tracking/ ("mailgun,...").
+NEWSROOM_NEWSLETTER_WEBHOOK_ESPS = env_list("NEWSROOM_NEWSLETTER_WEBHOOK_ESPS")
+# Recipients per batch task (ESPs differ: Mailgun takes 1,000 per call, SES 50), batch chains
+# per send (one per worker that should share it), and the publisher's postal address (footer).
+NEWSROOM_NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSROOM_NEWSLETTER_BATCH_SIZE", "200"))
+NEWSROOM_NEWSLETTER_PARALLEL_BATCHES = int(
+    os.environ.get("NEWSROOM_NEWSLETTER_PARALLEL_BATCHES", "2")
+)
+NEWSROOM_NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSROOM_NEWSLETTER_LEASE_SECONDS", "600"))
+NEWSROOM_POSTAL_ADDRESS = os.environ.get("NEWSROOM_POSTAL_ADDRESS", "")
 
 # Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")

@@ -187,3 +187,46 @@ class PlacementFactory(factory.django.DjangoModelFactory):
             starts_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=2)),
             ends_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
         )
+
+
+class NewsletterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newsletters.Newsletter"
+
+    name = factory.Sequence(lambda n: f"Newsletter {n}")
+    slug = factory.Sequence(lambda n: f"newsletter-{n}")
+    description = "The day's news."
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newsletters.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """An active (confirmed) subscription unless a trait says otherwise."""
+
+    class Meta:
+        model = "newsletters.Subscription"
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    newsletter = factory.SubFactory(NewsletterFactory)
+    status = "active"
+    consent_form = "page"
+    consent_wording_version = "test"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(status="pending", confirmed_at=None)
+        unsubscribed = factory.Trait(status="unsubscribed")
+
+
+class IssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newsletters.Issue"
+
+    newsletter = factory.SubFactory(NewsletterFactory)
+    subject = factory.Sequence(lambda n: f"Issue {n}")
+    introduction = "Good morning.\n\nHere is the news."

@@ -24,6 +24,7 @@ from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
 from articles.api.services import create_api_key
 from articles.background.models import TaskFailure
 from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
+from articles.newsletters.models import Delivery, Issue, LinkClick, Newsletter, Suppression
 from articles.publication import save_publication
 from articles.publication.models import Publication
 from tests.articles.test_services import ready_article
@@ -31,6 +32,7 @@ from tests.factories import (
     AdSlotFactory,
     CreativeFactory,
     PlacementFactory,
+    SubscriptionFactory,
     UserFactory,
     library_image,
 )
@@ -79,6 +81,14 @@ MODEL_ACCESS = {
     "api.apikey": {},
     "api.webhook": {},
     "api.webhookdelivery": {},
+    # Newsletters (articles/newsletters/admin.py): editors compose and send; readers' data
+    # and the send records are theirs to read, not to write.
+    "newsletters.newsletter": {E: "vacd"},
+    "newsletters.issue": {E: "vacd"},
+    "newsletters.subscriber": {E: "v"},
+    "newsletters.delivery": {E: "v"},
+    "newsletters.suppression": {E: "va"},
+    "newsletters.linkclick": {E: "v"},
 }
 # What the admin refuses whatever the permissions: logs are never added by hand, the audit
 # log is never deleted, and the sample article was published (never deleted).
@@ -104,6 +114,8 @@ NEVER = {
     ("api.webhook", "d"),  # webhooks are turned off, their delivery log kept
     ("api.webhookdelivery", "a"),  # a log, filled by the sender
     ("api.webhookdelivery", "d"),
+    ("newsletters.delivery", "a"),  # one row per recipient, made by the send
+    ("newsletters.linkclick", "a"),  # counted by the redirect
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -196,6 +208,16 @@ ROUTES = {
     "api-v1:submit": (405, 405, 405, 405, 405),
     "api-v1:unpublish": (405, 405, 405, 405, 405),
     "api-v1:upload_image": (405, 405, 405, 405, 405),
+    # Newsletters: public pages; signed links that match nothing here; webhooks not turned on.
+    "newsletters:index": (200, 200, 200, 200, 200),
+    "newsletters:subscribe": (405, 405, 405, 405, 405),  # the article box POSTs
+    "newsletters:confirm": (400, 400, 400, 400, 400),
+    "newsletters:preferences": (404, 404, 404, 404, 404),
+    "newsletters:unsubscribe": (404, 404, 404, 404, 404),
+    "newsletters:click": (404, 404, 404, 404, 404),
+    "newsletters:esp-tracking": (404, 404, 404, 404, 404),
+    "admin:newsletters_issue_preview": (LOGIN, 403, 200, 403, 200),
+    "admin:newsletters_issue_preview_email": (LOGIN, 403, 200, 403, 200),
 }
 
 
@@ -272,7 +294,22 @@ class UrlMatrixTests(TestCase):
         delivery = WebhookDelivery.objects.create(
             webhook=webhook, event=WebhookEvent.values[0], payload={}, delivery_id=uuid.uuid4()
         )
+        newsletter = Newsletter.objects.create(name="Matrix briefing", slug="matrix")
+        subscription = SubscriptionFactory(newsletter=newsletter)
+        cls.issue = Issue.objects.create(newsletter=newsletter, subject="Matrix issue")
         cls.objects = {
+            "newsletters.newsletter": newsletter.pk,
+            "newsletters.issue": cls.issue.pk,
+            "newsletters.subscriber": subscription.subscriber_id,
+            "newsletters.delivery": Delivery.objects.create(
+                issue=cls.issue, subscriber=subscription.subscriber, email="m@example.com"
+            ).pk,
+            "newsletters.suppression": Suppression.objects.create(
+                email="gone@example.com", reason="bounced"
+            ).pk,
+            "newsletters.linkclick": LinkClick.objects.create(
+                issue=cls.issue, url="https://example.com/"
+            ).pk,
             "articles.article": cls.article.pk,
             "articles.auditentry": AuditEntry.objects.first().pk,
             "articles.revision": Revision.objects.first().pk,
@@ -331,6 +368,10 @@ class UrlMatrixTests(TestCase):
             "ads:creative-frame": f"/ads/creative/{self.placement.pk}/",
             "admin:ads_adslot_report": f"/admin/ads/adslot/{self.placement.slot_id}/report/",
             "admin:ads_placement_report": f"/admin/ads/placement/{self.placement.pk}/report/",
+            "admin:newsletters_issue_preview": f"/admin/newsletters/issue/{self.issue.pk}/preview/",
+            "admin:newsletters_issue_preview_email": (
+                f"/admin/newsletters/issue/{self.issue.pk}/preview/email/"
+            ),
         }
         if pattern.name in special:
             return special[pattern.name]

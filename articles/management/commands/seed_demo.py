@@ -245,6 +245,7 @@ class Command(BaseCommand):
         # The ads app's own command (the articles never import the ads app).
         self.note(int(call_command("seed_ad_slots", stdout=io.StringIO())), "ad slots")
         self.note(int(call_command("seed_standing_pages", stdout=io.StringIO())), "pages")
+        self.note(int(call_command("seed_newsletters", stdout=io.StringIO())), "newsletters")
 
     def users(self, authors):
         User = get_user_model()

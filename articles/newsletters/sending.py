@@ -1,0 +1,265 @@
+"""Sending an issue: one delivery row per recipient, batches on the task queue, exactly once.
+
+1. `prepare_send` makes the issue's delivery rows: one per active subscriber not on the
+   suppression list, unique per issue × subscriber, so running it twice (or after a crash half
+   way) adds only what is missing. Then it starts `parallel_batches()` chains of `send_batch`.
+2. `send_batch` claims up to `batch_size()` queued rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`,
+   so workers never share a row), marking them `sending` under its claim with a lease. It sends
+   them one by one on one connection and marks each `sent` (with the ESP's message id) the
+   moment the ESP or SMTP server has accepted it. Then it queues the next batch of its chain.
+3. A batch run twice claims nothing it has not claimed itself; a sent row is never claimed again.
+   A worker that dies mid-batch leaves its unsent rows `sending`; when the lease runs out (the
+   next batch or the sweep, `jobs.py`) they go back to the queue. Only the one message that was
+   on the wire at the moment of death can go out twice, and only if the server had accepted it
+   in the microseconds before its row was marked (docs/newsletters.md).
+4. A paused issue stops at the end of the current batch; resuming queues the chains again.
+"""
+
+import logging
+import secrets
+import smtplib
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from anymail.exceptions import AnymailRecipientsRefused
+from django.core.mail import mailers
+from django.db import connection, transaction
+from django.tasks import task
+from django.utils import timezone
+
+from articles.background.retries import retried
+from articles.newsletters import conf, emails
+from articles.newsletters.models import (
+    Delivery,
+    DeliveryStatus,
+    Issue,
+    IssueStatus,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
+
+logger = logging.getLogger(__name__)
+
+# A batch stops sending this long before its lease ends (a send may take the SMTP timeout).
+LEASE_MARGIN_SECONDS = 30  # at most a quarter of the lease
+# Rows whose recipient is refused for good: the address is bad, retrying will not help.
+PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused)
+
+_rendered: dict[int, emails.RenderedIssue] = {}  # one issue per process, rendered once
+
+
+def materialize(*, issue: Issue) -> int:
+    """Make the missing delivery rows of `issue`; return how many rows it now has."""
+    suppressed = Suppression.objects.values("email")
+    recipients = (
+        Subscription.objects.active()
+        .filter(newsletter_id=issue.newsletter_id)
+        .exclude(subscriber__email__in=suppressed)
+        .order_by("subscriber_id")
+        .values_list("subscriber_id", "subscriber__email")
+    )
+    chunk = []
+    for subscriber_id, email in recipients.iterator(chunk_size=5000):
+        chunk.append(Delivery(issue=issue, subscriber_id=subscriber_id, email=email))
+        if len(chunk) == 5000:
+            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+            chunk = []
+    Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+    return issue.deliveries.count()
+
+
+@task
+def prepare_send(*, issue_id: int, attempt: int = 1):
+    """Make the issue's delivery rows, then start its batch chains."""
+    with retried(prepare_send, attempt=attempt, issue_id=issue_id):
+        issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
+        if issue.status != IssueStatus.SENDING:
+            return
+        if issue.rows_made_at is None:  # once: a resumed send adds nobody who joined since
+            materialize(issue=issue)
+            Issue.objects.filter(pk=issue_id).update(rows_made_at=timezone.now())
+        start_chains(issue_id=issue_id)
+
+
+def start_chains(*, issue_id: int):
+    for _ in range(conf.parallel_batches()):
+        send_batch.enqueue(issue_id=issue_id)
+
+
+def reclaim_stale(*, issue_id: int | None = None, now=None) -> int:
+    """Put rows whose batch's lease ran out (its worker died) back in the queue."""
+    rows = Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, lease_until__lt=now or timezone.now()
+    )
+    if issue_id is not None:
+        rows = rows.filter(issue_id=issue_id)
+    return rows.update(status=DeliveryStatus.QUEUED, claim="", lease_until=None)
+
+
+def claim_batch(*, issue_id: int, size: int, now=None) -> tuple[str, list[Delivery]]:
+    """Take up to `size` queued rows of the issue for one batch; return the claim and rows."""
+    now = now or timezone.now()
+    claim = secrets.token_hex(8)
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(issue_id=issue_id, status=DeliveryStatus.QUEUED)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:size]
+        )
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENDING,
+            claim=claim,
+            lease_until=now + timedelta(seconds=conf.lease_seconds()),
+            updated_at=now,
+        )
+    rows = list(
+        Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING)
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+    return claim, rows
+
+
+def finish_if_done(*, issue_id: int) -> bool:
+    """Mark the issue sent once no recipient is left queued or in a batch."""
+    open_rows = Delivery.objects.filter(
+        issue_id=issue_id, status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING]
+    )
+    if open_rows.exists():
+        return False
+    return bool(
+        Issue.objects.filter(
+            pk=issue_id, status=IssueStatus.SENDING, rows_made_at__isnull=False
+        ).update(status=IssueStatus.SENT, sent_at=timezone.now())
+    )
+
+
+def rendered_issue(issue: Issue) -> emails.RenderedIssue:
+    cached = _rendered.get(issue.pk)
+    if cached is None or cached.issue.send_started_at != issue.send_started_at:
+        _rendered.clear()
+        cached = _rendered[issue.pk] = emails.render_issue(issue)
+    return cached
+
+
+def _skip_gone(*, issue: Issue, rows: list[Delivery]) -> list[Delivery]:
+    """Leave out (as skipped) recipients suppressed or unsubscribed since the rows were made."""
+    addresses = [row.email for row in rows]
+    suppressed = set(
+        Suppression.objects.filter(email__in=addresses).values_list("email", flat=True)
+    )
+    active = set(
+        Subscription.objects.active()
+        .filter(
+            newsletter_id=issue.newsletter_id, subscriber_id__in=[r.subscriber_id for r in rows]
+        )
+        .values_list("subscriber_id", flat=True)
+    )
+    gone = [r.pk for r in rows if r.email in suppressed or r.subscriber_id not in active]
+    if gone:
+        Delivery.objects.filter(pk__in=gone).update(
+            status=DeliveryStatus.SKIPPED,
+            claim="",
+            lease_until=None,
+            error="Suppressed or unsubscribed before it went out.",
+            updated_at=timezone.now(),
+        )
+    return [r for r in rows if r.pk not in set(gone)]
+
+
+def _send_one(mailer, rendered, *, claim: str, row: Delivery) -> int:
+    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
+    message = emails.issue_message(
+        rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+    )
+    try:
+        mailer.send_messages([message])
+    except PERMANENT as exc:
+        Delivery.objects.filter(pk=row.pk, claim=claim).update(
+            status=DeliveryStatus.FAILED,
+            claim="",
+            lease_until=None,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            updated_at=timezone.now(),
+        )
+        return 0
+    status = getattr(message, "anymail_status", None)
+    esp_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
+    now = timezone.now()
+    Delivery.objects.filter(pk=row.pk, claim=claim).update(
+        status=DeliveryStatus.SENT,
+        message_id=str(esp_id)[:255],
+        sent_at=now,
+        updated_at=now,
+        claim="",
+        lease_until=None,
+    )
+    return 1
+
+
+@contextmanager
+def quick_marks():
+    """Each row's "sent" mark is its own commit; on PostgreSQL don't wait for the disk flush.
+
+    The commit is with the server the moment it returns, so a worker that dies still leaves
+    every mark it made; only a crash of the database server itself could lose the last
+    fraction of a second of marks (those recipients would get the issue again). Waiting for
+    the flush cost 50 ms a message on a busy machine, more than everything else together.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
+    """Send the claimed rows in order, marking each the moment it is accepted; return the
+    number sent. Stops early (rows back to the queue) before the claim's lease runs out."""
+    rendered = rendered_issue(issue)
+    lease = conf.lease_seconds()
+    deadline = time.monotonic() + lease - min(LEASE_MARGIN_SECONDS, lease // 4)
+    mailer = mailers[conf.mailer()]
+    sent = 0
+    with quick_marks():
+        try:
+            mailer.open()
+            for row in rows:
+                if time.monotonic() > deadline:
+                    break
+                sent += _send_one(mailer, rendered, claim=claim, row=row)
+        finally:
+            # Whatever this batch did not send goes back to the queue for the next batch.
+            Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.QUEUED, claim="", lease_until=None
+            )
+            try:
+                mailer.close()
+            except Exception:  # a broken connection cannot be closed politely
+                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
+    return sent
+
+
+@task
+def send_batch(*, issue_id: int, attempt: int = 1):
+    """Send one batch of the issue, then queue the next (while the issue is sending)."""
+    with retried(send_batch, attempt=attempt, issue_id=issue_id):
+        issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
+        if issue.status != IssueStatus.SENDING:
+            return
+        reclaim_stale(issue_id=issue_id)
+        claim, rows = claim_batch(issue_id=issue_id, size=conf.batch_size())
+        if not rows:
+            finish_if_done(issue_id=issue_id)
+            return
+        rows = _skip_gone(issue=issue, rows=rows)
+        send_rows(issue=issue, claim=claim, rows=rows)
+    send_batch.enqueue(issue_id=issue_id)
