@@ -152,7 +152,9 @@ class RedisStore:
             return known
         name = self.key("secret", day.isoformat())
         pipe = self.redis.pipeline()
-        pipe.set(name, secrets.token_bytes(32), nx=True, exat=end_of_day(day))
+        # Gone at midnight (UTC): with it goes any way of linking a visitor key to a reader.
+        left = max(1, end_of_day(day) - int(time.time()))
+        pipe.set(name, secrets.token_bytes(32), nx=True, ex=left)
         pipe.get(name)
         value = pipe.execute()[1]
         with self.lock:
