@@ -26,6 +26,7 @@ HOURLY_KEEP = timedelta(hours=48)
 MOST_READ_KEY = "analytics:most-read:v1"
 MOST_READ_SIZE = 5
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
+EMPTY = {"at": 0, "lists": {}}
 
 
 def _record(method, **kwargs) -> None:
@@ -187,14 +188,26 @@ def compute_most_read(*, now=None) -> dict:
 def refresh_most_read(*, now=None) -> dict:
     """Work the lists out again and keep them for the pages."""
     data = compute_most_read(now=now)
-    default_cache.set(MOST_READ_KEY, data, timeout=settings.NEWSROOM_ANALYTICS_MOST_READ_TTL)
+    try:
+        default_cache.set(MOST_READ_KEY, data, timeout=settings.NEWSROOM_ANALYTICS_MOST_READ_TTL)
+    except Exception:
+        logger.warning("Cache unavailable; \"Most read\" not kept")
     return data
+
+
+def kept_lists() -> dict | None:
+    try:
+        return default_cache.get(MOST_READ_KEY)
+    except Exception:
+        logger.warning("Cache unavailable; no \"Most read\"")
+        return EMPTY
 
 
 def most_read_lists() -> dict:
     """The kept lists: one cache read. Only when nothing is kept (the cache was emptied, or a
-    per-process cache without Redis) are they worked out here."""
-    data = default_cache.get(MOST_READ_KEY)
+    per-process cache without Redis) are they worked out here; a cache that is down shows
+    none rather than query on every page."""
+    data = kept_lists()
     if data is None:
         data = refresh_most_read()
     return data
@@ -211,11 +224,11 @@ def _article_changed(sender, instance, **kwargs):
     """An article saved or deleted: if it is in "Most read", work the lists out again after
     commit (an unpublished or excluded article leaves them at once) and purge its pages."""
     pk = instance.article_id if isinstance(instance, MostReadExclusion) else instance.pk
-    data = default_cache.get(MOST_READ_KEY)
-    if data is not None and not any(
+    data = kept_lists()
+    if data is None or not any(
         entry[0] == pk for entries in data["lists"].values() for entry in entries
     ):
-        return
+        return  # not shown anywhere (a missing list is worked out afresh when next read)
     transaction.on_commit(refresh_most_read)
     page_cache.purge_on_commit({page_cache.article_key(pk)})
 
