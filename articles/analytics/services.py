@@ -191,7 +191,7 @@ def refresh_most_read(*, now=None) -> dict:
     try:
         default_cache.set(MOST_READ_KEY, data, timeout=settings.NEWSROOM_ANALYTICS_MOST_READ_TTL)
     except Exception:
-        logger.warning("Cache unavailable; \"Most read\" not kept")
+        logger.warning('Cache unavailable; "Most read" not kept')
     return data
 
 
@@ -199,7 +199,7 @@ def kept_lists() -> dict | None:
     try:
         return default_cache.get(MOST_READ_KEY)
     except Exception:
-        logger.warning("Cache unavailable; no \"Most read\"")
+        logger.warning('Cache unavailable; no "Most read"')
         return EMPTY
 
 
