@@ -1,6 +1,6 @@
 """Where hits wait before the flush: Redis when configured, else this process's memory.
 
-Per hit, one Redis round trip (a MULTI pipeline): a view adds to its hour's hash (views and
+Per hit, one Redis round trip (a Lua script for a view, a pipeline for a leave): a view adds to its hour's hash (views and
 the referrer host) and the visitor key to two HyperLogLogs (the article's day and hour); a
 "leave" adds engaged seconds. The flush (`services.flush`) takes each hour's hash away with
 RENAME, so hits arriving meanwhile start a fresh one, and reads the HyperLogLogs' counts.
@@ -20,6 +20,20 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+# One round trip per view: the hour's hash (views, referrer), the hours waiting for the flush,
+# the visitor in the hour's and the day's HyperLogLog, the minute's views for "now".
+ADD_VIEW = """
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PFADD', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+redis.call('PFADD', KEYS[4], ARGV[4])
+redis.call('EXPIRE', KEYS[4], ARGV[5])
+redis.call('HINCRBY', KEYS[5], ARGV[6], 1)
+redis.call('EXPIRE', KEYS[5], ARGV[7])
+return 1
+"""
 KEEP_SECONDS = 50 * 3600  # the HyperLogLogs outlive the 48 hours of hourly rows
 NOW_MINUTES = 5
 
@@ -139,6 +153,7 @@ class RedisStore:
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self.add_view_script = self.redis.register_script(ADD_VIEW)
         self.prefix = prefix
         self.secrets: dict[date, bytes] = {}
         self.lock = threading.Lock()
@@ -162,25 +177,22 @@ class RedisStore:
         return value
 
     def add_view(self, *, article_id, at, visitor, host):
-        stamp = int(hour_of(at).timestamp())
-        day = hour_of(at).date().isoformat()
-        minute = self.key("m", int(at.timestamp()) // 60)
-        hourly, daily = self.key("uh", stamp, article_id), self.key("ud", day, article_id)
-        pipe = self.redis.pipeline()
-        pipe.hincrby(self.key("h", stamp), f"v:{article_id}", 1)
-        pipe.hincrby(self.key("h", stamp), f"r:{article_id}:{host}", 1)
-        pipe.sadd(self.key("pending"), stamp)
-        pipe.pfadd(hourly, visitor)
-        pipe.expire(hourly, KEEP_SECONDS)
-        pipe.pfadd(daily, visitor)
-        pipe.expire(daily, KEEP_SECONDS)
-        pipe.hincrby(minute, article_id, 1)
-        pipe.expire(minute, NOW_MINUTES * 60 + 60)
-        pipe.execute()
+        hour = hour_of(at)
+        stamp = int(hour.timestamp())
+        keys = [
+            self.key("h", stamp),
+            self.key("pending"),
+            self.key("uh", stamp, article_id),
+            self.key("ud", hour.date().isoformat(), article_id),
+            self.key("m", int(at.timestamp()) // 60),
+        ]
+        args = [f"v:{article_id}", f"r:{article_id}:{host}", stamp, visitor, KEEP_SECONDS,
+                article_id, NOW_MINUTES * 60 + 60]  # fmt: skip
+        self.add_view_script(keys=keys, args=args)
 
     def add_engaged(self, *, article_id, at, seconds):
         stamp = int(hour_of(at).timestamp())
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline(transaction=False)
         pipe.hincrby(self.key("h", stamp), f"e:{article_id}", seconds)
         pipe.sadd(self.key("pending"), stamp)
         pipe.execute()
