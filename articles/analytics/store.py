@@ -2,8 +2,9 @@
 
 Per hit, one Redis round trip (a Lua script for a view, a pipeline for a leave): a view adds
 to its hour's hash (views and the referrer host) and the visitor key to two HyperLogLogs (the
-article's day and hour); a "leave" adds engaged seconds. The flush (`services.flush`) takes each hour's hash away with
-RENAME, so hits arriving meanwhile start a fresh one, and reads the HyperLogLogs' counts.
+article's day and hour); a "leave" adds engaged seconds. The flush (`services.flush`) takes
+each hour's hash away with RENAME, so hits arriving meanwhile start a fresh one, and reads the
+HyperLogLogs' counts.
 Without Redis the same figures sit in a dict guarded by a lock (one process: `make run`, the
 tests); docs/analytics.md says what that means with several processes.
 """
