@@ -66,7 +66,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a cache hit skips everything below yet replays the headers it produced.
+    # The reading-figures beacon's POST, answered before the page cache and everything else
+    # (articles/analytics/middleware.py): it needs none of it and sets no cookie.
+    "articles.analytics.middleware.beacon_first",
+    # First for pages: a cache hit skips everything below yet replays the headers it produced.
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "articles.delivery.middleware.permissions_policy",

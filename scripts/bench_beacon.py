@@ -219,7 +219,7 @@ def main():
     b_rate, b_p50, b_p99, b_bad, b_total = summary(beacon)
     print(f"  floor (bare Django + default middleware): {f_rate:8.0f} req/s  p50 {f_p50:.2f} ms  "
           f"p99 {f_p99:.2f} ms  non-2xx {f_bad}")  # fmt: skip
-    print(f"  beacon (/analytics/hit, full stack):      {b_rate:8.0f} req/s  p50 {b_p50:.2f} ms  "
+    print(f"  beacon (/analytics/hit, the project):    {b_rate:8.0f} req/s  p50 {b_p50:.2f} ms  "
           f"p99 {b_p99:.2f} ms  non-2xx {b_bad}  = {b_rate / f_rate:.0%} of the floor")  # fmt: skip
     # wrk stops counting at its deadline; the servers finish what they were answering.
     kept_up = "yes" if flushed["written"] >= b_total - b_bad else "NO"
