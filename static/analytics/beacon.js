@@ -19,7 +19,8 @@
 
   function referrerHost() {
     try {
-      return document.referrer ? new URL(document.referrer).hostname : "";
+      var host = document.referrer ? new URL(document.referrer).hostname : "";
+      return /^[a-z0-9.-]+$/i.test(host) ? host : "";  // a name, never an IPv6 literal
     } catch (e) {
       return "";
     }
