@@ -48,6 +48,16 @@ class BeaconTests(TestCase):
         self.assertEqual(response["Cache-Control"], "no-store")
         self.assertNotIn("Surrogate-Key", response)
 
+    @override_settings(NEWSROOM_PAGE_CACHE=True)
+    def test_the_page_cache_never_sees_a_hit(self):
+        cache.clear()
+        for _ in range(2):
+            response = beacon(self.client, a=self.article.pk)
+            self.assertEqual(response.status_code, 204)
+            for header in ("X-Page-Cache", "ETag", "Surrogate-Key", "Vary", "Set-Cookie"):
+                self.assertNotIn(header, response)
+        self.assertFalse([key for key in cache._cache if "page:" in key])
+
     def test_a_hit_writes_nothing_to_the_database(self):
         beacon(self.client, a=self.article.pk)  # reads the publication's settings into the cache
         with self.assertNumQueries(0):
