@@ -3,6 +3,7 @@ article over time. Editors see every article; writers only their own (checked he
 server, for every page and the export)."""
 
 import csv
+from datetime import UTC
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -100,6 +101,8 @@ class ReadingFiguresAdmin(admin.ModelAdmin):
             "article": article,
             "series": series,
             "chart": reports.svg_chart(series),
+            "hours": (hours := reports.article_hours(article, timezone.now().astimezone(UTC))),
+            "hours_chart": reports.svg_chart(hours, title_id="hours-chart-title", hourly=True),
             "views": views,
             "visitors": sum(row["visitors"] for row in series),
             "average": reports.average_engaged(engaged, views),

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Sum
 from django.utils.html import format_html, format_html_join
 
-from articles.analytics.models import DailyCount, ReferrerCount
+from articles.analytics.models import DailyCount, HourlyCount, ReferrerCount
 from articles.models import Article, Section
 
 PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30}
@@ -80,11 +80,25 @@ def article_series(article, first: date, last: date) -> list[dict]:
             (row.views, row.visitors, row.engaged_seconds) if row else (0, 0, 0)
         )
         series.append(
-            {"day": day, "views": views, "visitors": visitors,
+            {"day": day, "at": day, "views": views, "visitors": visitors,
              "average": average_engaged(engaged, views)}
         )  # fmt: skip
         day += timedelta(days=1)
     return series
+
+
+def article_hours(article, now) -> list[dict]:
+    """One row per hour of the last 48 (zeros where nobody read it)."""
+    last = now.replace(minute=0, second=0, microsecond=0)
+    first = last - timedelta(hours=47)
+    found = {row.hour: row for row in HourlyCount.objects.filter(article=article, hour__gte=first)}
+    rows = []
+    for index in range(48):
+        hour = first + timedelta(hours=index)
+        row = found.get(hour)
+        rows.append({"at": hour, "views": row.views if row else 0,
+                     "visitors": row.visitors if row else 0})  # fmt: skip
+    return rows
 
 
 def referrers(article, first: date, last: date, limit=20) -> list[dict]:
@@ -125,9 +139,13 @@ def nice_top(value: int) -> int:
         top *= 10
 
 
-def svg_chart(series, *, title_id="chart-title") -> str:
-    """Views and visitors per day: a line chart with axes, tick labels, a legend and a title
-    (the table beside it carries the same figures)."""
+def svg_chart(series, *, title_id="chart-title", hourly=False) -> str:
+    """Views and visitors per day (or per hour): a line chart with axes, tick labels, a legend
+    and a title (the table beside it carries the same figures)."""
+    unit, axis, tick, stamp = (
+        ("hour", "Hour (UTC)", "%H:00", "%Y-%m-%d %H:00") if hourly
+        else ("day", "Day (UTC)", "%b %-d", "%Y-%m-%d")
+    )  # fmt: skip
     top = nice_top(max((row["views"] for row in series), default=0))
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = inner_w / max(len(series) - 1, 1)
@@ -153,7 +171,7 @@ def svg_chart(series, *, title_id="chart-title") -> str:
         "",
         '<text x="{}" y="{}" text-anchor="middle" font-size="11">{}</text>',
         (
-            (x(i), HEIGHT - BOTTOM + 16, row["day"].strftime("%b %-d"))
+            (x(i), HEIGHT - BOTTOM + 16, row["at"].strftime(tick))
             for i, row in enumerate(series)
             if i % every == 0 or i == len(series) - 1
         ),
@@ -161,12 +179,12 @@ def svg_chart(series, *, title_id="chart-title") -> str:
     return format_html(
         '<svg class="analytics-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{tid}">'
-        '<title id="{tid}">Views and visitors per day, {first} to {last}</title>'
+        '<title id="{tid}">Views and visitors per {unit}, {first} to {last}</title>'
         '{y_axis}'
         '<line x1="{l}" x2="{l}" y1="{t}" y2="{b}" stroke="#333"/>'
         '<line x1="{l}" x2="{r}" y1="{b}" y2="{b}" stroke="#333"/>'
         '{x_axis}'
-        '<text x="{l}" y="{h}" font-size="11" dy="-4">Day (UTC)</text>'
+        '<text x="{l}" y="{h}" font-size="11" dy="-4">{axis}</text>'
         '<polyline fill="none" stroke="#205493" stroke-width="2" points="{views}"/>'
         '<polyline fill="none" stroke="#c05600" stroke-width="2" stroke-dasharray="5 3" '
         'points="{visitors}"/>'
@@ -174,8 +192,9 @@ def svg_chart(series, *, title_id="chart-title") -> str:
         '<text x="{r}" y="{t2}" text-anchor="end" font-size="11" fill="#c05600">- - visitors</text>'
         "</svg>",
         w=WIDTH, h=HEIGHT, tid=title_id,
-        first=series[0]["day"].isoformat() if series else "",
-        last=series[-1]["day"].isoformat() if series else "",
+        first=series[0]["at"].strftime(stamp) if series else "",
+        last=series[-1]["at"].strftime(stamp) if series else "",
+        unit=unit, axis=axis,
         y_axis=y_axis, x_axis=x_axis, l=LEFT, r=WIDTH - RIGHT, t=TOP, t2=TOP + 14,
         b=HEIGHT - BOTTOM, views=points("views"), visitors=points("visitors"),
     )  # fmt: skip

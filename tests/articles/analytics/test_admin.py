@@ -9,7 +9,12 @@ from django.core.cache import cache
 from django.test import TestCase, override_settings
 
 from articles.analytics import services
-from articles.analytics.models import DailyCount, MostReadExclusion, ReferrerCount
+from articles.analytics.models import (
+    DailyCount,
+    HourlyCount,
+    MostReadExclusion,
+    ReferrerCount,
+)
 from tests.articles.analytics.helpers import beacon, clear_stores
 from tests.factories import ArticleFactory, AuthorFactory, UserFactory
 
@@ -44,6 +49,8 @@ class ReadingFiguresAdminTests(TestCase):
             DailyCount.objects.create(article=cls.theirs, day=day, views=views * 2, visitors=views)
         ReferrerCount.objects.create(article=cls.own, day=today(), host="social.example", views=9)
         ReferrerCount.objects.create(article=cls.own, day=today(), host="", views=3)
+        cls.hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        HourlyCount.objects.create(article=cls.own, hour=cls.hour, views=4, visitors=3)
 
     def setUp(self):
         clear_stores()
@@ -94,6 +101,9 @@ class ReadingFiguresAdminTests(TestCase):
         self.assertIn("54 views, 46 visitors", html)
         self.assertIn("40 s engaged per view", html)
         self.assertInHTML("<tr><td>social.example</td><td>9</td></tr>", html)
+        self.assertEqual(len(response.context["hours"]), 48)
+        self.assertIn('<title id="hours-chart-title">Views and visitors per hour', html)
+        self.assertInHTML(f"<tr><td>{self.hour:%Y-%m-%d %H}:00</td><td>4</td><td>3</td></tr>", html)
         self.assertInHTML("<tr><td>Direct or unknown</td><td>3</td></tr>", html)
 
     def test_csv_export_has_one_row_per_article_and_day(self):
