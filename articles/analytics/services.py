@@ -159,7 +159,8 @@ def _window_counts(period: str, now: datetime) -> Counter:
 
 def compute_most_read(*, now=None) -> dict:
     """The lists, site-wide and per section, for each period: published articles only, and
-    none an editor excluded. Each entry: (id, headline, address, unpublish time or None)."""
+    none an editor excluded. Each entry: (id, headline, address, unpublish time or None, publish
+    time)."""
     now = now or timezone.now()
     lists: dict[str, list] = {}
     for period in PERIODS:
@@ -177,6 +178,7 @@ def compute_most_read(*, now=None) -> dict:
                 article.headline,
                 article.get_absolute_url(),
                 article.unpublish_at.timestamp() if article.unpublish_at else None,
+                article.published_at.timestamp(),
             )
             for name in (f"site:{period}", f"section:{article.section_id}:{period}"):
                 chosen = lists.setdefault(name, [])
@@ -223,10 +225,18 @@ def most_read(data: dict, *, section_id=None, period="24h", at=None) -> list:
 def _article_changed(sender, instance, **kwargs):
     """An article saved or deleted: if it is in "Most read", work the lists out again after
     commit (an unpublished or excluded article leaves them at once) and purge its pages."""
-    pk = instance.article_id if isinstance(instance, MostReadExclusion) else instance.pk
+    try:
+        article = instance.article if isinstance(instance, MostReadExclusion) else instance
+    except Article.DoesNotExist:  # the exclusion goes with its deleted article
+        return
+    pk, published_at = article.pk, article.published_at
+    stamp = published_at.timestamp() if published_at else None
     data = kept_lists()
+    # The id and the publish time: an article that was never live matches no entry.
     if data is None or not any(
-        entry[0] == pk for entries in data["lists"].values() for entry in entries
+        entry[0] == pk and entry[4] == stamp
+        for entries in data["lists"].values()
+        for entry in entries
     ):
         return  # not shown anywhere (a missing list is worked out afresh when next read)
     transaction.on_commit(refresh_most_read)

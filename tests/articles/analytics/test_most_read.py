@@ -77,6 +77,15 @@ class MostReadTests(TestCase):
             workflow.unpublish(article=self.top, by=self.editor)
         self.assertNotIn("Top story", most_read_block(self.client.get("/")))
 
+    def test_saving_an_article_that_is_not_listed_purges_and_refreshes_nothing(self):
+        with self.captureOnCommitCallbacks() as callbacks:
+            self.draft.headline = "Draft story, edited"
+            self.draft.save()
+        self.assertEqual(callbacks, [])
+        with self.captureOnCommitCallbacks() as callbacks:
+            self.old.save()  # listed for the 7 days
+        self.assertIn(services.refresh_most_read, callbacks)
+
     def test_an_article_taken_down_by_the_clock_leaves_without_a_refresh(self):
         self.second.unpublish_at = timezone.now() + timedelta(minutes=2)
         self.second.save()
