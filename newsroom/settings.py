@@ -69,11 +69,16 @@ INSTALLED_APPS = [
     # Newsletters (articles/newsletters/, docs/newsletters.md): sign-up, issues, sends.
     "anymail",
     "articles.newsletters",
+    # Reading figures and "Most read" (articles/analytics/, docs/analytics.md).
+    "articles.analytics",
     "ads",
 ]
 
 MIDDLEWARE = [
-    # First: a cache hit skips everything below yet replays the headers it produced.
+    # The reading-figures beacon's POST, answered before the page cache and everything else
+    # (articles/analytics/middleware.py): it needs none of it and sets no cookie.
+    "articles.analytics.middleware.beacon_first",
+    # First for pages: a cache hit skips everything below yet replays the headers it produced.
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "articles.delivery.middleware.permissions_policy",
@@ -205,7 +210,7 @@ NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
-NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/", "/newsletters/")
+NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/", "/newsletters/", "/analytics/")
 # Query parameters a shared (page-cached) response may vary by, per path prefix, beyond the
 # reader pages' `page`: the content API's read filters (articles/api/views/reads.py).
 NEWSROOM_CACHED_QUERY = {
@@ -214,6 +219,20 @@ NEWSROOM_CACHED_QUERY = {
         "updated_before", "q", "limit", "cursor", "count", "path",
     ),
 }  # fmt: skip
+
+# Reading figures (articles/analytics/, docs/analytics.md): hits wait in Redis (this URL, under
+# this key prefix; REDIS_URL by default) or, without one, in each web process's memory, which
+# writes them every N seconds. Do-Not-Track / Global Privacy Control: readers who send either
+# are not counted while this is on. "Most read" is worked out every few minutes (the refresh)
+# and kept this long in the default cache.
+NEWSROOM_ANALYTICS_REDIS_URL = os.environ.get(
+    "NEWSROOM_ANALYTICS_REDIS_URL", os.environ.get("REDIS_URL", "")
+)
+NEWSROOM_ANALYTICS_REDIS_PREFIX = os.environ.get("NEWSROOM_ANALYTICS_REDIS_PREFIX", "analytics:")
+NEWSROOM_ANALYTICS_MEMORY_FLUSH_SECONDS = 10
+NEWSROOM_ANALYTICS_HONOUR_DNT = env_bool("NEWSROOM_ANALYTICS_HONOUR_DNT", default=True)
+NEWSROOM_ANALYTICS_MOST_READ_REFRESH = 300
+NEWSROOM_ANALYTICS_MOST_READ_TTL = 900
 
 # Webhooks (articles/api/services.py): a delivery waits this long for an answer; this many
 # failed attempts in a row turn a webhook off. Loopback receivers only when allowed (tests,

@@ -19,6 +19,8 @@ urlpatterns = [
     path("ads/", include("ads.urls")),
     # Newsletters: sign-up, confirmation, preferences, one-click unsubscribe, ESP webhooks.
     path("newsletters/", include("articles.newsletters.urls")),
+    # The reading-figures beacon (articles/analytics/, docs/analytics.md): uncached, no cookie.
+    path("analytics/", include("articles.analytics.urls")),
     # The content API (docs/api.md): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
     path("api/v1/", api.urls),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),

@@ -81,6 +81,7 @@ class Command(BaseCommand):
             self.filler(sections, authors)
             self.corrections()
             self.ad_slots()
+            self.note(int(call_command("seed_analytics", stdout=io.StringIO())), "reading figures")
             if with_users:
                 self.users(authors)
         # "Did you mean" knows the demo's words at once (the worker rebuilds them hourly).
