@@ -128,7 +128,8 @@ def list_articles(request, filters: Query[ArticleFilters]):
     total = queryset.count() if f.count else None
     # The page's ids through the ORM (filters, visibility, the cursor), then the rows, without
     # their bodies, by one prepared read: the joins are not compiled per request.
-    keys_only = queryset.only("pk", "published_at", "updated_at")
+    columns = ("pk", "published_at", "updated_at", *(("sort_at",) if field == "sort_at" else ()))
+    keys_only = queryset.values_list(*columns, named=True)
     rows, next_url = page(keys_only, request=request, field=field, limit=f.limit, cursor=f.cursor)
     keys += [cache.article_key(row.pk) for row in rows]
     with_version = reader_of(request) is not None
