@@ -1,19 +1,13 @@
 # "Did you mean" corrects towards every word of the published articles (articles/search/
 # vocabulary.py); on PostgreSQL a trigram index finds the words close to a slip.
 
+from importlib import import_module
+
 from django.db import migrations, models
 
 
-class PostgreSQLOnly(migrations.RunSQL):
-    """Raw SQL that runs on PostgreSQL and is skipped elsewhere (as in 0006_search)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+# Raw SQL that runs on PostgreSQL and is skipped elsewhere: 0006_search's operation.
+PostgreSQLOnly = import_module("articles.migrations.0006_search").PostgreSQLOnly
 
 
 class Migration(migrations.Migration):

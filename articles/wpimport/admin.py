@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -99,7 +99,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/wpimport/upload.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return redirect("admin:wpimport_importrun_run", pk=object_id)
+        """A run is read on its own page (report and progress), never edited."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if not object_id.isdigit():
+            raise Http404("No such import.")
+        return self.run_view(request, int(object_id))
 
     def run_view(self, request, pk):
         run = self._run(request, pk)

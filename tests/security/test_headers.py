@@ -126,9 +126,11 @@ class CsrfTests(TestCase):
         # Newsletters (docs/newsletters.md): the article sign-up box sits on cached pages that
         # carry no token (its worst effect is a confirmation mail, rate-limited); the mail
         # provider's RFC 8058 one-click POST carries neither cookie nor token (the signed link
-        # is the credential); the ESPs' webhooks are signed or use basic auth.
+        # is the credential); the ESPs' webhooks are signed or use basic auth. The reading-figures
+        # beacon (docs/analytics.md) carries no cookie and changes nothing but a count.
         allowed = {
             "ads:beacon",
+            "analytics:hit",
             "newsletters:subscribe",
             "newsletters:unsubscribe",
             "newsletters:esp-tracking",

@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
+from articles.analytics.models import MostReadExclusion
 from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
 from articles.api.services import create_api_key
 from articles.background.models import TaskFailure
@@ -27,6 +28,9 @@ from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.newsletters.models import Delivery, Issue, LinkClick, Newsletter, Suppression
 from articles.publication import save_publication
 from articles.publication.models import Publication
+from articles.redirects.models import Redirect
+from articles.standing.models import Page
+from articles.wpimport.models import ImportRun
 from tests.articles.test_services import ready_article
 from tests.factories import (
     AdSlotFactory,
@@ -89,6 +93,14 @@ MODEL_ACCESS = {
     "newsletters.delivery": {E: "v"},
     "newsletters.suppression": {E: "va"},
     "newsletters.linkclick": {E: "v"},
+    # Reading figures (articles/analytics/admin.py): writers and editors read them (writers
+    # their own stories); editors keep articles out of "Most read".
+    "analytics.dailycount": {W: "v", E: "v"},
+    "analytics.mostreadexclusion": {E: "vacd"},
+    # Redirects, standing pages and WordPress imports: administrators.
+    "redirects.redirect": {},
+    "standing.page": {},
+    "wpimport.importrun": {},
 }
 # What the admin refuses whatever the permissions: logs are never added by hand, the audit
 # log is never deleted, and the sample article was published (never deleted).
@@ -116,6 +128,10 @@ NEVER = {
     ("api.webhookdelivery", "d"),
     ("newsletters.delivery", "a"),  # one row per recipient, made by the send
     ("newsletters.linkclick", "a"),  # counted by the redirect
+    ("analytics.dailycount", "a"),  # counted by the beacon, never by hand
+    ("analytics.dailycount", "c"),
+    ("analytics.dailycount", "d"),
+    ("wpimport.importrun", "c"),  # a run is confirmed or deleted, never edited
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -217,6 +233,21 @@ ROUTES = {
     "newsletters:click": (404, 404, 404, 404, 404),
     "newsletters:esp-tracking": (404, 404, 404, 404, 404),
     "admin:newsletters_issue_preview": (LOGIN, 403, 200, 403, 200),
+    # The content API's other workflow steps and corrections take POSTs only.
+    "api-v1:withdraw": (405, 405, 405, 405, 405),
+    "api-v1:send_back": (405, 405, 405, 405, 405),
+    "api-v1:cancel_schedule": (405, 405, 405, 405, 405),
+    "api-v1:add_correction": (405, 405, 405, 405, 405),
+    # Reading figures: the beacon takes POSTs only; the figures are for writers and editors.
+    "analytics:hit": (405, 405, 405, 405, 405),
+    "admin:analytics_dailycount_changelist": (LOGIN, 200, 200, 403, 200),
+    "admin:analytics_export": (LOGIN, 200, 200, 403, 200),
+    "admin:analytics_article": (LOGIN, 200, 200, 403, 200),
+    # WordPress imports: administrators only.
+    "admin:wpimport_importrun_run": (LOGIN, 403, 403, 403, 200),
+    "admin:wpimport_importrun_progress": (LOGIN, 403, 403, 403, 200),
+    # A standing page (About, Ethics …): public once published.
+    "standing:page": (200, 200, 200, 200, 200),
     "admin:newsletters_issue_preview_email": (LOGIN, 403, 200, 403, 200),
 }
 
@@ -297,7 +328,15 @@ class UrlMatrixTests(TestCase):
         newsletter = Newsletter.objects.create(name="Matrix briefing", slug="matrix")
         subscription = SubscriptionFactory(newsletter=newsletter)
         cls.issue = Issue.objects.create(newsletter=newsletter, subject="Matrix issue")
+        cls.import_run = run = ImportRun.objects.create(file="matrix.xml", created_by=cls.users[SU])
+        cls.page = Page.objects.create(
+            title="About us", slug="about-us", body="<p>Who we are.</p>", status="published"
+        )
         cls.objects = {
+            "wpimport.importrun": run.pk,
+            "standing.page": cls.page.pk,
+            "redirects.redirect": Redirect.objects.create(old_path="/old/", new_path="/").pk,
+            "analytics.mostreadexclusion": MostReadExclusion.objects.create(article=cls.article).pk,
             "newsletters.newsletter": newsletter.pk,
             "newsletters.issue": cls.issue.pk,
             "newsletters.subscriber": subscription.subscriber_id,
@@ -369,6 +408,12 @@ class UrlMatrixTests(TestCase):
             "admin:ads_adslot_report": f"/admin/ads/adslot/{self.placement.slot_id}/report/",
             "admin:ads_placement_report": f"/admin/ads/placement/{self.placement.pk}/report/",
             "admin:newsletters_issue_preview": f"/admin/newsletters/issue/{self.issue.pk}/preview/",
+            "standing:page": f"/{self.page.slug}/",
+            "admin:wpimport_importrun_run": f"/admin/wpimport/importrun/{self.import_run.pk}/run/",
+            "admin:wpimport_importrun_progress": (
+                f"/admin/wpimport/importrun/{self.import_run.pk}/progress/"
+            ),
+            "admin:analytics_article": f"/admin/analytics/dailycount/article/{self.article.pk}/",
             "admin:newsletters_issue_preview_email": (
                 f"/admin/newsletters/issue/{self.issue.pk}/preview/email/"
             ),
