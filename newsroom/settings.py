@@ -75,9 +75,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # The reading-figures beacon's POST, answered before the page cache and everything else
-    # (articles/analytics/middleware.py): it needs none of it and sets no cookie.
-    "articles.analytics.middleware.beacon_first",
     # First for pages: a cache hit skips everything below yet replays the headers it produced.
     "articles.delivery.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -38,6 +38,16 @@ HIT_PAGES = ("article", "home", "api list", "api detail")
 BASE_ARTICLES = 5000
 SCALE_LIMIT = 1.5
 RESULTS = ROOT / ".bench"
+# The middleware of a new `startproject`: the floor with middleware (bench_floor, bench_beacon).
+DEFAULT_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 SEED_SLUG = "china-advocates-for-global-ai-cooperation-amid-us-deregulation-moves"
 CHILD = r"""
 import json, os, re, sys, time

@@ -8,6 +8,7 @@ middleware of a new `startproject`. Serve with `gunicorn --chdir scripts bench_f
 import os
 from pathlib import Path
 
+from bench import DEFAULT_MIDDLEWARE  # gunicorn --chdir scripts
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.http import HttpResponse
@@ -15,15 +16,6 @@ from django.urls import path
 
 BODY = Path(os.environ["BENCH_FLOOR_BODY"]).read_bytes()
 WITH_MIDDLEWARE = os.environ.get("BENCH_FLOOR_MIDDLEWARE") == "default"
-DEFAULT_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
 
 if not settings.configured:
     settings.configure(

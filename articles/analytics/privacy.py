@@ -60,11 +60,13 @@ def is_bot(user_agent: str) -> bool:
 
 def is_prefetch(meta) -> bool:
     """A prefetch or prerender (Sec-Purpose, Purpose, X-Purpose, X-Moz headers)."""
-    return any(
-        word in meta.get(name, "").lower()
-        for name in PREFETCH_HEADERS
-        for word in ("prefetch", "prerender", "preview")
-    )
+    for name in PREFETCH_HEADERS:
+        value = meta.get(name)
+        if value:
+            value = value.lower()
+            if "prefetch" in value or "prerender" in value or "preview" in value:
+                return True
+    return False
 
 
 def asks_not_to_be_tracked(meta) -> bool:

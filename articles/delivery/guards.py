@@ -144,7 +144,12 @@ class DatabaseFaultMiddleware:
 
 
 def client_ip(request) -> str:
-    """The reader's address for login throttling: REMOTE_ADDR, unless proxies are declared.
+    """The reader's address for login throttling: REMOTE_ADDR, unless proxies are declared."""
+    return client_ip_of(request.META)
+
+
+def client_ip_of(meta) -> str:
+    """The address in a request's META (or a WSGI environ, which has the same keys).
 
     With DJANGO_TRUSTED_PROXY_COUNT=N (N proxies of ours in front, each appending to
     X-Forwarded-For) the address is the N-th entry from the right: the one our outermost proxy
@@ -153,9 +158,9 @@ def client_ip(request) -> str:
     from django.conf import settings
 
     count = settings.TRUSTED_PROXY_COUNT
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = meta.get("REMOTE_ADDR", "")
     if count <= 0:
         return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     hops = [hop for hop in hops if hop]
     return hops[-count] if len(hops) >= count else remote
