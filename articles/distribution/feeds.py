@@ -14,7 +14,6 @@ from urllib.parse import urljoin
 
 import nh3
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.templatetags.static import static
@@ -35,12 +34,10 @@ from articles.distribution import seo
 from articles.models import (
     Article,
     Author,
-    Byline,
     Correction,
     OldTagSlug,
     Section,
     Tag,
-    TaggedArticle,
 )
 from articles.publication import absolute_url, get_publication
 from articles.richtext.sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
@@ -362,9 +359,7 @@ class TagFeed(_FiledFeed):
     model, kind = Tag, "tag"
 
     def public_objects(self):
-        published = Article.objects.published().values("pk")
-        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=published)
-        return Tag.objects.filter(Exists(tagged))
+        return Article.objects.published().filed_tags()
 
     def filed(self, obj):
         return Article.objects.filter(tags=obj)
@@ -394,9 +389,7 @@ class AuthorFeed(_FiledFeed):
     model, kind = Author, "author"
 
     def public_objects(self):
-        published = Article.objects.published().values("pk")
-        bylines = Byline.objects.filter(author=OuterRef("pk"), article__in=published)
-        return Author.objects.filter(Exists(bylines))
+        return Article.objects.published().bylined_authors()
 
     def filed(self, obj):
         return Article.objects.filter(bylines__author=obj)

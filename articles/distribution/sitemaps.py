@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.contrib.sitemaps.views import x_robots_tag
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.views.decorators.http import conditional_page, require_safe
 from articles.delivery import cache
 from articles.distribution import seo
 from articles.distribution.feeds import xml_text
-from articles.models import Article, Author, Byline, Section, Tag, TaggedArticle
+from articles.models import Article, Section
 from articles.models.articles import PUBLIC_STATUSES
 from articles.publication import absolute_url, get_publication
 
@@ -146,18 +146,14 @@ class TagSitemap(PublicationSitemap):
     """Tags with at least one published article."""
 
     def items(self):
-        published = Article.objects.published().values("pk")
-        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=published)
-        return Tag.objects.filter(Exists(tagged)).only("pk", "slug").order_by("pk")
+        return Article.objects.published().filed_tags().only("pk", "slug").order_by("pk")
 
 
 class AuthorSitemap(PublicationSitemap):
     """Authors with a byline on at least one published article."""
 
     def items(self):
-        published = Article.objects.published().values("pk")
-        bylines = Byline.objects.filter(author=OuterRef("pk"), article__in=published)
-        return Author.objects.filter(Exists(bylines)).only("pk", "slug").order_by("pk")
+        return Article.objects.published().bylined_authors().only("pk", "slug").order_by("pk")
 
 
 def _name_sitemap(request):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Min, Prefetch, Q
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -68,6 +68,20 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published (or scheduled and due), and not yet taken down."""
         return self.filter(self.public_q())
+
+    def filed_tags(self):
+        """The tags on at least one of these articles (`published().filed_tags()`: the public
+        tags, as feeds and sitemaps list them)."""
+        tagged = TaggedArticle.objects.filter(
+            tag=OuterRef("pk"), content_object__in=self.values("pk")
+        )
+        return Tag.objects.filter(Exists(tagged))
+
+    def bylined_authors(self):
+        """The authors with a byline on at least one of these articles (`published().…`: the
+        public authors)."""
+        bylines = Byline.objects.filter(author=OuterRef("pk"), article__in=self.values("pk"))
+        return Author.objects.filter(Exists(bylines))
 
     def drafts(self):
         """Articles being written."""
