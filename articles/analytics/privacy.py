@@ -13,15 +13,19 @@ import ipaddress
 import re
 from datetime import date
 
-# Crawlers, link previews, monitors, headless browsers and HTTP libraries.
-BOT_PATTERN = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|scrape|preview|fetch|monitor|checker|archiver|"
-    r"facebookexternalhit|embedly|quora link|whatsapp|telegram|discord|skype|"
-    r"headless|phantomjs|puppeteer|playwright|selenium|lighthouse|pagespeed|"
-    r"python-|python/|requests|aiohttp|httpx|curl|wget|go-http|java/|okhttp|libwww|"
-    r"axios|node-fetch|undici|apache-httpclient|feed|rss|validator",
-    re.IGNORECASE,
-)
+# Crawlers, link previews, monitors, headless browsers and HTTP libraries: words looked for in
+# the lower-cased user agent ("bot" only as a word's end: "robot", "Googlebot/2.1", not "bottle").
+# Plain substring tests: one case-insensitive regular expression of these alternatives was a
+# third of a hit's cost (callgrind, scripts/bench_beacon.py).
+BOT_WORD_END = re.compile(r"bot\b")
+BOT_WORDS = (
+    "crawl", "spider", "slurp", "scrape", "preview", "fetch", "monitor", "checker", "archiver",
+    "facebookexternalhit", "embedly", "quora link", "whatsapp", "telegram", "discord", "skype",
+    "headless", "phantomjs", "puppeteer", "playwright", "selenium", "lighthouse", "pagespeed",
+    "python-", "python/", "requests", "aiohttp", "httpx", "curl", "wget", "go-http", "java/",
+    "okhttp", "libwww", "axios", "node-fetch", "undici", "apache-httpclient", "feed", "rss",
+    "validator",
+)  # fmt: skip
 # Coarse families: enough to tell two readers behind one network apart, too coarse to
 # fingerprint anyone (no versions, no devices).
 BROWSERS = (
@@ -51,11 +55,10 @@ PREFETCH_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_
 
 def is_bot(user_agent: str) -> bool:
     """A request without a browser's user agent, or from a known robot family."""
-    return (
-        not user_agent
-        or "mozilla/" not in user_agent.lower()
-        or bool(BOT_PATTERN.search(user_agent))
-    )
+    text = user_agent.lower()
+    if "mozilla/" not in text or ("bot" in text and BOT_WORD_END.search(text)):
+        return True
+    return any(word in text for word in BOT_WORDS)
 
 
 def is_prefetch(meta) -> bool:
