@@ -248,6 +248,9 @@ NEWSROOM_CACHE_STALE_IF_ERROR = 86400
 # Purge marks must outlive every page entry they could make stale.
 NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
 NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
+# Seconds the committing request waits for each proxy's answer to its PURGE (connect and read):
+# a proxy that is slower or down is left to the queued task's retry.
+NEWSROOM_PURGE_TIMEOUT = float(os.environ.get("NEWSROOM_PURGE_TIMEOUT", "0.5"))
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
