@@ -13,7 +13,7 @@ PORT ?= 8000
 TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-test-only-key-not-for-production-use-0123456789} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: run test venv e2e-tools lint clean bench bench-parts bench-queries bench-search lock lock-check audit deploy-check
+.PHONY: run test venv e2e-tools lint clean replication bench bench-parts bench-queries bench-search lock lock-check audit deploy-check
 
 # Playwright drives Debian's Chromium (/usr/bin/chromium); it must never download a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -80,6 +80,11 @@ deploy-check: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules tests/e2e/artifacts
+
+# Let the local PostgreSQL accept replication connections from 127.0.0.1 (the replica tests,
+# tests/articles/delivery/test_replicas.py); a reload, never a restart. Run as root.
+replication:
+	scripts/allow-replication
 
 # PostgreSQL benchmark against the bare-Django floor (docs/operations.md); ARGS="--articles 100000".
 bench: venv

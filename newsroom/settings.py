@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A read whose database connection died is retried once, else a 503 with Retry-After.
     "articles.delivery.guards.DatabaseFaultMiddleware",
+    # Which database a request reads from: a reader's read from a healthy replica, the rest from
+    # the primary (articles/delivery/replicas.py; nothing happens without NEWSROOM_REPLICA_URLS).
+    "articles.delivery.replicas.ReplicaMiddleware",
     # Below WhiteNoise (static files come pre-compressed), above everything that writes bodies.
     "articles.delivery.middleware.BreachSafeGZipMiddleware",
     # The ETag of the uncompressed body (the gzip middleware above makes it weak).
@@ -175,6 +178,44 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "timeout": float(os.environ.get("DATABASE_SQLITE_TIMEOUT", "20")),
         }
     )
+# Reads on PostgreSQL streaming replicas (articles/delivery/replicas.py, docs/operations.md):
+# one or more URLs, comma-separated; each becomes the database alias replica_1, replica_2, ….
+# Empty (the default), or SQLite: no replicas, every read from the one database as before.
+# A replica lagging more than MAX_LAG seconds is skipped; its health is checked at most every
+# CHECK_SECONDS per process, and one that failed is left alone for RETRY_SECONDS. An editor who
+# wrote reads from the primary for PIN_SECONDS (a signed cookie), so they see their own change.
+NEWSROOM_REPLICA_URLS = env_list("NEWSROOM_REPLICA_URLS")
+NEWSROOM_REPLICA_MAX_LAG = float(os.environ.get("NEWSROOM_REPLICA_MAX_LAG", "5"))
+NEWSROOM_REPLICA_CHECK_SECONDS = float(os.environ.get("NEWSROOM_REPLICA_CHECK_SECONDS", "2"))
+NEWSROOM_REPLICA_RETRY_SECONDS = float(os.environ.get("NEWSROOM_REPLICA_RETRY_SECONDS", "10"))
+NEWSROOM_REPLICA_PIN_SECONDS = int(os.environ.get("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
+# libpq's connect timeout for a replica (seconds; 2 is its minimum): a replica host that does
+# not answer costs one request per process and RETRY_SECONDS at most this long.
+NEWSROOM_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("NEWSROOM_REPLICA_CONNECT_TIMEOUT", "2"))
+NEWSROOM_REPLICAS = []
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    for number, url in enumerate(NEWSROOM_REPLICA_URLS, start=1):
+        replica = dj_database_url.parse(
+            url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        )
+        if not replica["ENGINE"].endswith("postgresql"):
+            # Not the URL itself: it may carry a password.
+            raise ImproperlyConfigured(
+                f"NEWSROOM_REPLICA_URLS: entry {number} is not a PostgreSQL URL"
+            )
+        replica["OPTIONS"] = {
+            **DATABASES["default"]["OPTIONS"],
+            **replica.get("OPTIONS", {}),
+            "connect_timeout": NEWSROOM_REPLICA_CONNECT_TIMEOUT,
+        }
+        # Tests never create a database on a replica: it reads the primary's test database.
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{number}"] = replica
+        NEWSROOM_REPLICAS.append(f"replica_{number}")
+if NEWSROOM_REPLICAS:
+    DATABASE_ROUTERS = ["articles.delivery.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis cache when REDIS_URL is set; per-process memory otherwise.
@@ -204,6 +245,9 @@ NEWSROOM_CACHE_STALE_IF_ERROR = 86400
 # Purge marks must outlive every page entry they could make stale.
 NEWSROOM_PURGE_MEMORY = 2 * NEWSROOM_CACHE_S_MAXAGE + 60
 NEWSROOM_PURGE_URLS = env_list("NEWSROOM_PURGE_URLS")
+# Seconds the committing request waits for each proxy's answer to its PURGE (connect and read):
+# a proxy that is slower or down is left to the queued task's retry.
+NEWSROOM_PURGE_TIMEOUT = float(os.environ.get("NEWSROOM_PURGE_TIMEOUT", "0.5"))
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))

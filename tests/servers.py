@@ -87,3 +87,89 @@ class Servers:
             if "Traceback" in text:
                 print(f"--- {Path(log.name).name}\n{text[-12000:]}")  # shown when a test fails
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class ReplicaUnavailable(Exception):
+    """A streaming replica cannot be made here; the message says why (tests skip with it)."""
+
+
+class StreamingReplica:
+    """A real PostgreSQL hot standby of the test server, on loopback (tests/articles/delivery/
+    test_replicas.py): `pg_basebackup -R` of the whole cluster into a temporary directory,
+    started with `pg_ctl` on `port`. As root, the copy and the server run as `postgres` (a data
+    directory must belong to the user that runs it). The primary must allow replication
+    connections from 127.0.0.1 (`make replication`, `.ci/run`)."""
+
+    def __init__(self, primary: dict, port=55433):
+        self.primary, self.port = primary, port
+        self.workdir = None
+        self.bin = None
+
+    def _as_owner(self, cmd):
+        return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+    def _run(self, cmd, timeout=120):
+        result = subprocess.run(  # noqa: S603 (PostgreSQL's own tools)
+            self._as_owner(cmd), capture_output=True, text=True, timeout=timeout
+        )
+        if result.returncode != 0:
+            raise ReplicaUnavailable(f"{Path(cmd[0]).name} failed: {result.stderr.strip()}")
+        return result
+
+    def start(self, major: int):
+        self.bin = Path(f"/usr/lib/postgresql/{major}/bin")
+        if not (self.bin / "pg_basebackup").exists():
+            raise ReplicaUnavailable(f"no PostgreSQL {major} binaries in {self.bin}")
+        if os.geteuid() == 0 and shutil.which("runuser") is None:
+            raise ReplicaUnavailable("running as root without runuser")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise ReplicaUnavailable(f"port {self.port} is taken")
+        self.workdir = Path(tempfile.mkdtemp(prefix="newsroom-replica-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres", "postgres")
+        data = self.workdir / "data"
+        self._run(
+            [str(self.bin / "pg_basebackup"), "-h", self.primary["HOST"] or "127.0.0.1",
+             "-p", str(self.primary["PORT"] or 5432), "-U", self.primary["USER"] or "postgres",
+             "-D", str(data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"],
+        )  # fmt: skip
+        # Debian keeps the configuration outside the data directory: the standby gets its own.
+        (data / "postgresql.conf").write_text(
+            f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+            f"unix_socket_directories = '{self.workdir}'\nhot_standby = on\n"
+            "shared_buffers = 16MB\nfsync = off\nlogging_collector = off\n"
+        )
+        (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        (data / "pg_ident.conf").write_text("")
+        if os.geteuid() == 0:
+            for name in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
+                shutil.chown(data / name, "postgres", "postgres")
+        self.resume()
+
+    def resume(self):
+        """Start (again) the standby server."""
+        data = self.workdir / "data"
+        log = self.workdir / "server.log"
+        self._run([str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
+                   "start"])  # fmt: skip
+
+    def stop(self):
+        """Stop the standby server (fast shutdown); its files stay for `resume()`."""
+        self._run([str(self.bin / "pg_ctl"), "-D", str(self.workdir / "data"), "-m", "fast",
+                   "-w", "stop"])  # fmt: skip
+
+    def is_running(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def destroy(self):
+        if self.workdir is None:
+            return
+        if self.is_running():
+            try:
+                self.stop()
+            except ReplicaUnavailable:
+                pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir = None

@@ -54,6 +54,34 @@ def test_prepared_reads_can_be_switched_off_for_a_transaction_pooler():
     assert "'prepare_threshold': None" in off.stdout, off.stderr
 
 
+def test_replica_urls_become_read_aliases_on_postgresql_only():
+    show = (
+        "from django.conf import settings; d = settings.DATABASES; "
+        "print(sorted(d), settings.NEWSROOM_REPLICAS, settings.DATABASE_ROUTERS); "
+        "print({a: (d[a]['HOST'], d[a]['PORT'], d[a]['OPTIONS'].get('connect_timeout'), "
+        "d[a]['TEST'].get('MIRROR')) for a in settings.NEWSROOM_REPLICAS})"
+    )
+    urls = "postgres://reader@10.0.0.2:5432/newsroom,postgres://reader@10.0.0.3/newsroom"
+    pg = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    two = manage("shell", "-c", show, env={**pg, "NEWSROOM_REPLICA_URLS": urls})
+    assert "['default', 'replica_1', 'replica_2'] ['replica_1', 'replica_2']" in two.stdout, (
+        two.stderr
+    )
+    assert "['articles.delivery.replicas.ReplicaRouter']" in two.stdout
+    assert "'replica_1': ('10.0.0.2', 5432, 2, 'default')" in two.stdout
+    assert "'replica_2': ('10.0.0.3', '', 2, 'default')" in two.stdout
+    # None configured: one database, no router, exactly as before.
+    none = manage("shell", "-c", show, env=pg)
+    assert "['default'] [] []" in none.stdout, none.stderr
+    # SQLite has no streaming replicas: the setting changes nothing.
+    sqlite_env = {**PRODUCTION_ENV, "DATABASE_URL": "sqlite:///:memory:"}
+    sqlite = manage("shell", "-c", show, env={**sqlite_env, "NEWSROOM_REPLICA_URLS": urls})
+    assert "['default'] [] []" in sqlite.stdout, sqlite.stderr
+    wrong = manage("check", env={**pg, "NEWSROOM_REPLICA_URLS": "mysql://x@h/db"})
+    assert wrong.returncode != 0
+    assert "is not a PostgreSQL URL" in wrong.stderr
+
+
 class SecurityHeaderTests(TestCase):
     def test_pages_carry_the_security_headers(self):
         response = self.client.get("/")

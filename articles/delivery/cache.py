@@ -6,10 +6,11 @@ Every cacheable reader response carries a `Surrogate-Key` header naming what it 
 Views and template tags name what they render with `add_keys(request, …)`; the page cache
 middleware (`articles/delivery/middleware.py`) turns the keys into the header and keeps the
 page in the application cache. A state change names what it touched with one of the `keys_for_…()`
-functions and calls `purge_on_commit(keys)`: after the transaction commits, a task marks the
-keys purged in the application cache (pages rendered before that are misses from then on) and
-sends `PURGE` with an `xkey-purge` header to every URL in `NEWSROOM_PURGE_URLS` (the shipped
-Varnish, or a CDN adapter).
+functions and calls `purge_on_commit(keys)`: the moment the transaction commits, the keys are
+marked purged in the application cache (pages rendered before that are misses from then on)
+and `PURGE` with an `xkey-purge` header goes to every URL in `NEWSROOM_PURGE_URLS` (the shipped
+Varnish, or a CDN adapter) with a short timeout; the queued `purge_keys` task then refreshes
+what is kept for the next reader and retries, with backoff, any proxy that did not answer.
 
 Listings carry the key of every article they show, so changing or taking down an article
 purges exactly the listing pages it is on; publishing or unpublishing one also purges the
@@ -33,6 +34,8 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import transaction
 from django.tasks import task
+
+from articles.background.retries import retried
 
 logger = logging.getLogger(__name__)
 
@@ -254,31 +257,67 @@ def keys_for_adstxt_line(line) -> set[str]:
 # --- purging ---------------------------------------------------------------------------------
 
 
+# The on-commit list this thread's transaction last registered a purge in: when the commit
+# runs the first purge, the others of that commit are still in it.
+_pending = Local()
+
+
+class _Purge:
+    """The keys one change named, sent when its transaction commits. At a real commit the
+    first purge to run sends the keys of every purge of that commit still waiting (each key at
+    most once per commit, usually one request); the others then have nothing left to send."""
+
+    def __init__(self, keys: set[str]):
+        self.keys = keys
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        keys = set(self.keys)
+        if not transaction.get_connection().in_atomic_block:
+            for _, callback, _ in getattr(_pending, "queue", ()):
+                if isinstance(callback, _Purge) and not callback.done:
+                    keys |= callback.keys
+                    callback.done = True
+        _pending.queue = ()
+        purge_now(sorted(keys))
+
+
 def purge_on_commit(keys) -> None:
-    """Purge `keys` once the current transaction commits (through the task framework)."""
-    keys = sorted(set(keys))
+    """Purge `keys` the moment the current transaction commits: the application cache's marks
+    and one `PURGE` per proxy, sent from the committing process with a short timeout; the
+    queued task then refreshes what is kept (`after_purge`) and retries any proxy that failed.
+    """
+    keys = set(keys)
     if not keys:
         return
-
-    def after_commit():
-        # Marked here at once (this process's cache, even without Redis); the task repeats
-        # the mark wherever it runs and sends the proxies their PURGE.
-        mark_purged(keys)
-        purge_keys.enqueue(keys)
-
-    # robust: a queue that is down is logged; it never turns a saved change into an error page.
-    transaction.on_commit(after_commit, robust=True)
+    _pending.queue = transaction.get_connection().run_on_commit
+    # robust: a proxy or queue that is down is logged; it never turns a saved change into an
+    # error page. Outside a transaction this runs at once.
+    transaction.on_commit(_Purge(keys), robust=True)
 
 
-def purge(keys) -> None:
-    """Purge `keys` now: in the application cache and in every configured proxy. Never raises:
-    a cache or proxy that is down is logged (its entries expire on their own)."""
-    keys = sorted(set(keys))
+def purge_now(keys: list[str]) -> None:
+    """At the commit: marks and proxies (short timeout), then the queued task (the refresh of
+    what is kept, and the retry of any proxy that failed)."""
     if not keys:
         return
+    failed = purge(keys, timeout=settings.NEWSROOM_PURGE_TIMEOUT)
+    purge_keys.enqueue(keys=keys, proxies=failed)
+
+
+def purge(keys, proxies=None, timeout=5.0) -> list[str]:
+    """Purge `keys` now: in the application cache and in `proxies` (None: every configured
+    proxy). Never raises: a cache or proxy that is down is logged; the proxies that did not
+    take the purge are returned."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
     mark_purged(keys)
-    for url in settings.NEWSROOM_PURGE_URLS:
-        send_purge(url, keys)
+    urls = settings.NEWSROOM_PURGE_URLS if proxies is None else proxies
+    return [url for url in urls if not send_purge(url, keys, timeout)]
 
 
 def microseconds(at: float | None = None) -> int:
@@ -513,13 +552,25 @@ def after_purge(function) -> None:
         _after_purge.append(function)
 
 
+class PurgeFailed(Exception):
+    """A proxy did not take a purge (the task is retried with backoff)."""
+
+
 @task
-def purge_keys(keys: list[str]) -> None:
-    """Purge surrogate keys in the application cache and every configured proxy, then let the
-    `after_purge` functions refresh what they keep for the next reader."""
-    purge(keys)
-    for function in _after_purge:
-        try:
-            function(keys)
-        except Exception:  # the purge is done; what is kept is rendered on demand if need be
-            logger.exception("After the purge, %s failed", function.__qualname__)
+def purge_keys(keys: list[str], proxies: list[str] | None = None, attempt: int = 1) -> None:
+    """Purge surrogate keys in the application cache and in `proxies` (None: every configured
+    proxy; after a commit, only those its own purge could not reach), let the `after_purge`
+    functions refresh what they keep for the next reader, and retry proxies that still fail."""
+    configured = settings.NEWSROOM_PURGE_URLS
+    # Only proxies still configured: a queued row never sends a request anywhere else.
+    targets = configured if proxies is None else [url for url in proxies if url in configured]
+    failed = purge(keys, proxies=targets)
+    if attempt == 1:
+        for function in _after_purge:
+            try:
+                function(keys)
+            except Exception:  # the purge is done; what is kept is rendered on demand if need be
+                logger.exception("After the purge, %s failed", function.__qualname__)
+    if failed:
+        with retried(purge_keys, attempt=attempt, keys=keys, proxies=failed):
+            raise PurgeFailed(f"{len(failed)} of {len(targets)} proxies refused the purge")

@@ -25,7 +25,7 @@ from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -505,7 +505,9 @@ def _index_scans():
     index has never seen, PostgreSQL would otherwise bet on walking the table or the
     publication-time index and read every article's vector (seconds at 100,000 articles
     instead of milliseconds)."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # On the database the search reads from (a replica for readers: docs/operations.md).
+    alias = router.db_for_read(Article)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute(
             "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
             f"SET LOCAL pg_trgm.similarity_threshold = {CANDIDATE_SIMILARITY}; "
@@ -589,7 +591,7 @@ def has_lexemes(query: str) -> bool:
     """False when PostgreSQL drops every word of the query (only words like "the", "and")."""
     if not uses_postgresql():
         return True
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Article)].cursor() as cursor:
         cursor.execute(
             "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))",
             [CONFIG, parse(query).websearch()],

@@ -81,3 +81,29 @@ class ChangelistAtScaleTests(TestCase):
             response, sql = self.changelist_sql()
         assert not any("COUNT(" in q.upper() and "articles_article" in q for q in sql)
         assert response.context["cl"].result_count == 3
+
+
+class RowCheckboxTests(TestCase):
+    def test_the_row_checkbox_is_djangos_markup(self):
+        from django.contrib import admin as django_admin
+
+        from articles.models import Article
+
+        article = ArticleFactory(headline='Tom & "Jerry" <b>bold</b>')
+        model_admin = django_admin.site.get_model_admin(Article)
+        ours = model_admin.action_checkbox(article)
+        djangos = django_admin.ModelAdmin.action_checkbox(model_admin, article)
+        assert str(ours) == str(djangos)
+        assert "&lt;b&gt;" in ours and 'value="' + str(article.pk) + '"' in ours
+
+    def test_the_changelist_rows_carry_the_checkbox(self):
+        article = ArticleFactory(headline="Listed story")
+        self.client.force_login(UserFactory(username="ed", role="Editor"))
+        response = self.client.get("/admin/articles/article/")
+        self.assertContains(response, 'id="action-toggle"')
+        self.assertContains(
+            response,
+            f'<input type="checkbox" name="_selected_action" value="{article.pk}" '
+            'class="action-select" aria-label="Select this object for an action - Listed story">',
+            html=True,
+        )
