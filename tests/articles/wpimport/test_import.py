@@ -12,7 +12,8 @@ from articles.publication import get_publication, save_publication
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
 from articles.wpimport.models import ImportRun, WPObject
-from articles.wpimport.services import IMPORTED, adds_up
+from articles.wpimport.mapping import IMPORTED
+from articles.wpimport.services import adds_up
 from tests.articles.wpimport.helpers import NEWSROOM, run_import, uploads_folder
 from tests.factories import AuthorFactory, UserFactory
 
