@@ -13,7 +13,7 @@ markup is rendered on the first read (its digest is new), like after any edit.
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -307,8 +307,8 @@ class PostWriter:
         changed = [one.article for one in ready if not one.created]
         if changed:
             Article.objects.bulk_update(changed, ARTICLE_FIELDS)
-            Byline.objects.filter(article_id__in=updated_ids).delete()
-            TaggedArticle.objects.filter(content_object_id__in=updated_ids).delete()
+            delete_filing(Byline, "article_id", updated_ids)
+            delete_filing(TaggedArticle, "content_object_id", updated_ids)
         Byline.objects.bulk_create(
             Byline(article=one.article, author=author, position=position)
             for one in ready
@@ -419,6 +419,19 @@ class PostWriter:
             unique_fields=["site", "kind", "wp_id"],
             update_fields=["object_id", "fingerprint"],
             batch_size=500,
+        )
+
+
+def delete_filing(model, column: str, article_ids) -> None:
+    """Delete these articles' bylines or tag rows in one statement. A queryset `delete()` would
+    load every row and send its signals, one query per row, to refresh the lists and purge
+    pages that `store()` writes and purges itself; nothing points at these rows."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(article_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {connection.ops.quote_name(column)} IN ({marks})",  # noqa: S608 (names from the model, values bound)
+            list(article_ids),
         )
 
 

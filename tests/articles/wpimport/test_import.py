@@ -11,8 +11,8 @@ from articles.models import Article, AuditEntry, Author, Section
 from articles.publication import get_publication, save_publication
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
-from articles.wpimport.models import ImportRun, WPObject
 from articles.wpimport.mapping import IMPORTED
+from articles.wpimport.models import ImportRun, WPObject
 from articles.wpimport.services import adds_up
 from tests.articles.wpimport.helpers import NEWSROOM, run_import, uploads_folder
 from tests.factories import AuthorFactory, UserFactory
