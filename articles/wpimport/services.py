@@ -81,8 +81,9 @@ DECISIONS = [
     "the other categories become tags, beside the post's tags.",
     "Yoast and Rank Math titles and descriptions become the SEO fields (a title still holding "
     "%%variables%% is dropped); the excerpt becomes the standfirst.",
-    "Comments are counted, not imported. Sticky posts are counted: the front page leads with "
-    "the newest story, so pin one by hand if you want.",
+    "Comments are counted, not imported. Sticky posts are counted and the published ones "
+    "listed: the front page always leads with the newest published story (there is no pinned "
+    "lead to give them), so republish one if it should lead.",
     "Pages become standing pages (/about/, /ethics/ …): published when they were published, "
     "otherwise drafts.",
     "Only published articles and pages get redirects: an old address never reveals a draft.",
@@ -779,6 +780,13 @@ def report_lines(report: dict, *, dry_run=False) -> list[str]:
         f"Sticky posts: {report['sticky']}. Invalid characters removed: "
         f"{report['invalid_characters']}."
     )
+    sticky = report.get("sticky_posts") or []
+    if sticky:
+        listed = "; ".join(
+            f"“{entry['headline']}” (post {entry['id']})"
+            for entry in sorted(sticky, key=lambda e: e["published_at"], reverse=True)
+        )
+        lines.append(f"Sticky published posts, newest first: {listed}.")
     for key, label in (
         ("unknown_blocks", "Unknown blocks kept as text"),
         ("unknown_shortcodes", "Unknown shortcodes kept as text"),

@@ -191,6 +191,22 @@ class ImportTests(TestCase):
         self.assertEqual(self.report["comments"], 2)
         self.assertEqual(self.report["sticky"], 1)
 
+    def test_sticky_published_posts_are_listed_in_the_report(self):
+        article = self.article(101)
+        self.assertEqual(
+            self.report["sticky_posts"],
+            [
+                {
+                    "id": 101,
+                    "article": article.pk,
+                    "headline": article.headline,
+                    "published_at": article.published_at.isoformat(),
+                }
+            ],
+        )
+        self.assertIn(f"Sticky published posts, newest first: “{article.headline}” (post 101).",
+                      self.output)  # fmt: skip
+
 
 class RerunTests(TestCase):
     @classmethod
