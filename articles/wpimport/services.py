@@ -356,8 +356,10 @@ class Importer(PostWriter):
         relative = _attached(item)
         if not relative:
             return "skipped", "attachment without a file"
-        if item.link and item.post_parent:
-            self._remember("attachment-page", _path(item.link), item.post_parent)
+        if item.post_parent:  # its pages (/photo-slug/, /?attachment_id=N) → its post
+            if item.link:
+                self._remember("attachment-page", _path(item.link), item.post_parent)
+            self._remember("attachment-page", f"/?attachment_id={item.post_id}", item.post_parent)
         alt = unescape(item.meta_value("_wp_attachment_image_alt") or item.title or "")
         caption = _plain(item.excerpt)[:300]
         credit = _credit(item.meta_value("_wp_attachment_metadata"))[:120]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.test import TestCase
 
 from articles.media.models import Image
-from articles.models import Article, AuditEntry, Author, Section
+from articles.models import Article, AuditEntry, Author, Section, Tag
 from articles.publication import get_publication, save_publication
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
@@ -157,8 +157,10 @@ class ImportTests(TestCase):
             "/?p=101",
             "/2026/03/council-to-vote/",
             "/river-photo/",
+            "/?attachment_id=100",
         ]:
             self.assertEqual(Redirect.objects.get(old_path=old).new_path, url, old)
+            self.assertRedirects(self.client.get(old), url, 301, fetch_redirect_response=False)
         targets = set(Redirect.objects.values_list("new_path", flat=True))
         for wp_id in (104, 105, 106, 107):
             self.assertNotIn(self.article(wp_id).get_absolute_url(), targets)
@@ -171,13 +173,19 @@ class ImportTests(TestCase):
             "/category/council/feed/": f"{section.get_absolute_url()}feed/",
             "/category/council/page/2/": f"{section.get_absolute_url()}?page=2",
         }
+        tom = Author.objects.get(name="Tom Okafor")
+        river = Tag.objects.get(name__iexact="river")
+        for kind, slug, target in (("author", "tom", tom), ("tag", "river", river)):
+            url = target.get_absolute_url()
+            expected |= {
+                f"/{kind}/{slug}/": url,
+                f"/{kind}/{slug}/feed/": f"{url}feed/",
+                f"/{kind}/{slug}/page/3/": f"{url}?page=3",
+            }
         for old, new in expected.items():
             self.assertEqual(Redirect.objects.get(old_path=old).new_path, new)
-        tom = Author.objects.get(name="Tom Okafor")
-        self.assertEqual(
-            Redirect.objects.get(old_path="/author/tom/").new_path, tom.get_absolute_url()
-        )
-        self.assertTrue(Redirect.objects.filter(old_path="/tag/river/").exists())
+            response = self.client.get(old)  # served: nothing else answers these addresses
+            self.assertRedirects(response, new, 301, fetch_redirect_response=False)
 
     def test_page_becomes_a_standing_page(self):
         page = Page.objects.get()
