@@ -40,12 +40,15 @@ from articles.models import (
 from articles.publication import get_publication
 from articles.redirects.models import Redirect, is_local_path
 from articles.redirects.services import normalise
-from articles.standing.models import Kind, Page, PageStatus
+from articles.standing.models import Kind, Page, PageAuditEntry, PageStatus
+from articles.standing.workflow import record_revision as record_page_revision
 from articles.wpimport import sources
 from articles.wpimport.bodies import Converter, ImageRef
 from articles.wpimport.mapping import (
+    IMPORTED,
     ORIGIN,
     SKIPPED_STATUSES,
+    UPDATED,
     _digest,
     _plain,
 )
@@ -451,6 +454,12 @@ class Importer(PostWriter):
         page.body = converter.convert(item.content)
         page.kind = next((kind for word, kind in PAGE_KINDS if word in slug), page.kind or "other")
         page.save()
+        reason = IMPORTED if created else UPDATED
+        record_page_revision(page=page, by=self.by, reason=reason)
+        PageAuditEntry.objects.create(
+            page=page, action="wordpress_import", from_status="", to_status=page.status,
+            user=self.by, note=f"{reason} (page {item.post_id} of {self.site})",
+        )  # fmt: skip
         self._remember("page", item.post_id, page.pk, fingerprint)
         url = page.get_absolute_url()
         if status != PageStatus.PUBLISHED:

@@ -35,6 +35,8 @@ NOT_ON_PUBLIC_PAGES = {
     "api.WebhookDelivery": "the newsroom only",
     "articles.ArticleMarkup": "kept markup, checked against its rows' digest on every use",
     "ads.PlacementStat": "ad reports only",
+    "standing.PageRevision": "the newsroom only",
+    "standing.PageAuditEntry": "the newsroom only",
     "articles.SearchWord": "read by search results only, which no shared cache keeps (?q=)",
 }
 
