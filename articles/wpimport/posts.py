@@ -52,6 +52,7 @@ class Prepared:
     membership_before: set = field(default_factory=set)
     filed: list = field(default_factory=list)
     url: str = ""
+    version: int = 1
     olds: set = field(default_factory=set)
 
 
@@ -213,6 +214,7 @@ class PostWriter:
         if not created:
             one.was_public = is_public(article)
             one.old_url = article.get_absolute_url()
+            one.version = article.version + 1  # the same on a retry after a failed batch
         article = one.article
         article.headline = (s._plain(item.title) or f"Untitled (WordPress post {item.post_id})")[
             :200
@@ -301,8 +303,7 @@ class PostWriter:
             if article.status == Article.Status.PUBLISHED and article.first_published_at is None:
                 article.first_published_at = article.published_at or now
             article.updated_at = now
-            if not one.created:
-                article.version += 1
+            article.version = one.version
         Article.objects.bulk_create([one.article for one in ready if one.created])
         changed = [one.article for one in ready if not one.created]
         if changed:

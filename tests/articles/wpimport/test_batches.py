@@ -9,6 +9,7 @@ from unittest import mock
 
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, AuditEntry, Byline, Revision, TaggedArticle
 from articles.redirects.models import Redirect
@@ -17,7 +18,7 @@ from articles.wpimport import posts, services
 from articles.wpimport.mapping import IMPORTED, UPDATED
 from articles.wpimport.models import ImportRun, WPObject
 from articles.wpimport.parser import Channel, read_export
-from tests.articles.wpimport.helpers import write_export
+from tests.articles.wpimport.helpers import run_import, write_export
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
@@ -91,6 +92,7 @@ class QueryBudgetTests(TestCase):
         self.assertEqual(counts, [18, 18])
         self.assertEqual(Article.objects.count(), 111)
         self.assertEqual(Revision.objects.filter(reason=UPDATED).count(), 111)
+        self.assertEqual(set(Article.objects.values_list("version", flat=True)), {2})
 
     def test_an_unchanged_batch_reads_and_writes_almost_nothing(self):
         path = export(range(1, 51))
@@ -179,3 +181,18 @@ class FailureTests(TestCase):
         self.assertEqual(items_report["failed"], {"RuntimeError: disk on fire": 1})
         self.assertTrue(services.adds_up(importer.report))
         self.assertEqual(Revision.objects.count(), 4)
+
+
+class AnalyzeTests(TestCase):
+    def test_the_touched_tables_are_analysed_when_a_run_ends(self):
+        with CaptureQueriesContext(connection) as context:
+            run_import(export(range(1, 3)))
+        analyses = [q["sql"] for q in context.captured_queries if q["sql"].startswith("ANALYZE")]
+        if connection.vendor != "postgresql":
+            self.assertEqual(analyses, [])
+            return
+        self.assertEqual(len(analyses), 1)
+        for table in ("articles_article", "articles_byline", "articles_taggedarticle",
+                      "articles_revision", "articles_auditentry", "redirects_redirect",
+                      "wpimport_wpobject"):  # fmt: skip
+            self.assertIn(f'"{table}"', analyses[0])
