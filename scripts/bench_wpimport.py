@@ -119,12 +119,15 @@ sys.argv = sys.argv[1:]
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 finally:
-    print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print("PEAK_RSS_KB", usage.ru_maxrss, file=sys.stderr)
+    print("CPU_SECONDS", usage.ru_utime + usage.ru_stime, file=sys.stderr)
 """
 
 
 def child(args, env) -> tuple[float, int]:
-    """Run manage.py in a child process: (seconds, that process's peak RSS in MB)."""
+    """Run manage.py in a child process: (seconds, that process's peak RSS in MB); the
+    process's own CPU seconds (not the database's) are added to CPU."""
     started = time.perf_counter()
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", RUN_AND_MEASURE, str(ROOT / "manage.py"), *args],
@@ -135,7 +138,11 @@ def child(args, env) -> tuple[float, int]:
         text=True,
     )
     seconds = time.perf_counter() - started
+    CPU.append(float(re.search(r"CPU_SECONDS ([\d.]+)", done.stderr).group(1)))
     return seconds, int(re.search(r"PEAK_RSS_KB (\d+)", done.stderr).group(1)) // 1024
+
+
+CPU: list[float] = []
 
 
 def main():
@@ -171,12 +178,15 @@ def main():
             if options.database_url:
                 child(["flush", "--no-input"], env)
             first, peak = child(["import_wordpress", str(export), *media], env)
+            cpu_first = CPU[-1]
             again, peak_again = child(["import_wordpress", str(export), *media], env)
+            cpu_again = CPU[-1]
             load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             loads.append(load)
             print(
                 f"round {round_ + 1}: first {first:.1f} s ({options.posts / first:.0f} posts/s, "
-                f"{peak} MB), re-run {again:.1f} s ({peak_again} MB); load average {load}",
+                f"{peak} MB, importer CPU {cpu_first:.1f} s), re-run {again:.1f} s "
+                f"({peak_again} MB, CPU {cpu_again:.1f} s); load average {load}",
                 flush=True,
             )
             firsts.append(first)
