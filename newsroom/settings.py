@@ -326,6 +326,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Large uploads wait here, outside MEDIA_ROOT (never served), until the task worker re-encodes them.
 INCOMING_ROOT = Path(os.environ.get("NEWSROOM_INCOMING_ROOT", BASE_DIR / "incoming"))
+# The WordPress import's media downloads refuse internal hosts (loopback, private, link-local,
+# multicast, reserved). On only for tests or a mirror on this machine: allows loopback.
+NEWSROOM_WPIMPORT_ALLOW_LOOPBACK = env_bool("NEWSROOM_WPIMPORT_ALLOW_LOOPBACK")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

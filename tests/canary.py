@@ -13,6 +13,7 @@ with the product instead of each feature writing its own one-off check.
 """
 
 from articles.models import Correction, RelatedPin
+from articles.standing.models import Page
 from tests.articles.test_models import NON_PUBLIC_TRAITS
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
 
@@ -45,6 +46,7 @@ PUBLIC_SURFACES = [
     "/sitemap-tags.xml",
     "/sitemap-authors.xml",
     "/sitemap-news.xml",
+    "/sitemap-pages.xml",
     "/corrections/",
     "/corrections/feed/",
     "/corrections/feed/atom/",
@@ -97,6 +99,15 @@ def make_canaries():
         for trait in NON_PUBLIC_TRAITS
     ]
     ArticleFactory(headline=RELATED_HEADLINE, slug="related-twin", **common)
+    # Standing pages: a published one (in the footer, the sitemap and the home page's
+    # structured data) and a draft of the same kind that must appear in none of them.
+    Page.objects.create(
+        title="Public twin ethics", slug="public-twin-ethics", kind="ethics", status="published"
+    )
+    Page.objects.create(
+        title=f"{CANARY} page", slug=f"{CANARY.lower()}-page", kind="ethics",
+        body=f"<p>{CANARY} page body</p>", status="draft",
+    )  # fmt: skip
     Correction.objects.create(article=public, text=CORRECTION_TEXT)
     for article in hidden:
         # Notes on articles that are not (or no longer) live, and pins to them.

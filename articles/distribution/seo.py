@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles import addresses
 from articles.addresses import address
 from articles.publication import absolute_url, get_publication
+from articles.standing.services import publisher_pages
 
 # The characters that could end a <script> element or start markup, as JSON escapes: the same
 # escaping Django's `json_script` filter applies.
@@ -403,8 +404,11 @@ def home_head(page) -> Head:
         image=_default_image(publication),
         publication=publication,
     )
+    organization = organization_ld(publication)
+    for role, path in publisher_pages().items():
+        organization[role] = absolute_url(path, publication)
     graph = {"@context": "https://schema.org", "@graph": [
-        website_ld(publication), organization_ld(publication)
+        website_ld(publication), organization
     ]}  # fmt: skip
     return Head(canonical=url, meta=meta, jsonld=[graph], feeds=site_feeds(publication))
 

@@ -26,6 +26,8 @@ from articles.distribution.feeds import xml_text
 from articles.models import Article, Section
 from articles.models.articles import PUBLIC_STATUSES
 from articles.publication import absolute_url, get_publication
+from articles.standing import services as standing
+from articles.standing.models import Page
 
 ARTICLES_PER_PAGE = 10_000  # the protocol allows 50,000 URLs / 50 MB; we stay well inside
 NEWS_WINDOW = timedelta(hours=48)
@@ -163,11 +165,23 @@ def _name_sitemap(request):
     cache.changes_at(request, Article.objects.next_change())
 
 
+class StandingPageSitemap(PublicationSitemap):
+    """Published standing pages (About, the ethics and corrections policies …)."""
+
+    def items(self):
+        pages = Page.objects.published().only("pk", "slug", "updated_at").order_by("pk")
+        return [page for page in pages if standing.is_reachable(page)]
+
+    def lastmod(self, item):
+        return _second(item.updated_at)
+
+
 SITEMAPS = {
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "pages": StandingPageSitemap,
 }
 
 

@@ -9,6 +9,7 @@ from articles import addresses, publication
 from articles.delivery import cache
 from articles.distribution import seo
 from articles.pages import html, markup
+from articles.standing import services as standing
 
 register = template.Library()
 register.simple_tag(html.picture, name="picture")
@@ -25,6 +26,12 @@ def address_tag(name):
 
 
 register.simple_tag(addresses.asset, name="asset")  # `{% static %}`, remembered
+
+
+@register.simple_tag
+def standing_footer():
+    """The footer's links to the published standing pages (kept in the cache)."""
+    return standing.footer_markup()
 
 
 @register.simple_tag(takes_context=True)

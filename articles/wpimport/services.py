@@ -9,12 +9,10 @@ seen = created + updated + unchanged + skipped (by reason) + failed (by reason).
 """
 
 import hashlib
-import json
 import re
 import uuid
 import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,27 +20,42 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.delivery import cache
 from articles.media.models import Image
 from articles.media.services import save_image
-from articles.models import Article, AuditEntry, Author, Section
+from articles.models import (
+    Article,
+    AuditEntry,
+    Author,
+    Byline,
+    Revision,
+    Section,
+    Tag,
+    TaggedArticle,
+)
 from articles.publication import get_publication
 from articles.redirects.models import Redirect, is_local_path
 from articles.redirects.services import normalise
-from articles.services import record_revision, set_bylines, set_tags
-from articles.standing.models import Kind, Page, PageStatus
+from articles.standing.models import Kind, Page, PageAuditEntry, PageStatus
+from articles.standing.workflow import record_revision as record_page_revision
 from articles.wpimport import sources
 from articles.wpimport.bodies import Converter, ImageRef
+from articles.wpimport.mapping import (
+    IMPORTED,
+    ORIGIN,
+    SKIPPED_STATUSES,
+    UPDATED,
+    _digest,
+    _plain,
+)
 from articles.wpimport.models import ImportRun, WPObject
 from articles.wpimport.parser import Channel, ExportError, Item, read_export
+from articles.wpimport.posts import PostWriter
 
-IMPORTED = "Imported from WordPress"
-UPDATED = "Updated from WordPress"
-ORIGIN = "wordpress"
 BATCH = 200
 DOWNLOADS_AT_ONCE = 4
 PHASES = ("media", "posts")
@@ -57,19 +70,6 @@ PAGE_KINDS = [
     ("about", Kind.ABOUT),
 ]
 
-STATUS_MAP = {
-    "publish": Article.Status.PUBLISHED,
-    "future": Article.Status.SCHEDULED,
-    "draft": Article.Status.DRAFT,
-    "pending": Article.Status.IN_REVIEW,
-    # Not public: kept in the archive for editors, never shown to readers.
-    "private": Article.Status.UNPUBLISHED,
-}
-SKIPPED_STATUSES = {
-    "trash": "in the trash",
-    "auto-draft": "an auto-draft (never saved by its author)",
-    "inherit": "a revision or autosave of another post",
-}
 SKIPPED_TYPES = {
     "revision": "revisions: only the current version of each post is imported",
     "nav_menu_item": "menus: our navigation is the sections",
@@ -84,8 +84,9 @@ DECISIONS = [
     "the other categories become tags, beside the post's tags.",
     "Yoast and Rank Math titles and descriptions become the SEO fields (a title still holding "
     "%%variables%% is dropped); the excerpt becomes the standfirst.",
-    "Comments are counted, not imported. Sticky posts are counted: the front page leads with "
-    "the newest story, so pin one by hand if you want.",
+    "Comments are counted, not imported. Sticky posts are counted and the published ones "
+    "listed: the front page always leads with the newest published story (there is no pinned "
+    "lead to give them), so republish one if it should lead.",
     "Pages become standing pages (/about/, /ethics/ …): published when they were published, "
     "otherwise drafts.",
     "Only published articles and pages get redirects: an old address never reveals a draft.",
@@ -134,7 +135,7 @@ def adds_up(report: dict) -> bool:
     )
 
 
-class Importer:
+class Importer(PostWriter):
     """The state of one pass over an export (caches, counters), writing through services."""
 
     def __init__(self, run: ImportRun, channel: Channel, *, dry_run: bool):
@@ -153,6 +154,9 @@ class Importer:
         self._waiting: list[Item] = []
         self._fetched: dict = {}
         self._purge: set[str] = set()
+        self._posts: list[Item] = []
+        self._tags: dict = {}
+        self._batch_links: dict[str, str] = {}
 
     @property
     def site(self) -> str:
@@ -174,6 +178,8 @@ class Importer:
         old = normalise(path)
         if old in self._pending_redirects:
             return self._pending_redirects[old]
+        if old in self._batch_links:
+            return self._batch_links[old]
         return Redirect.objects.filter(old_path=old).values_list("new_path", flat=True).first()
 
     # --- the ledger ---
@@ -217,6 +223,9 @@ class Importer:
         fetched over HTTP wait in small groups that download side by side (`_drain`)."""
         is_media = item.post_type == "attachment"
         if (phase == "media") != is_media:
+            return
+        if item.post_type == "post":
+            self._posts.append(item)  # written with its batch (`flush`)
             return
         if is_media and isinstance(self.source, sources.HttpSource) and not self.dry_run:
             self._waiting.append(item)
@@ -262,8 +271,6 @@ class Importer:
             with transaction.atomic():
                 if is_media:
                     outcome, reason = self.import_attachment(item)
-                elif item.post_type == "post":
-                    outcome, reason = self.import_post(item)
                 elif item.post_type == "page":
                     outcome, reason = self.import_page(item)
                 elif item.post_type == "guest-author":
@@ -352,8 +359,10 @@ class Importer:
         relative = _attached(item)
         if not relative:
             return "skipped", "attachment without a file"
-        if item.link and item.post_parent:
-            self._remember("attachment-page", _path(item.link), item.post_parent)
+        if item.post_parent:  # its pages (/photo-slug/, /?attachment_id=N) → its post
+            if item.link:
+                self._remember("attachment-page", _path(item.link), item.post_parent)
+            self._remember("attachment-page", f"/?attachment_id={item.post_id}", item.post_parent)
         alt = unescape(item.meta_value("_wp_attachment_image_alt") or item.title or "")
         caption = _plain(item.excerpt)[:300]
         credit = _credit(item.meta_value("_wp_attachment_metadata"))[:120]
@@ -422,83 +431,6 @@ class Importer:
 
     # --- posts ---
 
-    def import_post(self, item: Item):
-        if item.status in SKIPPED_STATUSES:
-            return "skipped", SKIPPED_STATUSES[item.status]
-        status = STATUS_MAP.get(item.status)
-        if status is None:
-            return "skipped", f"unknown status “{item.status}”"
-        published_at = _when(item, self.zone)
-        if status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED) and published_at is None:
-            return "failed", "published or scheduled without a date"
-        self.report["comments"] += item.comments
-        self.report["sticky"] += int(item.is_sticky)
-
-        section, extra_tags = self.filing(item)
-        tags = _unique(extra_tags + [n for d, _, n in item.categories if d == "post_tag"])
-        authors = self.bylines(item)
-        thumb = item.meta_value("_thumbnail_id")
-        lead = self._image_ref(("attachment", thumb)) if thumb.isdigit() else None
-        lead_id = lead.pk if lead is not None else None
-
-        fingerprint = _digest(
-            [item.title, item.excerpt, item.content, item.status, item.post_name, item.link,
-             published_at.isoformat() if published_at else "", section.pk, tags,
-             [a.pk for a in authors], lead_id, item.meta]
-        )  # fmt: skip
-        found = self._mapped("post", item.post_id)
-        article = Article.objects.filter(pk=found.object_id).first() if found else None
-        if article is not None and found.fingerprint == fingerprint:
-            return "unchanged", ""
-        converter = self.converter()
-        fields = {
-            "headline": (_plain(item.title) or f"Untitled (WordPress post {item.post_id})")[:200],
-            "standfirst": _plain(item.excerpt),
-            "body": converter.convert(item.content),
-            "section": section,
-            "lead_image_id": lead_id,
-            "seo_title": _seo(item, "title")[:70],
-            "seo_description": _seo(item, "description")[:160],
-        }
-        self._add("blocks", converter.blocks)
-        self._add("unknown_blocks", converter.unknown_blocks)
-        self._add("shortcodes", converter.shortcodes)
-        self._add("unknown_shortcodes", converter.unknown_shortcodes)
-        self.report["images_repointed"] += converter.images_repointed
-        self.report["images_missing"] += converter.images_missing
-        self.report["links_rewritten"] += converter.links_rewritten
-
-        created = article is None
-        was_public = not created and _is_public(article)
-        old_url = None if created else article.get_absolute_url()
-        if created:
-            article = Article(created_by=self.by)
-        for name, value in fields.items():
-            setattr(article, name, value)
-        article.slug = self.slug_for(item, exclude=None if created else article.pk)
-        article.status = status
-        article.published_at = published_at
-        article.unpublish_at = None
-        article.save()
-        set_bylines(article=article, authors=authors)
-        set_tags(article=article, names=tags)
-        article.refresh_from_db(fields=["credit_list", "filed_tags"])
-        reason = IMPORTED if created else UPDATED
-        record_revision(article=article, by=self.by, reason=reason)
-        AuditEntry.objects.create(
-            article=article,
-            action="wordpress_import",
-            from_status="",
-            to_status=article.status,
-            note=f"{reason} (post {item.post_id} of {self.site})",
-            user=self.by,
-        )
-        self._remember("post", item.post_id, article.pk, fingerprint)
-        self.redirects(item, article, old_url)
-        if was_public or _is_public(article):
-            self._purge |= cache.keys_for_article(article)
-        return ("created" if created else "updated"), ""
-
     def import_page(self, item: Item):
         """A WordPress page → a standing page (published only when it was published)."""
         if item.status in SKIPPED_STATUSES:
@@ -522,6 +454,12 @@ class Importer:
         page.body = converter.convert(item.content)
         page.kind = next((kind for word, kind in PAGE_KINDS if word in slug), page.kind or "other")
         page.save()
+        reason = IMPORTED if created else UPDATED
+        record_page_revision(page=page, by=self.by, reason=reason)
+        PageAuditEntry.objects.create(
+            page=page, action="wordpress_import", from_status="", to_status=page.status,
+            user=self.by, note=f"{reason} (page {item.post_id} of {self.site})",
+        )  # fmt: skip
         self._remember("page", item.post_id, page.pk, fingerprint)
         url = page.get_absolute_url()
         if status != PageStatus.PUBLISHED:
@@ -581,18 +519,8 @@ class Importer:
 
     # --- redirects ---
 
-    def redirects(self, item: Item, article: Article, old_url) -> None:
-        """Old addresses → the article, but only while it is published: a redirect must never
-        lead to (or name) something readers may not see."""
-        url = article.get_absolute_url()
-        if article.status != Article.Status.PUBLISHED:
-            gone = {url, old_url}
-            Redirect.objects.filter(origin=ORIGIN, new_path__in=gone).delete()
-            for old in [old for old, new in self._pending_redirects.items() if new in gone]:
-                del self._pending_redirects[old]
-            return
-        if old_url and old_url != url:
-            Redirect.objects.filter(origin=ORIGIN, new_path=old_url).update(new_path=url)
+    def old_paths(self, item: Item) -> set[str]:
+        """A post's own old addresses: `?p=ID`, its permalink and every `_wp_old_slug`."""
         olds = {f"/?p={item.post_id}"}
         if item.link and urlsplit(item.link).path not in ("", "/"):
             olds.add(_path(item.link))
@@ -600,13 +528,15 @@ class Importer:
             for old_slug in item.meta.get("_wp_old_slug", []):
                 if old_slug.strip():
                     olds.add(f"{parent}/{unquote(old_slug.strip())}/")
-        for page in WPObject.objects.filter(
-            site=self.site, kind="attachment-page", object_id=item.post_id
-        ):
-            olds.add(page.wp_id)
-        for old in olds:
-            self._redirect(old, url)
-        self.term_redirects(item, article)
+        return {normalise(old) for old in olds if is_local_path(old)}
+
+    def queue_redirects(self, one, attachment_pages) -> None:
+        """Old addresses → a published article (`posts.Prepared`), with its attachment pages
+        and the archives of its section, tags and authors. Only published articles get any:
+        a redirect must never lead to (or name) something readers may not see."""
+        for old in one.olds | set(attachment_pages):
+            self._redirect(old, one.url)
+        self.term_redirects(one.item, one.article)
 
     def _redirect(self, old, new):
         """Queue a redirect (written with the batch, `flush()`); only local paths count."""
@@ -622,6 +552,8 @@ class Importer:
         purge its pages once."""
         if self._waiting:
             self._drain()
+        posts, self._posts = self._posts, []
+        self.write_posts(posts)
         if self._pending_redirects and not self.dry_run:
             Redirect.objects.bulk_create(
                 [
@@ -637,6 +569,20 @@ class Importer:
         if self._purge and not self.dry_run:
             cache.purge_on_commit(self._purge)
         self._purge = set()
+
+    def sticky_seen(self, item: Item, article: Article) -> None:
+        """A sticky post that is published: listed in the report (the lead is chosen from
+        them at the end of the run, `lead_from_sticky`)."""
+        listed = self.report.setdefault("sticky_posts", [])
+        if len(listed) < 200 and all(entry["article"] != article.pk for entry in listed):
+            listed.append(
+                {
+                    "id": item.post_id,
+                    "article": article.pk,
+                    "headline": article.headline,
+                    "published_at": article.published_at.isoformat(),
+                }
+            )
 
     def term_redirects(self, item: Item, article: Article) -> None:
         """/category/x/, /tag/x/, /author/x/ with their /feed/ and /page/N/ forms."""
@@ -672,66 +618,16 @@ def _attached(item: Item) -> str:
     return sources.relative_upload(item.meta_value("_wp_attached_file") or item.attachment_url)
 
 
-def _is_public(article) -> bool:
-    return Article.objects.published().filter(pk=article.pk).exists()
-
-
 def _path(link: str) -> str:
     parts = urlsplit(link)
     path = unquote(parts.path or "/")
     return f"{path}?{parts.query}" if parts.query else path
 
 
-def _digest(values) -> str:
-    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
-
-
-def _plain(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html or "")).split())
-
-
-def _unique(names):
-    seen, out = set(), []
-    for name in names:
-        name = " ".join(unescape(name).split())[:100]
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            out.append(name)
-    return out
-
-
-def _seo(item: Item, which: str) -> str:
-    keys = {
-        "title": ("_yoast_wpseo_title", "rank_math_title"),
-        "description": ("_yoast_wpseo_metadesc", "rank_math_description"),
-    }[which]
-    for key in keys:
-        value = _plain(item.meta_value(key))
-        if value and "%" not in value:  # %%title%% and friends: templates, not text
-            return value
-    return ""
-
-
 def _credit(metadata: str) -> str:
     """The credit in PHP-serialised `_wp_attachment_metadata` (image_meta → credit)."""
     found = re.search(r's:6:"credit";s:\d+:"([^"]*)";', metadata or "")
     return found.group(1) if found else ""
-
-
-def _when(item: Item, zone) -> datetime | None:
-    gmt = item.post_date_gmt
-    if gmt and not gmt.startswith("0000"):
-        try:
-            return datetime.strptime(gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    local = item.post_date
-    if local and not local.startswith("0000"):
-        try:
-            return timezone.make_aware(datetime.strptime(local, "%Y-%m-%d %H:%M:%S"), zone)
-        except ValueError:
-            return None
-    return None
 
 
 # --- runs ------------------------------------------------------------------------------------
@@ -844,7 +740,26 @@ def run_some(*, run: ImportRun, max_items=None, progress=None) -> bool:
         return True
     run.status, run.finished_at = ImportRun.Status.DONE, timezone.now()
     run.save(update_fields=["status", "finished_at"])
+    analyze_touched()
     return True
+
+
+# The tables an import fills: their planner statistics are refreshed when it ends (the
+# database runs without autovacuum, so nothing else would tell the planner they grew).
+TOUCHED = (Article, Byline, TaggedArticle, Tag, Revision, AuditEntry, Author, Section, Image,
+           Redirect, Page, WPObject)  # fmt: skip
+
+
+def analyze_touched() -> list[str]:
+    """ANALYZE the tables an import writes, on PostgreSQL (outside any transaction block
+    is not required: ANALYZE may run inside one). Returns the tables analysed."""
+    connection = connections[Article.objects.db]
+    if connection.vendor != "postgresql":
+        return []
+    tables = [model._meta.db_table for model in TOUCHED]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    return tables
 
 
 def report_lines(report: dict, *, dry_run=False) -> list[str]:
@@ -876,6 +791,13 @@ def report_lines(report: dict, *, dry_run=False) -> list[str]:
         f"Sticky posts: {report['sticky']}. Invalid characters removed: "
         f"{report['invalid_characters']}."
     )
+    sticky = report.get("sticky_posts") or []
+    if sticky:
+        listed = "; ".join(
+            f"“{entry['headline']}” (post {entry['id']})"
+            for entry in sorted(sticky, key=lambda e: e["published_at"], reverse=True)
+        )
+        lines.append(f"Sticky published posts, newest first: {listed}.")
     for key, label in (
         ("unknown_blocks", "Unknown blocks kept as text"),
         ("unknown_shortcodes", "Unknown shortcodes kept as text"),

@@ -2,12 +2,17 @@
 site's uploads address over HTTP (with retries). Only paths under the given folder or address
 are ever read: an export cannot point the importer at another file or host."""
 
+import http.client
+import ipaddress
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
+
+from django.conf import settings
 
 MAX_BYTES = 30 * 1024 * 1024  # the media library's upload limit (articles/media/validation.py)
 RETRIES = 3
@@ -19,6 +24,95 @@ UPLOADS = "/wp-content/uploads/"
 
 class SourceError(Exception):
     """The file could not be had; the message is the report's reason."""
+
+
+REFUSED = "refused: {host} is an internal address ({address})"
+REFUSED_SCHEME = "refused: a redirect to a {scheme}: address"
+
+
+def _allowed(address) -> bool:
+    """Whether the importer may connect to this address: a public one only (never loopback,
+    private, link-local, multicast, reserved or unspecified), or loopback when the setting
+    `NEWSROOM_WPIMPORT_ALLOW_LOOPBACK` says so (tests, a local mirror)."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return bool(getattr(settings, "NEWSROOM_WPIMPORT_ALLOW_LOOPBACK", False))
+    return address.is_global and not (
+        address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def vetted_address(host: str, port: int) -> tuple:
+    """Resolve `host` once and refuse it if any address it gives is internal; the caller
+    connects to the address returned, so a second lookup (DNS rebinding) cannot change it."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise urllib.error.URLError(error) from error
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+        if not _allowed(address):
+            raise SourceError(REFUSED.format(host=host, address=address))
+    family, _, _, _, sockaddr = found[0]
+    return family, sockaddr
+
+
+def _connect(connection) -> socket.socket:
+    family, sockaddr = vetted_address(connection.host, connection.port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(connection.timeout if connection.timeout is not None else TIMEOUT)
+    try:
+        sock.connect(sockaddr)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = _connect(self)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        self.sock = self._context.wrap_socket(_connect(self), server_hostname=self.host)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req)
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed to http(s) addresses only, each through the same guard."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https", ""):
+            raise SourceError(REFUSED_SCHEME.format(scheme=scheme))
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def guarded_opener() -> urllib.request.OpenerDirector:
+    """An opener that never uses a proxy from the environment, connects only to vetted
+    addresses, and follows redirects only to http(s) addresses that pass the same check."""
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _GuardedHTTPHandler,
+        _GuardedHTTPSHandler,
+        _GuardedRedirects,
+    )
 
 
 def relative_upload(url_or_path: str) -> str:
@@ -83,10 +177,12 @@ class HttpSource:
     def read(self, relative: str) -> bytes:
         url = self.base + quote(_safe_relative(relative))
         last = "download failed"
+        opener = guarded_opener()
         for attempt in range(self.retries):
             try:
-                # The address is built from the media address the administrator gave.
-                with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
+                # The address is built from the media address the administrator gave; the
+                # opener refuses internal hosts (and redirects to them).
+                with opener.open(url, timeout=self.timeout) as response:
                     length = response.headers.get("Content-Length")
                     if length and length.isdigit() and int(length) > MAX_BYTES:
                         raise SourceError("file larger than 30 MB")

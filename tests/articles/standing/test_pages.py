@@ -6,7 +6,7 @@ import io
 from django.core.management import call_command
 from django.test import TestCase
 
-from articles.standing.models import Page
+from articles.standing.models import Page, PageRevision
 from tests.factories import ArticleFactory, UserFactory
 
 
@@ -48,6 +48,7 @@ class SeedTests(TestCase):
         self.assertEqual(out.getvalue().strip(), "4")
         call_command("seed_standing_pages", stdout=io.StringIO())
         self.assertEqual(Page.objects.count(), 4)
+        self.assertEqual(PageRevision.objects.count(), 4)  # one each, not one per run
         for slug in ("about", "contact", "ethics", "corrections-policy"):
             with self.subTest(slug):
                 self.assertEqual(self.client.get(f"/{slug}/").status_code, 200)

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from django.test import TestCase
 
 from articles.media.models import Image
-from articles.models import Article, AuditEntry, Author, Section
+from articles.models import Article, AuditEntry, Author, Section, Tag
 from articles.publication import get_publication, save_publication
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
+from articles.wpimport.mapping import IMPORTED
 from articles.wpimport.models import ImportRun, WPObject
-from articles.wpimport.services import IMPORTED, adds_up
+from articles.wpimport.services import adds_up
 from tests.articles.wpimport.helpers import NEWSROOM, run_import, uploads_folder
 from tests.factories import AuthorFactory, UserFactory
 
@@ -156,8 +157,10 @@ class ImportTests(TestCase):
             "/?p=101",
             "/2026/03/council-to-vote/",
             "/river-photo/",
+            "/?attachment_id=100",
         ]:
             self.assertEqual(Redirect.objects.get(old_path=old).new_path, url, old)
+            self.assertRedirects(self.client.get(old), url, 301, fetch_redirect_response=False)
         targets = set(Redirect.objects.values_list("new_path", flat=True))
         for wp_id in (104, 105, 106, 107):
             self.assertNotIn(self.article(wp_id).get_absolute_url(), targets)
@@ -170,13 +173,19 @@ class ImportTests(TestCase):
             "/category/council/feed/": f"{section.get_absolute_url()}feed/",
             "/category/council/page/2/": f"{section.get_absolute_url()}?page=2",
         }
+        tom = Author.objects.get(name="Tom Okafor")
+        river = Tag.objects.get(name__iexact="river")
+        for kind, slug, target in (("author", "tom", tom), ("tag", "river", river)):
+            url = target.get_absolute_url()
+            expected |= {
+                f"/{kind}/{slug}/": url,
+                f"/{kind}/{slug}/feed/": f"{url}feed/",
+                f"/{kind}/{slug}/page/3/": f"{url}?page=3",
+            }
         for old, new in expected.items():
             self.assertEqual(Redirect.objects.get(old_path=old).new_path, new)
-        tom = Author.objects.get(name="Tom Okafor")
-        self.assertEqual(
-            Redirect.objects.get(old_path="/author/tom/").new_path, tom.get_absolute_url()
-        )
-        self.assertTrue(Redirect.objects.filter(old_path="/tag/river/").exists())
+            response = self.client.get(old)  # served: nothing else answers these addresses
+            self.assertRedirects(response, new, 301, fetch_redirect_response=False)
 
     def test_page_becomes_a_standing_page(self):
         page = Page.objects.get()
@@ -189,6 +198,22 @@ class ImportTests(TestCase):
     def test_comments_and_sticky_counted(self):
         self.assertEqual(self.report["comments"], 2)
         self.assertEqual(self.report["sticky"], 1)
+
+    def test_sticky_published_posts_are_listed_in_the_report(self):
+        article = self.article(101)
+        self.assertEqual(
+            self.report["sticky_posts"],
+            [
+                {
+                    "id": 101,
+                    "article": article.pk,
+                    "headline": article.headline,
+                    "published_at": article.published_at.isoformat(),
+                }
+            ],
+        )
+        self.assertIn(f"Sticky published posts, newest first: “{article.headline}” (post 101).",
+                      self.output)  # fmt: skip
 
 
 class RerunTests(TestCase):

@@ -4,6 +4,7 @@ policy and the Corrections policy. Running it again adds nothing twice."""
 from django.core.management.base import BaseCommand
 
 from articles.standing.models import Kind, Page, PageStatus
+from articles.standing.workflow import record_revision
 
 PAGES = [
     ("about", "About us", Kind.ABOUT,
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = 0
         for slug, title, kind, body in PAGES:
-            _, created = Page.objects.get_or_create(
+            page, created = Page.objects.get_or_create(
                 slug=slug,
                 defaults={
                     "title": title,
@@ -36,5 +37,7 @@ class Command(BaseCommand):
                     "status": PageStatus.PUBLISHED,
                 },
             )
+            if created:
+                record_revision(page=page, by=None, reason="Created by the demo")
             count += created
         return str(count)
