@@ -224,3 +224,16 @@ class AutoEndTests(TestCase):
         assert states == {quiet.pk: "ended", busy.pk: "live", forever.pk: "live"}
         audit = AuditEntry.objects.get(action="live_ended")
         assert audit.user is None and "2 hours" in audit.note
+
+
+class PurgeOutsideServicesTests(TestCase):
+    def test_a_save_in_the_shell_or_admin_purges_the_stream(self):
+        live = coverage()
+        recorder = PurgeRecorder().__enter__()
+        self.addCleanup(recorder.__exit__)
+        with (
+            override_settings(NEWSROOM_PURGE_URLS=[recorder.url]),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            entry(live, body="<p>Typed in a shell</p>")
+        assert f"live-{live.article_id}" in recorder.keys()
