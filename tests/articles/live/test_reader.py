@@ -5,13 +5,13 @@ share pages, the entries' feed and the news sitemap's lastmod."""
 import json
 import re
 from datetime import timedelta
-from lxml import etree
 
 import feedparser
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from lxml import etree
 
 from articles.live import services
 from articles.live.models import EntryStatus, LiveEntry
