@@ -1,5 +1,6 @@
 """The demo's ad slots (`manage.py seed_demo` runs this): the seed page's YYYYYYYYYY and
-ZZZZZZZZZZ, XXXXXXXXXX between listing cards, and the slot between live entries. Running it again adds nothing twice."""
+ZZZZZZZZZZ, XXXXXXXXXX between listing cards, and the slot between live entries. Running it
+again adds nothing twice."""
 
 from django.core.management.base import BaseCommand
 
