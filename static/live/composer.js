@@ -153,7 +153,13 @@
     } else if (target.hasAttribute("data-value")) {
       data.value = target.getAttribute("data-value") === "1";
     }
-    if (action === "remove" && !window.confirm("Remove this entry from the readers' page?")) { return; }
+    // Removing asks twice (the same button, relabelled): no dialog, usable by keyboard.
+    if (action === "remove" && !target.hasAttribute("data-armed")) {
+      target.setAttribute("data-armed", "1");
+      target.textContent = "Remove from readers' page?";
+      say("Press the button again to remove this entry.");
+      return;
+    }
     send(changeUrl(id, action), data).then(function (answer) {
       if (answer.status === 409 && answer.entry) {
         editing[id] = answer.entry.version;

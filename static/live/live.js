@@ -52,7 +52,24 @@
 
   function remove(id) {
     var node = shown(id);
-    if (node) { node.remove(); }
+    if (node) {
+      // In view, it leaves a note of its own height (nothing the reader sees moves: CLS stays
+      // 0); out of view it goes (scroll anchoring keeps the reader's place).
+      var box = node.getBoundingClientRect();
+      if (box.bottom > 0 && box.top < window.innerHeight) {
+        node.style.boxSizing = "border-box";
+        node.style.minHeight = box.height + "px";
+        node.removeAttribute("id");
+        node.className = "live-entry live-entry--removed";
+        node.textContent = "";
+        var note = document.createElement("p");
+        note.className = "live-entry__removed";
+        note.textContent = "This update was removed.";
+        node.appendChild(note);
+      } else {
+        node.remove();
+      }
+    }
     dropWaiting(id);
     keyItem({ id: id, key: false });
   }
