@@ -229,6 +229,9 @@ NEWSROOM_LIVE_POLL_SECONDS = int(os.environ.get("NEWSROOM_LIVE_POLL_SECONDS", "1
 NEWSROOM_LIVE_PAUSED_POLL_SECONDS = int(os.environ.get("NEWSROOM_LIVE_PAUSED_POLL_SECONDS", "60"))
 NEWSROOM_LIVE_WRITERS_PUBLISH = env_bool("NEWSROOM_LIVE_WRITERS_PUBLISH")
 NEWSROOM_LIVE_PAGE_SIZE = 20
+# Seconds between a live change's commit and its PURGE to Varnish (longer than a poll takes to
+# render), so a poll fetched while the change committed is not kept after the purge.
+NEWSROOM_LIVE_PROXY_PURGE_DELAY = float(os.environ.get("NEWSROOM_LIVE_PROXY_PURGE_DELAY", "1"))
 
 # Reading figures (articles/analytics/, docs/analytics.md): hits wait in Redis (this URL, under
 # this key prefix; REDIS_URL by default) or, without one, in each web process's memory, which

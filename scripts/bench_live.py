@@ -102,6 +102,7 @@ class Stats:
         self.visible = []  # seconds from post to a reader having it
         self.polls = 0
         self.reconnects = 0
+        self.by_entry = {}
 
 
 async def reader(n, path_base, version, stats, stop, interval):
@@ -158,7 +159,9 @@ async def reader(n, path_base, version, stats, stop, interval):
         for entry in data.get("entries", []):
             if entry["id"] not in seen and entry["id"] in stats.posted:
                 seen.add(entry["id"])
-                stats.visible.append(now - stats.posted[entry["id"]])
+                delay = now - stats.posted[entry["id"]]
+                stats.visible.append(delay)
+                stats.by_entry.setdefault(entry["id"], []).append(delay)
         version = data["v"]
         wait = data.get("interval", interval) - (time.monotonic() - started)
         try:
@@ -292,6 +295,8 @@ def main():
         f"max {max(vis, default=float('nan')):.2f} s over {len(vis)} of {expected} "
         f"(reader, entry) pairs (goal <= {args.interval + 2} s)"
     )
+    slowest = [f"{max(d):.1f}" for _, d in sorted(stats.by_entry.items())]
+    print(f"  slowest reader per entry (s): {' '.join(slowest)}")
     print(f"  load average after:  {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
 
 
