@@ -237,3 +237,30 @@ class PurgeOutsideServicesTests(TestCase):
         ):
             entry(live, body="<p>Typed in a shell</p>")
         assert f"live-{live.article_id}" in recorder.keys()
+
+
+class ProxyPurgeDelayTests(TestCase):
+    def test_varnish_is_purged_a_moment_after_the_commit_the_page_cache_at_once(self):
+        live = coverage()
+        by = editor()
+        queue = {
+            "default": {
+                "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+                "QUEUES": ["default", "images"],
+            }
+        }
+        with override_settings(
+            TASKS=queue,
+            NEWSROOM_LIVE_PROXY_PURGE_DELAY=1.5,
+            NEWSROOM_PURGE_URLS=["http://127.0.0.1:9/"],
+        ):
+            from django.tasks import task_backends
+
+            with self.captureOnCommitCallbacks(execute=True):
+                services.post_entry(coverage=live, by=by, body="x", publish=True)
+            committed = timezone.now()
+            queued = task_backends["default"].results
+        assert [r.task.name for r in queued] == ["purge_proxies"]
+        assert queued[0].args == [["feeds", f"live-{live.article_id}", "sitemaps"]]
+        wait = (queued[0].task.run_after - committed).total_seconds()
+        assert 1.0 < wait <= 1.5
