@@ -94,10 +94,14 @@ def creative_html(placement, slot, gam) -> str:
     )
 
 
-def slot_html(slot, *, style, first, others, show_placeholder, gam) -> str:
+def slot_html(slot, *, style, first, others, show_placeholder, gam, instance=None) -> str:
     """The slot's reserved box: its label, then the creative shown without JavaScript (or the
-    placeholder), then the other candidates as inert `<template>`s for the rotation script."""
+    placeholder), then the other candidates as inert `<template>`s for the rotation script.
+    `instance` numbers a slot shown more than once on a page (between live entries), so each
+    box has its own id and landmark name."""
     code = _e(slot.code)
+    suffix = f"-{int(instance)}" if instance else ""
+    name = _e(slot.name) + (f" ({int(instance)})" if instance else "")
     label = _e(slot.label)
     placeholder = PLACEHOLDER.format(code=code)
     shown = creative_html(first, slot, gam) if first else (placeholder if show_placeholder else "")
@@ -109,9 +113,10 @@ def slot_html(slot, *, style, first, others, show_placeholder, gam) -> str:
     if others and show_placeholder:
         candidates += f'\n    <template class="ad-empty">{placeholder}</template>'
     return (
-        f'<aside class="ad-slot{" ad-slot--lazy" if slot.is_lazy else ""}" id="ad-slot-{code}"'
+        f'<aside class="ad-slot{" ad-slot--lazy" if slot.is_lazy else ""}"'
+        f' id="ad-slot-{code}{suffix}"'
         f' data-ad-slot="{code}" data-beacon="{_e(_beacon_url(get_script_prefix()))}"'
-        f' aria-label="{label}: {_e(slot.name)}" style="{_e(style)}">\n'
+        f' aria-label="{label}: {name}" style="{_e(style)}">\n'
         f'  <p class="ad-slot__label">{label}</p>\n'
         f'  <div class="ad-slot__box" data-creative="{kind}">\n'
         f"    {shown}{candidates}\n  </div>\n</aside>\n"

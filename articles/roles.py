@@ -25,6 +25,9 @@ ROLE_PERMISSIONS = {
         | _crud("articles", "image", ("add", "change", "view"))
         | {"articles.view_author", "articles.view_section", "articles.view_revision"}
         | {"articles.view_correction"}
+        # Live coverage (articles/live/): draft entries (publishing needs the setting).
+        | {"live.view_livecoverage"}
+        | _crud("live", "liveentry", ("add", "change", "view"))
     ),
     EDITOR: (
         _crud("articles", "article")
@@ -45,6 +48,10 @@ ROLE_PERMISSIONS = {
         | _crud("newsletters", "suppression", ("add", "view"))
         | {"newsletters.view_subscriber", "newsletters.view_subscription"}
         | {"newsletters.view_delivery", "newsletters.view_linkclick"}
+        # Live coverage (articles/live/): run it, post and publish entries.
+        | _crud("live", "livecoverage")
+        | _crud("live", "liveentry")
+        | {"live.publish_liveentry"}
     ),
     AD_MANAGER: (
         _crud("ads", "adslot")

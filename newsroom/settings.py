@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "articles.newsletters",
     # Reading figures and "Most read" (articles/analytics/, docs/analytics.md).
     "articles.analytics",
+    # Live coverage of breaking stories (articles/live/, docs/live-coverage.md).
+    "articles.live",
     "ads",
 ]
 
@@ -260,6 +262,17 @@ NEWSROOM_CACHED_QUERY = {
         "updated_before", "q", "limit", "cursor", "count", "path",
     ),
 }  # fmt: skip
+
+# Live coverage (articles/live/, docs/live-coverage.md): how often readers' pages ask for new
+# entries while the coverage is live (and paused); the poll's shared copies live that long.
+# Writers publish their own entries only when NEWSROOM_LIVE_WRITERS_PUBLISH is on.
+NEWSROOM_LIVE_POLL_SECONDS = int(os.environ.get("NEWSROOM_LIVE_POLL_SECONDS", "10"))
+NEWSROOM_LIVE_PAUSED_POLL_SECONDS = int(os.environ.get("NEWSROOM_LIVE_PAUSED_POLL_SECONDS", "60"))
+NEWSROOM_LIVE_WRITERS_PUBLISH = env_bool("NEWSROOM_LIVE_WRITERS_PUBLISH")
+NEWSROOM_LIVE_PAGE_SIZE = 20
+# Seconds between a live change's commit and its PURGE to Varnish (longer than a poll takes to
+# render), so a poll fetched while the change committed is not kept after the purge.
+NEWSROOM_LIVE_PROXY_PURGE_DELAY = float(os.environ.get("NEWSROOM_LIVE_PROXY_PURGE_DELAY", "1"))
 
 # Reading figures (articles/analytics/, docs/analytics.md): hits wait in Redis (this URL, under
 # this key prefix; REDIS_URL by default) or, without one, in each web process's memory, which

@@ -21,6 +21,8 @@ urlpatterns = [
     path("newsletters/", include("articles.newsletters.urls")),
     # The reading-figures beacon (articles/analytics/, docs/analytics.md): uncached, no cookie.
     path("analytics/", include("articles.analytics.urls")),
+    # Live coverage for readers (articles/live/): the poll, older entries, share pages, the feed.
+    path("live/", include("articles.live.urls")),
     # The content API (docs/api.md): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
     path("api/v1/", api.urls),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),

@@ -73,6 +73,15 @@ PUBLIC_SURFACES = [
     "/api/v1/tags",
     "/api/v1/authors",
     "/api/v1/corrections",
+    # Live coverage (articles/live/): the twin is live, with a published entry beside a draft
+    # and a removed entry carrying the marker; the poll from every version (the removed one
+    # travels as an id only), "load more", the entries' feed and an entry's share page.
+    "/live/{public_id}/v/0/",
+    "/live/{public_id}/v/1/",
+    "/live/{public_id}/v/2/",
+    "/live/{public_id}/before/99999999999999999-1/",
+    "/live/{public_id}/feed/",
+    "/live/{public_id}/entry/{live_entry_id}/",
 ]
 # The public twin's page also lists its related stories: the canaries share its tag and are
 # pinned to it, so a related list that forgot `published()` would show them.
@@ -113,7 +122,34 @@ def make_canaries():
         # Notes on articles that are not (or no longer) live, and pins to them.
         Correction.objects.create(article=article, text=f"{CANARY} correction")
         RelatedPin.objects.create(article=public, related=article)
+    make_live_canaries(public, hidden)
     return public, hidden
+
+
+LIVE_ENTRY_TEXT = "Public twin live entry"
+
+
+def make_live_canaries(public, hidden):
+    """The twin's coverage: one published entry, a draft and a removed one with the marker;
+    the canaries' own coverage, with published entries (their articles are not public)."""
+    from articles.live import services
+    from articles.live.models import LiveCoverage
+    from articles.roles import EDITOR
+    from tests.factories import UserFactory
+
+    editor = UserFactory(username="canary-live-editor", role=EDITOR)
+    live = services.start_coverage(article=public, by=editor)
+    services.post_entry(coverage=live, by=editor, body=LIVE_ENTRY_TEXT, publish=True)
+    services.post_entry(coverage=live, by=editor, headline=f"{CANARY} draft", body=CANARY)
+    gone = services.post_entry(
+        coverage=live, by=editor, headline=f"{CANARY} removed", body=CANARY, publish=True
+    )
+    services.remove_entry(entry=gone, by=editor)
+    for article in hidden:
+        coverage = LiveCoverage.objects.create(article=article)
+        services.post_entry(
+            coverage=coverage, by=editor, headline=f"{CANARY} entry", body=CANARY, publish=True
+        )
 
 
 def surface_context(public) -> dict:
@@ -124,6 +160,7 @@ def surface_context(public) -> dict:
         "tag": public.tags.first().slug,
         "public": public.get_absolute_url(),
         "public_id": public.pk,
+        "live_entry_id": public.live_coverage.entries.get(body__contains=LIVE_ENTRY_TEXT).pk,
     }
 
 

@@ -58,6 +58,8 @@ def pytest_configure(config):
     # (tests/articles/delivery/test_cache.py), which switch it on.
     settings.NEWSROOM_PAGE_CACHE = False
     settings.NEWSROOM_PURGE_URLS = []
+    # Live changes purge proxies at once in tests (articles/live/services.py waits a moment).
+    settings.NEWSROOM_LIVE_PROXY_PURGE_DELAY = 0
     # Tests sign in with force_login (and the e2e journeys by form): the admin's second factor
     # is off unless a test switches it on (tests/security/test_admin_mfa.py).
     settings.NEWSROOM_ADMIN_MFA = False

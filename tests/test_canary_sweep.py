@@ -7,6 +7,7 @@ from django.test import TestCase, override_settings
 from tests.canary import (
     CANARY,
     CORRECTION_TEXT,
+    LIVE_ENTRY_TEXT,
     PUBLIC_HEADLINE,
     RELATED_HEADLINE,
     make_canaries,
@@ -59,6 +60,21 @@ class CanarySweepTests(TestCase):
             with self.subTest(url=url):
                 _, body = self.fetch(url)
                 assert CORRECTION_TEXT in body and PUBLIC_HEADLINE in body
+
+    def test_the_live_surfaces_show_the_published_entry_and_hide_the_canaries_coverage(self):
+        """The live stream is swept: show it sees the twin's published entry, that the poll
+        names the removed entry by id only, and that the canaries' coverage is a 404."""
+        pk = self.public.pk
+        for url in [self.public.get_absolute_url(), f"/live/{pk}/v/0/", f"/live/{pk}/feed/"]:
+            with self.subTest(url=url):
+                _, body = self.fetch(url)
+                assert LIVE_ENTRY_TEXT in body
+        _, body = self.fetch(f"/live/{pk}/v/2/")
+        assert '"removed": [' in body and LIVE_ENTRY_TEXT not in body
+        for article in self.hidden:
+            for url in [f"/live/{article.pk}/v/0/", f"/live/{article.pk}/feed/"]:
+                with self.subTest(url=url):
+                    assert self.client.get(url).status_code == 404
 
 
 @override_settings(NEWSROOM_PAGE_CACHE=True)

@@ -41,7 +41,9 @@ def _gam_config(slot, page, article):
     }
 
 
-def render_slot(context, code, article=None, page_type=None, *, listing=False) -> str:
+def render_slot(
+    context, code, article=None, page_type=None, *, listing=False, instance=None
+) -> str:
     """The HTML of slot `code` on this page ("" when it shows nothing).
 
     On a listing (`listing=True`) the `article` in the context is a card's, not the page's.
@@ -73,6 +75,7 @@ def render_slot(context, code, article=None, page_type=None, *, listing=False) -
         first=placements[0] if live_first else None,
         others=placements[1:] if live_first else placements,
         show_placeholder=empty != EmptyBehaviour.COLLAPSE,
+        instance=instance,
         gam=json.dumps(_gam_config(slot, page, article))
         if any(p.creative.kind == Creative.Kind.GAM for p in placements)
         else "",
@@ -101,13 +104,14 @@ def ads_script(context):
 
 
 @register.simple_tag(takes_context=True)
-def ad_slot(context, code, article=None, page_type=None):
+def ad_slot(context, code, article=None, page_type=None, instance=None):
     """Render slot `code`: its label and creative, or the placeholder.
 
     Renders nothing for an inactive, suppressed or unknown slot, or on an article with ads
-    disabled.
+    disabled. `instance` numbers a slot shown more than once on the page (its own id and name).
     """
-    return mark_safe(render_slot(context, code, article=article, page_type=page_type))  # noqa: S308
+    html = render_slot(context, code, article=article, page_type=page_type, instance=instance)
+    return mark_safe(html)  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)

@@ -59,6 +59,7 @@ NAV_MARKUP = "nav:markup"  # the navigation's markup, kept in the cache
 LOCAL_COPY_SECONDS = 60
 REQUEST_ATTR = "_surrogate_keys"
 UNTIL_ATTR = "_cache_until"
+KEEP_ATTR = "_cache_keep"
 
 
 def article_key(pk) -> str:
@@ -116,6 +117,19 @@ def changes_at(request, *moments: datetime | None) -> None:
     if upcoming:
         current = request.__dict__.get(UNTIL_ATTR)
         request.__dict__[UNTIL_ATTR] = min(upcoming if current is None else [current, *upcoming])
+
+
+def keep_for(request, s_maxage: int, stale: int) -> None:
+    """Say that shared caches keep the response to `request` only `s_maxage` seconds and
+    serve it `stale` seconds more while they fetch it again, instead of the settings (the
+    live poll: about its interval, purged on every change anyway). No-op without a request."""
+    if request is not None:
+        request.__dict__[KEEP_ATTR] = (s_maxage, stale)
+
+
+def response_keep(request) -> tuple[int, int] | None:
+    """The view's own (s-maxage, stale-while-revalidate), or None: the settings."""
+    return getattr(request, KEEP_ATTR, None)
 
 
 def response_until(request) -> float | None:

@@ -226,11 +226,14 @@ def is_shareable(request, response) -> bool:
     )
 
 
-def lifetimes(until=None, now=None) -> tuple[int, int, int]:
-    """(s-maxage, stale-while-revalidate, stale-if-error) in seconds: the settings, cut so that
-    no shared cache keeps or serves the response past `until` (a Unix time, or None)."""
-    s_maxage = settings.NEWSROOM_CACHE_S_MAXAGE
-    stale = settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE
+def lifetimes(until=None, now=None, keep=None) -> tuple[int, int, int]:
+    """(s-maxage, stale-while-revalidate, stale-if-error) in seconds: the settings (or the
+    view's own `keep`, `cache.keep_for`), cut so that no shared cache keeps or serves the
+    response past `until` (a Unix time, or None)."""
+    s_maxage, stale = keep or (
+        settings.NEWSROOM_CACHE_S_MAXAGE,
+        settings.NEWSROOM_CACHE_STALE_WHILE_REVALIDATE,
+    )
     if_error = settings.NEWSROOM_CACHE_STALE_IF_ERROR
     if until is None:
         return s_maxage, stale, if_error
@@ -239,8 +242,8 @@ def lifetimes(until=None, now=None) -> tuple[int, int, int]:
     return s_maxage, min(stale, left - s_maxage), min(if_error, left - s_maxage)
 
 
-def shared_cache_control(until=None, now=None) -> str:
-    s_maxage, stale, if_error = lifetimes(until, now)
+def shared_cache_control(until=None, now=None, keep=None) -> str:
+    s_maxage, stale, if_error = lifetimes(until, now, keep)
     return (
         f"public, max-age={min(settings.NEWSROOM_CACHE_MAX_AGE, s_maxage)}, "
         f"s-maxage={s_maxage}, stale-while-revalidate={stale}, stale-if-error={if_error}"
@@ -283,13 +286,14 @@ class PageCacheMiddleware:
             return self.private_if_personal(request, response)
         now = time.time()
         until = cache.response_until(request)
-        self.mark_shareable(request, response, until, now)
+        keep = cache.response_keep(request)
+        self.mark_shareable(request, response, until, now, keep)
         if settings.NEWSROOM_PAGE_CACHE:
             # The stored copy's time, which every hit repeats (a view's own, such as a feed's
             # newest item, is kept). Without the page cache each response is rendered afresh
             # and carries none: the ETag alone validates it.
             response.setdefault("Last-Modified", http_date(started))
-            ttl = lifetimes(until, now)[0]
+            ttl = lifetimes(until, now, keep)[0]
             if request.method == "GET" and ttl > 0 and self.store(key, response, started, ttl):
                 response[STATUS_HEADER] = "miss"
         answer = get_conditional_response(
@@ -311,8 +315,8 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def mark_shareable(request, response, until=None, now=None):
-        response["Cache-Control"] = shared_cache_control(until, now)
+    def mark_shareable(request, response, until=None, now=None, keep=None):
+        response["Cache-Control"] = shared_cache_control(until, now, keep)
         response[cache.HEADER] = " ".join(cache.response_keys(request))
         # Normally set below the gzip middleware on the uncompressed body (`content_etag`).
         response.setdefault("ETag", body_etag(response.content))

@@ -18,8 +18,9 @@ from tests.factories import (
 )
 
 # article + section + lead image + sponsorship + its kept markup (byline, tags and corrections
-# in its row), related stories (their bylines in their rows), ad slots with their placements
-ARTICLE_QUERIES = 3
+# in its row), related stories (their bylines in their rows), ad slots with their placements,
+# and whether it is live coverage (articles/live/: its stream adds 3 more when it is)
+ARTICLE_QUERIES = 4
 # (object,) articles + lead images (bylines in their rows), ad slots with their placements,
 # and when the next article joins the listing (its lifetime in caches: one index lookup)
 LISTING_QUERIES = {"home": 3, "section": 4, "author": 4, "tag": 4}

@@ -24,6 +24,7 @@ from articles.analytics.models import MostReadExclusion
 from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
 from articles.api.services import create_api_key
 from articles.background.models import TaskFailure
+from articles.live.models import LiveCoverage, LiveEntry
 from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.newsletters.models import Delivery, Issue, LinkClick, Newsletter, Suppression
 from articles.publication import save_publication
@@ -97,6 +98,9 @@ MODEL_ACCESS = {
     # their own stories); editors keep articles out of "Most read".
     "analytics.dailycount": {W: "v", E: "v"},
     "analytics.mostreadexclusion": {E: "vacd"},
+    # Live coverage (articles/live/admin.py): editors start and run it; writers open it to
+    # draft entries in the composer (the composer's own endpoints check each action).
+    "live.livecoverage": {W: "v", E: "vac"},
     # Redirects, standing pages and WordPress imports: administrators.
     "redirects.redirect": {},
     "standing.page": {},
@@ -132,6 +136,7 @@ NEVER = {
     ("analytics.dailycount", "c"),
     ("analytics.dailycount", "d"),
     ("wpimport.importrun", "c"),  # a run is confirmed or deleted, never edited
+    ("live.livecoverage", "d"),  # coverage ends; its entries stay on the record
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -249,6 +254,16 @@ ROUTES = {
     # A standing page (About, Ethics …): public once published.
     "standing:page": (200, 200, 200, 200, 200),
     "admin:newsletters_issue_preview_email": (LOGIN, 403, 200, 403, 200),
+    # Live coverage: the reader endpoints are public (the matrix article is live coverage);
+    # the composer reads for writers and editors, and its changes take POSTs only.
+    "live:poll": (200, 200, 200, 200, 200),
+    "live:older": (200, 200, 200, 200, 200),
+    "live:entry": (200, 200, 200, 200, 200),
+    "live:feed": (200, 200, 200, 200, 200),
+    "admin:live_composer_stream": (LOGIN, 200, 200, 403, 200),
+    "admin:live_composer_post": (LOGIN, 405, 405, 405, 405),
+    "admin:live_composer_state": (LOGIN, 405, 405, 405, 405),
+    "admin:live_composer_change": (LOGIN, 405, 405, 405, 405),
 }
 
 
@@ -332,7 +347,12 @@ class UrlMatrixTests(TestCase):
         cls.page = Page.objects.create(
             title="About us", slug="about-us", body="<p>Who we are.</p>", status="published"
         )
+        cls.live = LiveCoverage.objects.create(article=cls.article)
+        cls.live_entry = LiveEntry.objects.create(
+            coverage=cls.live, body="<p>Matrix entry</p>", status="published", published_at=now
+        )
         cls.objects = {
+            "live.livecoverage": cls.live.pk,
             "wpimport.importrun": run.pk,
             "standing.page": cls.page.pk,
             "redirects.redirect": Redirect.objects.create(old_path="/old/", new_path="/").pk,
@@ -416,6 +436,19 @@ class UrlMatrixTests(TestCase):
             "admin:analytics_article": f"/admin/analytics/dailycount/article/{self.article.pk}/",
             "admin:newsletters_issue_preview_email": (
                 f"/admin/newsletters/issue/{self.issue.pk}/preview/email/"
+            ),
+            "live:poll": f"/live/{self.article.pk}/v/0/",
+            "live:older": f"/live/{self.article.pk}/before/99999999999999999-1/",
+            "live:entry": f"/live/{self.article.pk}/entry/{self.live_entry.pk}/",
+            "live:feed": f"/live/{self.article.pk}/feed/",
+            "admin:live_composer_stream": f"/admin/live/livecoverage/{self.live.pk}/composer/",
+            "admin:live_composer_post": f"/admin/live/livecoverage/{self.live.pk}/composer/post/",
+            "admin:live_composer_state": (
+                f"/admin/live/livecoverage/{self.live.pk}/composer/state/"
+            ),
+            "admin:live_composer_change": (
+                f"/admin/live/livecoverage/{self.live.pk}/composer/entries/"
+                f"{self.live_entry.pk}/pin/"
             ),
         }
         if pattern.name in special:

@@ -1,5 +1,6 @@
 """The demo's ad slots (`manage.py seed_demo` runs this): the seed page's YYYYYYYYYY and
-ZZZZZZZZZZ, and XXXXXXXXXX between listing cards. Running it again adds nothing twice."""
+ZZZZZZZZZZ, XXXXXXXXXX between listing cards, and the slot between live entries. Running it
+again adds nothing twice."""
 
 from django.core.management.base import BaseCommand
 
@@ -41,6 +42,16 @@ AD_SLOTS = [
         "sizes_mobile": "320x50, 320x100",
         "sizes_tablet": "728x90",
         "sizes_desktop": "728x90",
+        "is_lazy": True,
+    },
+    {
+        "code": "live-between-entries",
+        "name": "Between live entries",
+        "description": "In a live story's stream, after every few entries (the coverage says "
+        "how many; articles/live/).",
+        "position": "after_body",
+        "width": 300,
+        "height": 250,
         "is_lazy": True,
     },
 ]

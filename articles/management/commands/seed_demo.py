@@ -82,6 +82,7 @@ class Command(BaseCommand):
             self.corrections()
             self.ad_slots()
             self.note(int(call_command("seed_analytics", stdout=io.StringIO())), "reading figures")
+            self.note(int(call_command("seed_live", stdout=io.StringIO())), "live entries")
             if with_users:
                 self.users(authors)
         # "Did you mean" knows the demo's words at once (the worker rebuilds them hourly).
