@@ -45,6 +45,9 @@ ROLE_PERMISSIONS = {
         | _crud("newsletters", "suppression", ("add", "view"))
         | {"newsletters.view_subscriber", "newsletters.view_subscription"}
         | {"newsletters.view_delivery", "newsletters.view_linkclick"}
+        # Breaking alerts and web push (docs/alerts-and-push.md): set alerts, send pushes.
+        | _crud("alerts", "alert")
+        | {"alerts.view_alertevent", "push.add_pushsend", "push.view_pushsend"}
     ),
     AD_MANAGER: (
         _crud("ads", "adslot")
