@@ -209,7 +209,5 @@ class PushService:
             kind = "ok" if status == 201 else ("bad" if status in (400, 401) else "refused")
             self.counts[kind] += 1
             if self.keep:
-                self.received.append(
-                    Received(token, {k: v for k, v in headers.items()}, payload, status, error)
-                )
+                self.received.append(Received(token, dict(headers.items()), payload, status, error))
         return status, error, payload, token
