@@ -8,6 +8,7 @@ State changes (POST) per role are in tests/articles/test_admin_matrix.py and tes
 """
 
 import uuid
+from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -20,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
+from articles.alerts.models import Alert
 from articles.analytics.models import MostReadExclusion
 from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
 from articles.api.services import create_api_key
@@ -28,6 +30,7 @@ from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.newsletters.models import Delivery, Issue, LinkClick, Newsletter, Suppression
 from articles.publication import save_publication
 from articles.publication.models import Publication
+from articles.push.models import PushSend
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
 from articles.wpimport.models import ImportRun
@@ -97,6 +100,10 @@ MODEL_ACCESS = {
     # their own stories); editors keep articles out of "Most read".
     "analytics.dailycount": {W: "v", E: "v"},
     "analytics.mostreadexclusion": {E: "vacd"},
+    # Breaking alerts and push sends (docs/alerts-and-push.md): editors set alerts and send
+    # them as push; sends are a record, made by the service, never by hand.
+    "alerts.alert": {E: "vacd"},
+    "push.pushsend": {E: "v"},
     # Redirects, standing pages and WordPress imports: administrators.
     "redirects.redirect": {},
     "standing.page": {},
@@ -132,6 +139,9 @@ NEVER = {
     ("analytics.dailycount", "c"),
     ("analytics.dailycount", "d"),
     ("wpimport.importrun", "c"),  # a run is confirmed or deleted, never edited
+    ("push.pushsend", "a"),  # made by "Send as push" (the service), never by hand
+    ("push.pushsend", "c"),
+    ("push.pushsend", "d"),
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -249,6 +259,11 @@ ROUTES = {
     # A standing page (About, Ethics …): public once published.
     "standing:page": (200, 200, 200, 200, 200),
     "admin:newsletters_issue_preview_email": (LOGIN, 403, 200, 403, 200),
+    # Breaking alerts' shared endpoint; web push (off here: no VAPID keys in the tests).
+    "alerts:current": (200, 200, 200, 200, 200),
+    "push:subscribe": (405, 405, 405, 405, 405),  # POST only
+    "push:unsubscribe": (405, 405, 405, 405, 405),
+    "push-worker": (404, 404, 404, 404, 404),  # no service worker while push is off
 }
 
 
@@ -333,6 +348,12 @@ class UrlMatrixTests(TestCase):
             title="About us", slug="about-us", body="<p>Who we are.</p>", status="published"
         )
         cls.objects = {
+            "alerts.alert": Alert.objects.create(
+                text="Matrix alert", starts_at=now, expires_at=now + timedelta(hours=1)
+            ).pk,
+            "push.pushsend": PushSend.objects.create(
+                topic="breaking", title="Matrix push", url="/", ttl=60
+            ).pk,
             "wpimport.importrun": run.pk,
             "standing.page": cls.page.pk,
             "redirects.redirect": Redirect.objects.create(old_path="/old/", new_path="/").pk,

@@ -60,7 +60,8 @@ class AlertServiceTests(TestCase):
         for url in ["/2026/12/08/story/", "https://example.com/a?b=1", "http://example.com"]:
             assert services.validate_link(url) == url
         bad = ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:x", "//evil.example/",
-               "data:text/html,x", "ftp://example.com/", "https://", "/a b", "/\\evil", "mailto:x"]  # fmt: skip
+               "data:text/html,x", "ftp://example.com/", "https://", "/a b", "/\\evil",
+               "mailto:x"]  # fmt: skip
         before = state()
         for url in bad:
             with self.subTest(url=url), pytest.raises(ValidationError, match="link"):
@@ -105,7 +106,8 @@ class AlertEndpointTests(TestCase):
         Alert.objects.create(text="Everywhere now", starts_at=NOW - timedelta(hours=1),
                              expires_at=NOW + timedelta(minutes=30), url="/x/")  # fmt: skip
         Alert.objects.create(text="World only", section=cls.world,
-                             starts_at=NOW - timedelta(hours=2), expires_at=NOW + timedelta(hours=3))  # fmt: skip
+                             starts_at=NOW - timedelta(hours=2),
+                             expires_at=NOW + timedelta(hours=3))  # fmt: skip
         Alert.objects.create(text="Not yet", starts_at=NOW + timedelta(minutes=7),
                              expires_at=NOW + timedelta(hours=1))  # fmt: skip
         Alert.objects.create(text="Over", starts_at=NOW - timedelta(hours=3),
