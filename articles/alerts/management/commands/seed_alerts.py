@@ -14,13 +14,13 @@ DEMO_TEXT = "Breaking: the harbour bridge is closed after a ship strike; ferries
 class Command(BaseCommand):
     help = "Create the demo's active breaking alert (once; renewed when it has expired)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> str:
+        """The number of alerts made or renewed (0 or 1), as the other seed commands."""
         now = timezone.now()
         story = Article.objects.published().order_by("-published_at").first()
         alert = Alert.objects.filter(text=DEMO_TEXT).first()
         if alert is not None and alert.is_active(now):
-            self.stdout.write("0")
-            return
+            return "0"
         fields = {
             "url": story.get_absolute_url() if story else "/",
             "level": AlertLevel.BREAKING,
@@ -31,5 +31,6 @@ class Command(BaseCommand):
             Alert.objects.create(text=DEMO_TEXT, **fields)
         else:
             Alert.objects.filter(pk=alert.pk).update(**fields)
-            alert.save(update_fields=[])  # purges the alerts endpoint like any save
-        self.stdout.write("1")
+            alert.refresh_from_db()
+            alert.save()  # purges the alerts endpoint like any save
+        return "1"
