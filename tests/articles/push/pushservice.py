@@ -67,13 +67,15 @@ class Received:
 class PushService:
     """Start with `PushService(vapid_public_key)`; `.stop()`; `.received` lists each POST."""
 
-    def __init__(self, vapid_public_key: str, *, keep=True, port=0):
+    def __init__(self, vapid_public_key: str, *, keep=True, port=0, lookup=None):
         self.vapid_public_key = vapid_public_key
+        self.lookup = lookup  # token → Client for endpoints not made by `client()`
         self.keep = keep  # the benchmark keeps only counts, not every message
         self.clients: dict[str, Client] = {}
         self.received: list[Received] = []
         self.counts = {"ok": 0, "refused": 0, "bad": 0}
         self.busy_seen: set[str] = set()
+        self.per_token: dict[str, int] = {}  # messages accepted per endpoint (duplicates)
         self.lock = threading.Lock()
         self.verified: dict[str, float] = {}  # JWT → exp, each token's signature checked once
         service = self
@@ -171,6 +173,8 @@ class PushService:
     def handle(self, path, headers, body):
         token = path.rsplit("/", 1)[-1]
         client = self.clients.get(token)
+        if client is None and self.lookup is not None:
+            client = self.lookup(token)
         error, payload = "", None
         if client is None:
             status, error = 404, "no such subscription"
@@ -208,6 +212,8 @@ class PushService:
         with self.lock:
             kind = "ok" if status == 201 else ("bad" if status in (400, 401) else "refused")
             self.counts[kind] += 1
+            if status == 201:
+                self.per_token[token] = self.per_token.get(token, 0) + 1
             if self.keep:
                 self.received.append(Received(token, dict(headers.items()), payload, status, error))
         return status, error, payload, token
