@@ -13,9 +13,9 @@
    Only the one message on the wire at the moment of death can go out twice.
 4. Encryption (RFC 8291, aes128gcm, with pywebpush's http_ece) is per message, as it must
    be; the VAPID token (RFC 8292) is signed once per push service origin per batch, and the
-   HTTP connections are kept alive per origin across batches. Subscriptions answered 404 or 410 are deleted at the end of the
-   batch, in one statement; 429 and 5xx are retried a few times (Retry-After, capped), then
-   counted as failed.
+   HTTP connections are kept alive per origin across batches. Subscriptions answered 404 or
+   410 are deleted at the end of the batch, in one statement; 429 and 5xx are retried a few
+   times (Retry-After, capped), then counted as failed.
 """
 
 import base64
