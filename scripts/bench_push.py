@@ -62,6 +62,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument(
+        "--decrypt-every",
+        type=int,
+        default=1,
+        help="the push service decrypts 1 message in N (1: every one; more shows the sender's "
+        "own limit when the loopback service is not the bottleneck)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(BASE_DIR))
@@ -72,7 +79,7 @@ def main():
     from cryptography.hazmat.primitives.asymmetric import ec
 
     pool = []
-    service = PushService(public, keep=False)
+    service = PushService(public, keep=False, decrypt_every=args.decrypt_every)
     for _ in range(KEY_POOL):
         pool.append(service.client(private_key=ec.generate_private_key(ec.SECP256R1())))
     behaviour = {"s": "ok", "g": "gone"}
@@ -121,7 +128,11 @@ def main():
     editor = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
     command = [sys.executable, "manage.py", "run_worker", "--no-reload", "--no-startup-delay"]
     command += ["--interval", "0.1", "-v0", "--queue-name", "*"]
-    print(f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}")
+    print(
+        f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}; "
+        f"push service decrypts 1 in {args.decrypt_every}",
+        flush=True,
+    )
 
     results = []
     for round_no in range(1, args.rounds + 1):

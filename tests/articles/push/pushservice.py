@@ -67,8 +67,12 @@ class Received:
 class PushService:
     """Start with `PushService(vapid_public_key)`; `.stop()`; `.received` lists each POST."""
 
-    def __init__(self, vapid_public_key: str, *, keep=True, port=0, lookup=None):
+    def __init__(self, vapid_public_key: str, *, keep=True, port=0, lookup=None, decrypt_every=1):
         self.vapid_public_key = vapid_public_key
+        # The benchmark can decrypt 1 message in N (the others pass the token and header
+        # checks only), to show what the sender does when the push service is not the limit.
+        self.decrypt_every = decrypt_every
+        self.seen = 0
         self.lookup = lookup  # token → Client for endpoints not made by `client()`
         self.keep = keep  # the benchmark keeps only counts, not every message
         self.clients: dict[str, Client] = {}
@@ -170,6 +174,23 @@ class PushService:
             self.verified[jwt] = exp
         return ""
 
+    def answer(self, client: Client, token: str) -> int:
+        """The status this endpoint answers a valid message with."""
+        behaviour = client.behaviour
+        if behaviour == "busy-once":
+            with self.lock:
+                first = token not in self.busy_seen
+                self.busy_seen.add(token)
+            return 429 if first else 201
+        return {"gone": 410, "missing": 404, "broken": 500}.get(behaviour, 201)
+
+    def _skip_decrypt(self) -> bool:
+        if self.decrypt_every <= 1:
+            return False
+        with self.lock:
+            self.seen += 1
+            return self.seen % self.decrypt_every != 0
+
     def handle(self, path, headers, body):
         token = path.rsplit("/", 1)[-1]
         client = self.clients.get(token)
@@ -186,6 +207,8 @@ class PushService:
             status, error = 400, "TTL missing"
         elif headers.get("Urgency", "normal") not in URGENCIES:
             status, error = 400, "bad Urgency"
+        elif self._skip_decrypt():
+            status = 201
         else:
             try:
                 plain = http_ece.decrypt(
@@ -196,19 +219,8 @@ class PushService:
                 status = 201
             except Exception as exc:
                 status, error = 400, f"cannot decrypt: {exc}"
-            if status == 201:
-                behaviour = client.behaviour
-                if behaviour == "gone":
-                    status = 410
-                elif behaviour == "missing":
-                    status = 404
-                elif behaviour == "broken":
-                    status = 500
-                elif behaviour == "busy-once":
-                    with self.lock:
-                        first = token not in self.busy_seen
-                        self.busy_seen.add(token)
-                    status = 429 if first else 201
+        if status == 201:
+            status = self.answer(client, token)
         with self.lock:
             kind = "ok" if status == 201 else ("bad" if status in (400, 401) else "refused")
             self.counts[kind] += 1
