@@ -11,14 +11,13 @@
 3. A worker that dies leaves its batch `sending`; when the lease runs out (the next chain or the
    sweep, `jobs.py`) it goes back to the queue and the next worker starts after the cursor.
    Only the one message on the wire at the moment of death can go out twice.
-4. Encryption (RFC 8291, aes128gcm, with pywebpush's http_ece) is per message, as it must
+4. Encryption (RFC 8291, aes128gcm, pywebpush's WebPusher.encode) is per message, as it must
    be; the VAPID token (RFC 8292) is signed once per push service origin per batch, and the
    HTTP connections are kept alive per origin across batches. Subscriptions answered 404 or
    410 are deleted at the end of the batch, in one statement; 429 and 5xx are retried a few
    times (Retry-After, capped), then counted as failed.
 """
 
-import base64
 import json
 import logging
 import secrets
@@ -28,14 +27,13 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import http_ece
 import urllib3
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.tasks import task
 from django.utils import timezone
 from py_vapid import Vapid02
+from pywebpush import WebPusher
 
 from articles.background.retries import retried
 from articles.publication import absolute_url
@@ -96,16 +94,9 @@ class Sender:
         return token
 
     def encrypt(self, endpoint: str, p256dh: str, auth: str) -> bytes:
-        """RFC 8291 aes128gcm with a fresh ECDH key and salt per message (as pywebpush's
-        WebPusher.encode does, without its per-message copies of the subscription)."""
-        return http_ece.encrypt(
-            self.body,
-            salt=None,
-            private_key=ec.generate_private_key(ec.SECP256R1()),
-            dh=_unb64(p256dh),
-            auth_secret=_unb64(auth),
-            version="aes128gcm",
-        )
+        """RFC 8291 aes128gcm through pywebpush: a fresh ECDH key and salt per message."""
+        info = {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+        return WebPusher(info).encode(self.body, content_encoding="aes128gcm")["body"]
 
     def deliver(self, endpoint: str, p256dh: str, auth: str) -> str:
         """POST one encrypted message; DELIVERED, GONE (404/410) or FAILED."""
@@ -136,10 +127,6 @@ class Sender:
             if attempt < conf.retries():
                 time.sleep(min(wait, conf.retry_delay_cap()))
         return FAILED
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def retry_after(value: str | None, default: float) -> float:
