@@ -52,6 +52,9 @@ ROLE_PERMISSIONS = {
         | _crud("live", "livecoverage")
         | _crud("live", "liveentry")
         | {"live.publish_liveentry"}
+        # Breaking alerts and web push (docs/alerts-and-push.md): set alerts, send pushes.
+        | _crud("alerts", "alert")
+        | {"alerts.view_alertevent", "push.add_pushsend", "push.view_pushsend"}
     ),
     AD_MANAGER: (
         _crud("ads", "adslot")

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "articles.analytics",
     # Live coverage of breaking stories (articles/live/, docs/live-coverage.md).
     "articles.live",
+    # Breaking alerts (articles/alerts/) and web push (articles/push/); docs/alerts-and-push.md.
+    "articles.alerts",
+    "articles.push",
     "ads",
 ]
 
@@ -253,7 +256,9 @@ NEWSROOM_PURGE_TIMEOUT = float(os.environ.get("NEWSROOM_PURGE_TIMEOUT", "0.5"))
 # With Redis: page entries each process keeps in its own memory while Redis reports no change
 # to them (client-side tracking, articles/delivery/backend.py); 0 turns that off.
 NEWSROOM_PAGE_CACHE_LOCAL = int(os.environ.get("NEWSROOM_PAGE_CACHE_LOCAL", "500"))
-NEWSROOM_UNCACHED_PREFIXES = ("/admin/", "/preview/", "/ads/", "/newsletters/", "/analytics/")
+NEWSROOM_UNCACHED_PREFIXES = (
+    "/admin/", "/preview/", "/ads/", "/newsletters/", "/analytics/", "/push/", "/sw.js",
+)  # fmt: skip
 # Query parameters a shared (page-cached) response may vary by, per path prefix, beyond the
 # reader pages' `page`: the content API's read filters (articles/api/views/reads.py).
 NEWSROOM_CACHED_QUERY = {
@@ -287,6 +292,17 @@ NEWSROOM_ANALYTICS_MEMORY_FLUSH_SECONDS = 10
 NEWSROOM_ANALYTICS_HONOUR_DNT = env_bool("NEWSROOM_ANALYTICS_HONOUR_DNT", default=True)
 NEWSROOM_ANALYTICS_MOST_READ_REFRESH = 300
 NEWSROOM_ANALYTICS_MOST_READ_TTL = 900
+
+# Web push (articles/push/, docs/alerts-and-push.md): off unless both keys are set
+# (`manage.py generate_vapid_keys` prints a pair). The subject is the contact the push
+# services may write to about our sends.
+NEWSROOM_VAPID_PUBLIC_KEY = os.environ.get("NEWSROOM_VAPID_PUBLIC_KEY", "")
+NEWSROOM_VAPID_PRIVATE_KEY = os.environ.get("NEWSROOM_VAPID_PRIVATE_KEY", "")
+NEWSROOM_VAPID_SUBJECT = os.environ.get("NEWSROOM_VAPID_SUBJECT", "")
+NEWSROOM_PUSH_BATCH_SIZE = int(os.environ.get("NEWSROOM_PUSH_BATCH_SIZE", "500"))
+NEWSROOM_PUSH_PARALLEL_BATCHES = int(os.environ.get("NEWSROOM_PUSH_PARALLEL_BATCHES", "2"))
+# Tests and benchmarks only: accept http:// push endpoints on loopback.
+NEWSROOM_PUSH_ALLOW_LOOPBACK_HTTP = env_bool("NEWSROOM_PUSH_ALLOW_LOOPBACK_HTTP", default=False)
 
 # Webhooks (articles/api/services.py): a delivery waits this long for an answer; this many
 # failed attempts in a row turn a webhook off. Loopback receivers only when allowed (tests,

@@ -8,6 +8,7 @@ from articles import views as articles_views
 from articles.admin.site import name_admin_site
 from articles.api.views import api
 from articles.distribution import sitemaps
+from articles.push import views as push_views
 
 name_admin_site()
 handler403 = "articles.admin.site.permission_denied"
@@ -23,6 +24,10 @@ urlpatterns = [
     path("analytics/", include("articles.analytics.urls")),
     # Live coverage for readers (articles/live/): the poll, older entries, share pages, the feed.
     path("live/", include("articles.live.urls")),
+    # Breaking alerts' endpoint (cached, purged alone) and web push (docs/alerts-and-push.md).
+    path("alerts/", include("articles.alerts.urls")),
+    path("push/", include("articles.push.urls")),
+    path("sw.js", push_views.service_worker, name="push-worker"),
     # The content API (docs/api.md): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
     path("api/v1/", api.urls),
     path("ads.txt", ads_views.ads_txt, name="ads-txt"),

@@ -12,6 +12,11 @@ targeting) adds a line here: a URL template filled from `surface_context()`, so 
 with the product instead of each feature writing its own one-off check.
 """
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from articles.alerts.models import Alert
 from articles.models import Correction, RelatedPin
 from articles.standing.models import Page
 from tests.articles.test_models import NON_PUBLIC_TRAITS
@@ -82,6 +87,9 @@ PUBLIC_SURFACES = [
     "/live/{public_id}/before/99999999999999999-1/",
     "/live/{public_id}/feed/",
     "/live/{public_id}/entry/{live_entry_id}/",
+    # Breaking alerts (articles/alerts/): the banner's endpoint serves started, unexpired
+    # alerts only; the canaries include one not yet started and one expired.
+    "/alerts/current.json",
 ]
 # The public twin's page also lists its related stories: the canaries share its tag and are
 # pinned to it, so a related list that forgot `published()` would show them.
@@ -123,6 +131,12 @@ def make_canaries():
         Correction.objects.create(article=article, text=f"{CANARY} correction")
         RelatedPin.objects.create(article=public, related=article)
     make_live_canaries(public, hidden)
+    now = timezone.now()
+    for starts, expires in [(now + timedelta(days=1), now + timedelta(days=2)),
+                            (now - timedelta(days=2), now - timedelta(seconds=1))]:  # fmt: skip
+        Alert.objects.create(
+            text=f"{CANARY} alert", url=f"/{CANARY.lower()}/", starts_at=starts, expires_at=expires
+        )
     return public, hidden
 
 

@@ -127,8 +127,13 @@ class CsrfTests(TestCase):
         # carry no token (its worst effect is a confirmation mail, rate-limited); the mail
         # provider's RFC 8058 one-click POST carries neither cookie nor token (the signed link
         # is the credential); the ESPs' webhooks are signed or use basic auth. The reading-figures
-        # beacon (docs/analytics.md) carries no cookie and changes nothing but a count.
+        # beacon (docs/analytics.md) carries no cookie and changes nothing but a count. Web push's
+        # subscribe and unsubscribe (docs/alerts-and-push.md) are posted from cached pages that
+        # carry no token; they take JSON only, refuse any Origin or Sec-Fetch-Site but our own,
+        # carry no cookie, and can only (un)subscribe a push endpoint the sender already holds.
         allowed = {
+            "push:subscribe",
+            "push:unsubscribe",
             "ads:beacon",
             "analytics:hit",
             "newsletters:subscribe",

@@ -8,6 +8,7 @@ State changes (POST) per role are in tests/articles/test_admin_matrix.py and tes
 """
 
 import uuid
+from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -20,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ads.models import AdsTxtRecord, AdsTxtVariable, Sponsorship, SuppressionRule
 from articles import services
+from articles.alerts.models import Alert
 from articles.analytics.models import MostReadExclusion
 from articles.api.models import Webhook, WebhookDelivery, WebhookEvent
 from articles.api.services import create_api_key
@@ -29,6 +31,7 @@ from articles.models import AuditEntry, Author, RelatedPin, Revision, Tag
 from articles.newsletters.models import Delivery, Issue, LinkClick, Newsletter, Suppression
 from articles.publication import save_publication
 from articles.publication.models import Publication
+from articles.push.models import PushSend
 from articles.redirects.models import Redirect
 from articles.standing.models import Page
 from articles.wpimport.models import ImportRun
@@ -101,6 +104,10 @@ MODEL_ACCESS = {
     # Live coverage (articles/live/admin.py): editors start and run it; writers open it to
     # draft entries in the composer (the composer's own endpoints check each action).
     "live.livecoverage": {W: "v", E: "vac"},
+    # Breaking alerts and push sends (docs/alerts-and-push.md): editors set alerts and send
+    # them as push; sends are a record, made by the service, never by hand.
+    "alerts.alert": {E: "vacd"},
+    "push.pushsend": {E: "v"},
     # Redirects, standing pages and WordPress imports: administrators.
     "redirects.redirect": {},
     "standing.page": {},
@@ -137,6 +144,9 @@ NEVER = {
     ("analytics.dailycount", "d"),
     ("wpimport.importrun", "c"),  # a run is confirmed or deleted, never edited
     ("live.livecoverage", "d"),  # coverage ends; its entries stay on the record
+    ("push.pushsend", "a"),  # made by "Send as push" (the service), never by hand
+    ("push.pushsend", "c"),
+    ("push.pushsend", "d"),
 }
 STANDARD = {"changelist": "v", "add": "a", "history": "v", "change": "v", "delete": "d"}
 STAFF = (200, 200, 200)  # writer, editor, ad manager
@@ -264,6 +274,11 @@ ROUTES = {
     "admin:live_composer_post": (LOGIN, 405, 405, 405, 405),
     "admin:live_composer_state": (LOGIN, 405, 405, 405, 405),
     "admin:live_composer_change": (LOGIN, 405, 405, 405, 405),
+    # Breaking alerts' shared endpoint; web push (off here: no VAPID keys in the tests).
+    "alerts:current": (200, 200, 200, 200, 200),
+    "push:subscribe": (405, 405, 405, 405, 405),  # POST only
+    "push:unsubscribe": (405, 405, 405, 405, 405),
+    "push-worker": (404, 404, 404, 404, 404),  # no service worker while push is off
 }
 
 
@@ -353,6 +368,12 @@ class UrlMatrixTests(TestCase):
         )
         cls.objects = {
             "live.livecoverage": cls.live.pk,
+            "alerts.alert": Alert.objects.create(
+                text="Matrix alert", starts_at=now, expires_at=now + timedelta(hours=1)
+            ).pk,
+            "push.pushsend": PushSend.objects.create(
+                topic="breaking", title="Matrix push", url="/", ttl=60
+            ).pk,
             "wpimport.importrun": run.pk,
             "standing.page": cls.page.pk,
             "redirects.redirect": Redirect.objects.create(old_path="/old/", new_path="/").pk,

@@ -248,6 +248,7 @@ class Command(BaseCommand):
         self.note(int(call_command("seed_ad_slots", stdout=io.StringIO())), "ad slots")
         self.note(int(call_command("seed_standing_pages", stdout=io.StringIO())), "pages")
         self.note(int(call_command("seed_newsletters", stdout=io.StringIO())), "newsletters")
+        self.note(int(call_command("seed_alerts", stdout=io.StringIO())), "breaking alert")
 
     def users(self, authors):
         User = get_user_model()

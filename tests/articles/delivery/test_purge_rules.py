@@ -38,13 +38,18 @@ NOT_ON_PUBLIC_PAGES = {
     "standing.PageRevision": "the newsroom only",
     "standing.PageAuditEntry": "the newsroom only",
     "articles.SearchWord": "read by search results only, which no shared cache keeps (?q=)",
+    "alerts.AlertEvent": "the newsroom only (the alerts' audit trail)",
+    "push.PushSubscription": "readers' push endpoints: never shown on any page",
+    "push.PushTopic": "readers' push topics: never shown on any page",
+    "push.PushSend": "the newsroom only (sends and their counts)",
+    "push.PushBatch": "the push sender's bookkeeping",
 }
 
 
 class PurgeRuleCoverageTests(TestCase):
     def test_every_model_of_the_articles_and_ads_apps_has_a_purge_rule_or_a_reason(self):
         missing, both = [], []
-        for label in ("articles", "ads", "api", "standing", "live"):
+        for label in ("articles", "ads", "api", "standing", "live", "alerts", "push"):
             for model in apps.get_app_config(label).get_models():
                 excused = model._meta.label in NOT_ON_PUBLIC_PAGES
                 ruled = model in cache.PURGE_RULES
