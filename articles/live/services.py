@@ -436,3 +436,31 @@ def connect() -> None:
     """Purge the stream on any save or delete of coverage or entries (admin, shell)."""
     cache._connect_rule(LiveCoverage, _coverage_saved, _coverage_saved)
     cache._connect_rule(LiveEntry, _entry_saved, _entry_saved)
+
+
+NOTHING_TO_PUSH = "Publish an update first: the notification carries the newest one."
+
+
+def send_push(*, coverage: LiveCoverage, by):
+    """Notify the readers who follow this story (web push, topic `live:<article id>`) of its
+    newest published update; the send's delivered and failed counts show on the composer."""
+    from articles.live.reads import summary
+    from articles.push import services as push
+
+    latest = (
+        LiveEntry.objects.published().filter(coverage=coverage).order_by("-published_at").first()
+    )
+    if latest is None:
+        raise ValidationError(NOTHING_TO_PUSH)
+    article = coverage.article
+    with transaction.atomic():
+        send = push.send_notification(
+            topic=f"live:{article.pk}",
+            title=article.headline,
+            body=latest.headline or summary(latest, 200),
+            url=f"{article.get_absolute_url()}#entry-{latest.pk}",
+            by=by,
+            source=f"live:{article.pk}",
+        )
+        _audit(coverage, "live_push", by, note=f"Push sent for {_describe(latest)}")
+    return send

@@ -273,6 +273,7 @@ ROUTES = {
     "admin:live_composer_stream": (LOGIN, 200, 200, 403, 200),
     "admin:live_composer_post": (LOGIN, 405, 405, 405, 405),
     "admin:live_composer_state": (LOGIN, 405, 405, 405, 405),
+    "admin:live_send_push": (LOGIN, 405, 405, 405, 405),  # POST only ("Notify followers")
     "admin:live_composer_change": (LOGIN, 405, 405, 405, 405),
     # Breaking alerts' shared endpoint; web push (off here: no VAPID keys in the tests).
     "alerts:current": (200, 200, 200, 200, 200),
@@ -467,6 +468,7 @@ class UrlMatrixTests(TestCase):
             "admin:live_composer_state": (
                 f"/admin/live/livecoverage/{self.live.pk}/composer/state/"
             ),
+            "admin:live_send_push": f"/admin/live/livecoverage/{self.live.pk}/push/",
             "admin:live_composer_change": (
                 f"/admin/live/livecoverage/{self.live.pk}/composer/entries/"
                 f"{self.live_entry.pk}/pin/"
