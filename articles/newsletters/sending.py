@@ -24,12 +24,13 @@ from datetime import timedelta
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
 from articles.background.retries import retried
-from articles.newsletters import conf, emails
+from articles.newsletters import conf, emails, wire
 from articles.newsletters.models import (
     Delivery,
     DeliveryStatus,
@@ -44,8 +45,14 @@ logger = logging.getLogger(__name__)
 
 # A batch stops sending this long before its lease ends (a send may take the SMTP timeout).
 LEASE_MARGIN_SECONDS = 30  # at most a quarter of the lease
+
+
+class UnsendableAddress(ValueError):
+    """An address plain SMTP cannot carry (a non-ASCII local part needs SMTPUTF8)."""
+
+
 # Rows whose recipient is refused for good: the address is bad, retrying will not help.
-PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused)
+PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused, UnsendableAddress)
 
 _rendered: dict[int, emails.RenderedIssue] = {}  # one issue per process, rendered once
 
@@ -170,13 +177,57 @@ def _skip_gone(*, issue: Issue, rows: list[Delivery]) -> list[Delivery]:
     return [r for r in rows if r.pk not in set(gone)]
 
 
-def _send_one(mailer, rendered, *, claim: str, row: Delivery) -> int:
-    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
-    message = emails.issue_message(
-        rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+class Sender:
+    """Sends one batch's messages on the mailer's one open connection.
+
+    Plain SMTP gets the bytes from `wire.py` (the issue's message built once per batch and
+    filled per recipient); an ESP's anymail backend, and an address that is not plain ASCII,
+    get a message object from `emails.build_message`. Returns the message id to record.
+    """
+
+    def __init__(self, mailer, rendered: emails.RenderedIssue):
+        self.mailer = mailer
+        self.rendered = rendered
+        self.mark_sql = _mark_sent_sql()
+        self.template = None
+        if isinstance(mailer, SMTPBackend) and mailer.connection is not None:
+            self.template = wire.build(rendered)
+            self.envelope_from = mailer.prep_address(self.template.from_email)
+
+    def send(self, row: Delivery) -> str:
+        to = emails.recipient(
+            self.rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+        )
+        if self.template is not None and wire.can_take(row.email):
+            self.mailer.connection.sendmail(self.envelope_from, [row.email], self.template.fill(to))
+            return to.message_id
+        message = emails.build_message(self.rendered, to)
+        if self.template is not None:
+            try:
+                self.mailer.prep_address(row.email)
+            except ValueError as exc:
+                raise UnsendableAddress(str(exc)) from exc
+        self.mailer.send_messages([message])
+        status = getattr(message, "anymail_status", None)
+        return (status.message_id if status else None) or to.message_id
+
+
+def _mark_sent_sql() -> str:
+    """One row's "sent" mark as SQL: the ORM's query building cost 0.4 ms of CPU a message,
+    a fifth of what the worker spends on one."""
+    quote = connection.ops.quote_name
+    columns = ("status", "message_id", "sent_at", "updated_at", "claim")
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    return (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments}, "  # noqa: S608 (names only)
+        f"{quote('lease_until')} = NULL WHERE {quote('id')} = %s AND {quote('claim')} = %s"
     )
+
+
+def _send_one(sender: Sender, cursor, *, claim: str, row: Delivery) -> int:
+    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
     try:
-        mailer.send_messages([message])
+        esp_id = sender.send(row)
     except PERMANENT as exc:
         Delivery.objects.filter(pk=row.pk, claim=claim).update(
             status=DeliveryStatus.FAILED,
@@ -186,16 +237,9 @@ def _send_one(mailer, rendered, *, claim: str, row: Delivery) -> int:
             updated_at=timezone.now(),
         )
         return 0
-    status = getattr(message, "anymail_status", None)
-    esp_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
     now = timezone.now()
-    Delivery.objects.filter(pk=row.pk, claim=claim).update(
-        status=DeliveryStatus.SENT,
-        message_id=str(esp_id)[:255],
-        sent_at=now,
-        updated_at=now,
-        claim="",
-        lease_until=None,
+    cursor.execute(
+        sender.mark_sql, [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim]
     )
     return 1
 
@@ -232,10 +276,12 @@ def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
     with quick_marks():
         try:
             mailer.open()
-            for row in rows:
-                if time.monotonic() > deadline:
-                    break
-                sent += _send_one(mailer, rendered, claim=claim, row=row)
+            sender = Sender(mailer, rendered)
+            with connection.cursor() as cursor:
+                for row in rows:
+                    if time.monotonic() > deadline:
+                        break
+                    sent += _send_one(sender, cursor, claim=claim, row=row)
         finally:
             # Whatever this batch did not send goes back to the queue for the next batch.
             Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(

@@ -1,0 +1,99 @@
+"""An issue's message as bytes: built once per batch with Django's email API, filled per recipient.
+
+Building each recipient's copy with Python's `email` package (headers parsed, folded and
+encoded one by one) cost ~5 ms a message, most of a send's time. Here `emails.build_message`
+makes one copy for a placeholder recipient; its serialized headers are kept as bytes with
+slots for what differs (To, Message-ID, List-Unsubscribe), and each body part is kept as text
+with the link placeholders. A recipient's copy is then a few byte joins and one
+quoted-printable encoding (C code) per part: ~0.1 ms.
+
+Only ASCII addresses take this path (the slots are written raw); any other address, and any
+mailer that is not plain SMTP (anymail's ESPs take a message object), uses `build_message`.
+`tests/articles/newsletters/test_wire.py` parses copies back and compares them with it.
+"""
+
+import binascii
+import email.policy
+from dataclasses import dataclass
+
+from articles.newsletters import emails
+
+TO = "nl-to@placeholder.invalid"
+MESSAGE_ID = "<nl-message-id@placeholder.invalid>"
+LIST_UNSUBSCRIBE = "<nl-list-unsubscribe>"
+_BODY = "NLBODYPART{}END"
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str  # the part's content, with the link placeholders
+    charset: str
+
+
+@dataclass(frozen=True)
+class WireTemplate:
+    """The serialized message split around the per-recipient slots."""
+
+    head: bytes  # the top-level headers, with the slots
+    chunks: tuple[bytes, ...]  # the bytes around the body parts (one more than `parts`)
+    parts: tuple[Part, ...]
+    from_email: str  # the From address (the SMTP backend makes the envelope sender of it)
+
+    def fill(self, to: emails.Recipient) -> bytes:
+        """One recipient's message, ready for SMTP's DATA (CRLF line ends)."""
+        head = (
+            self.head.replace(TO.encode(), to.email.encode("ascii"))
+            .replace(MESSAGE_ID.encode(), to.message_id.encode("ascii"))
+            .replace(
+                LIST_UNSUBSCRIBE.encode(),
+                to.list_unsubscribe.replace(", <", ",\r\n <").encode("ascii"),
+            )
+        )
+        out = [head, self.chunks[0]]
+        for part, after in zip(self.parts, self.chunks[1:], strict=True):
+            out.append(_quoted_printable(emails.fill(part.text, to).encode(part.charset)))
+            out.append(after)
+        return b"".join(out)
+
+
+def _quoted_printable(data: bytes) -> bytes:
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def can_take(address: str) -> bool:
+    """Whether `address` can be written into the header slot as it is (plain ASCII)."""
+    return address.isascii() and "\r" not in address and "\n" not in address
+
+
+def build(rendered: emails.RenderedIssue) -> WireTemplate:
+    """The template for one batch of `rendered` (its Date header is the batch's)."""
+    placeholder = emails.Recipient(
+        email=TO,
+        unsubscribe_url=emails.UNSUBSCRIBE,
+        preferences_url=emails.PREFERENCES,
+        list_unsubscribe=LIST_UNSUBSCRIBE,
+        message_id=MESSAGE_ID,
+    )
+    django_message = emails.build_message(rendered, placeholder)
+    message = django_message.message(policy=email.policy.SMTP)  # as the SMTP backend
+    parts = []
+    for number, leaf in enumerate(message.walk()):
+        if leaf.is_multipart():
+            continue
+        charset = leaf.get_content_charset() or "us-ascii"
+        parts.append(Part(text=leaf.get_content(), charset=charset))
+        del leaf["Content-Transfer-Encoding"]
+        leaf["Content-Transfer-Encoding"] = "quoted-printable"
+        leaf.set_payload(_BODY.format(number))
+    serialized = message.as_bytes()
+    head, separator, body = serialized.partition(b"\r\n\r\n")
+    chunks, rest = [], separator + body
+    for number, leaf in enumerate(message.walk()):
+        if not leaf.is_multipart():
+            before, _, rest = rest.partition(_BODY.format(number).encode())
+            chunks.append(before)
+    chunks.append(rest)
+    return WireTemplate(
+        head=head, chunks=tuple(chunks), parts=tuple(parts), from_email=django_message.from_email
+    )
