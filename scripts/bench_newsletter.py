@@ -131,7 +131,9 @@ def main():
 
     port = free_port()
     pipe, child_end = multiprocessing.Pipe()
-    server = multiprocessing.get_context("fork").Process(target=sink, args=(port, child_end))
+    server = multiprocessing.get_context("fork").Process(
+        target=sink, args=(port, child_end), daemon=True
+    )
     server.start()
     pipe.send("count")
     pipe.recv()  # the server is listening
