@@ -19,6 +19,7 @@ import logging
 import secrets
 import smtplib
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -193,14 +194,22 @@ class Sender:
         if isinstance(mailer, SMTPBackend) and mailer.connection is not None:
             self.template = wire.build(rendered)
             self.envelope_from = mailer.prep_address(self.template.from_email)
+            mailer.connection.ehlo_or_helo_if_needed()
 
-    def send(self, row: Delivery) -> str:
+    def send(self, row: Delivery, *, mark: Callable[[str], None]) -> None:
+        """Send `row`'s message, calling `mark(message id)` once it counts as handed over."""
         to = emails.recipient(
             self.rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
         )
         if self.template is not None and wire.can_take(row.email):
-            self.mailer.connection.sendmail(self.envelope_from, [row.email], self.template.fill(to))
-            return to.message_id
+            wire.transmit(
+                self.mailer.connection,
+                self.envelope_from,
+                row.email,
+                self.template.fill(to),
+                before_end=lambda: mark(to.message_id),
+            )
+            return
         message = emails.build_message(self.rendered, to)
         if self.template is not None:
             try:
@@ -209,7 +218,7 @@ class Sender:
                 raise UnsendableAddress(str(exc)) from exc
         self.mailer.send_messages([message])
         status = getattr(message, "anymail_status", None)
-        return (status.message_id if status else None) or to.message_id
+        mark((status.message_id if status else None) or to.message_id)
 
 
 def _mark_sent_sql() -> str:
@@ -226,10 +235,28 @@ def _mark_sent_sql() -> str:
 
 def _send_one(sender: Sender, cursor, *, claim: str, row: Delivery) -> int:
     """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
+    marked = []
+
+    def mark(esp_id: str):
+        now = timezone.now()
+        cursor.execute(
+            sender.mark_sql,
+            [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim],
+        )
+        marked.append(esp_id)
+
     try:
-        esp_id = sender.send(row)
-    except PERMANENT as exc:
-        Delivery.objects.filter(pk=row.pk, claim=claim).update(
+        sender.send(row, mark=mark)
+    except Exception as exc:
+        # Marked before the final dot, then refused or cut off: undo the mark.
+        permanent = isinstance(exc, PERMANENT) or (
+            marked and isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+        )
+        rows = Delivery.objects.filter(pk=row.pk, claim=claim if not marked else "")
+        if not permanent:
+            rows.update(status=DeliveryStatus.SENDING, claim=claim)  # back to the queue
+            raise
+        rows.update(
             status=DeliveryStatus.FAILED,
             claim="",
             lease_until=None,
@@ -237,10 +264,6 @@ def _send_one(sender: Sender, cursor, *, claim: str, row: Delivery) -> int:
             updated_at=timezone.now(),
         )
         return 0
-    now = timezone.now()
-    cursor.execute(
-        sender.mark_sql, [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim]
-    )
     return 1
 
 

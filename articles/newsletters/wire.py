@@ -14,6 +14,9 @@ mailer that is not plain SMTP (anymail's ESPs take a message object), uses `buil
 
 import binascii
 import email.policy
+import re
+import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from articles.newsletters import emails
@@ -22,6 +25,7 @@ TO = "nl-to@placeholder.invalid"
 MESSAGE_ID = "<nl-message-id@placeholder.invalid>"
 LIST_UNSUBSCRIBE = "<nl-list-unsubscribe>"
 _BODY = "NLBODYPART{}END"
+_DOT_LINE = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,36 @@ def build(rendered: emails.RenderedIssue) -> WireTemplate:
     return WireTemplate(
         head=head, chunks=tuple(chunks), parts=tuple(parts), from_email=django_message.from_email
     )
+
+
+def transmit(
+    smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes, *, before_end: Callable
+) -> None:
+    """Hand one message to the SMTP server on its open connection, calling `before_end()` in
+    the instant before the final dot (which is what makes the server take the message).
+
+    A sender that records "sent" in `before_end` and is killed at any moment leaves each
+    message either recorded and handed over, or neither: the server drops a message whose
+    dot never came. Only a death inside the one `send()` of the dot (microseconds) loses a
+    message; recording after the server's "250", a death while waiting for it sent the
+    message twice (smtplib's `sendmail` leaves no such hook).
+    """
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    body = _DOT_LINE.sub(b"..", data)
+    smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+    before_end()
+    smtp.send(b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)

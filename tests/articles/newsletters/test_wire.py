@@ -3,13 +3,15 @@ read back exactly like the copy Django's email API builds for the same recipient
 
 import email.policy
 import re
+import smtplib
+import time
 from email import message_from_bytes
 
-from django.test import TestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 
 from articles.newsletters import emails, sending, services, wire
-from articles.newsletters.models import Delivery, DeliveryStatus, IssueStatus
-from tests.articles.newsletters.smtp import Inbox
+from articles.newsletters.models import Delivery, DeliveryStatus, Issue, IssueStatus
+from tests.articles.newsletters.smtp import DEFERRED_AT_END, REFUSED, REJECTED_AT_END, Inbox
 from tests.factories import (
     ArticleFactory,
     IssueFactory,
@@ -170,3 +172,91 @@ class FastPathOverSmtpTests(TestCase):
             MAILERS={"newsletters": {"BACKEND": "anymail.backends.test.EmailBackend"}}
         ):
             self.assertIsNone(sending.Sender(mailers["newsletters"], rendered).template)
+
+
+class TransmitTests(SimpleTestCase):
+    """The mark comes in the instant before the final dot: a sender cut off before it has
+    handed over nothing, and one cut off after it has marked the row."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inbox = Inbox()
+        cls.addClassCleanup(cls.inbox.stop)
+
+    def setUp(self):
+        self.inbox.messages.clear()
+        self.smtp = smtplib.SMTP("127.0.0.1", self.inbox.port, timeout=5)
+        self.smtp.ehlo()
+
+    def wait_for(self, count):
+        for _ in range(50):
+            if len(self.inbox.messages) >= count:
+                return
+            time.sleep(0.02)
+
+    def test_cut_off_before_the_final_dot_the_server_keeps_nothing(self):
+        class Died(Exception):
+            pass
+
+        def die():
+            raise Died
+
+        with self.assertRaises(Died):
+            wire.transmit(self.smtp, "a@example.com", "b@example.com",
+                          b"Subject: x\r\n\r\nhello\r\n", before_end=die)  # fmt: skip
+        self.smtp.sock.close()  # what the kernel does for a killed worker
+        time.sleep(0.3)
+        self.assertEqual(self.inbox.messages, [])
+
+    def test_marked_before_the_server_has_it_then_delivered_once(self):
+        seen_at_mark = []
+        data = b"Subject: x\r\nMessage-ID: <1@x>\r\n\r\n.a line that starts with a dot\r\n"
+        wire.transmit(self.smtp, "a@example.com", "b@example.com", data,
+                      before_end=lambda: seen_at_mark.append(len(self.inbox.messages)))  # fmt: skip
+        self.smtp.quit()
+        self.wait_for(1)
+        self.assertEqual(seen_at_mark, [0])
+        [(rcpt, message)] = self.inbox.messages
+        self.assertEqual(rcpt, ["b@example.com"])
+        self.assertEqual(message.get_content().rstrip(), ".a line that starts with a dot")
+
+    def test_refusals_raise_as_smtplib_does(self):
+        with self.assertRaises(smtplib.SMTPRecipientsRefused):
+            wire.transmit(self.smtp, "a@example.com", REFUSED, b"x\r\n", before_end=lambda: None)
+        with self.assertRaises(smtplib.SMTPDataError) as caught:
+            wire.transmit(self.smtp, "a@example.com", REJECTED_AT_END, b"x\r\n",
+                          before_end=lambda: None)  # fmt: skip
+        self.assertEqual(caught.exception.smtp_code, 554)
+        self.smtp.quit()
+
+
+class RefusedAfterTheMarkTests(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inbox = Inbox()
+        cls.enterClassContext(
+            override_settings(MAILERS=cls.inbox.mailers(), NEWSROOM_BASE_URL="https://n.example")
+        )
+        cls.addClassCleanup(cls.inbox.stop)
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = UserFactory(is_superuser=True)
+        cls.newsletter = NewsletterFactory()
+        cls.story = ArticleFactory()
+        for address in ("ok@example.com", REJECTED_AT_END, DEFERRED_AT_END):
+            SubscriptionFactory(newsletter=cls.newsletter, subscriber__email=address)
+
+    def test_a_message_refused_at_its_end_is_failed_or_requeued_never_sent(self):
+        issue = IssueFactory(newsletter=self.newsletter)
+        services.set_issue_articles(issue=issue, article_ids=[self.story.pk])
+        with self.captureOnCommitCallbacks(execute=True):
+            services.start_send(issue=issue, by=self.editor)
+        rows = dict(Delivery.objects.filter(issue=issue).values_list("email", "status"))
+        self.assertEqual(rows["ok@example.com"], DeliveryStatus.SENT)
+        self.assertEqual(rows[REJECTED_AT_END], DeliveryStatus.FAILED)
+        self.assertEqual(rows[DEFERRED_AT_END], DeliveryStatus.QUEUED)  # for the retry
+        self.assertEqual(Issue.objects.get(pk=issue.pk).status, IssueStatus.SENDING)
+        self.assertIn("554", Delivery.objects.get(issue=issue, email=REJECTED_AT_END).error)
