@@ -5,7 +5,9 @@ pausing and resuming a send, test sends, and the ESP's feedback (suppressions)."
 import hashlib
 import hmac
 import logging
+import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -189,6 +191,36 @@ def unsubscribe(*, subscriber: Subscriber, newsletter_ids=None) -> int:
     if newsletter_ids is not None:
         rows = rows.filter(newsletter_id__in=newsletter_ids)
     return rows.update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+
+
+# The List-Unsubscribe mailto's subject: "unsubscribe <signed token>" (emails.recipient).
+MAILTO_SUBJECT = re.compile(r"\bunsubscribe\s+(\S+)", re.IGNORECASE)
+
+
+def unsubscribe_by_mail(*, subject: str) -> int | None:
+    """A mail to the List-Unsubscribe mailto address: leave the newsletter its signed token
+    names (all of them for a preferences token). None when the subject carries no valid
+    token (forged, or the subscriber erased since): nothing changes."""
+    found = MAILTO_SUBJECT.search(subject or "")
+    if found is None:
+        return None
+    parsed = subscriber_from_token(unquote(found.group(1)))
+    if parsed is None:
+        return None
+    subscriber, newsletter_id = parsed
+    return unsubscribe(
+        subscriber=subscriber, newsletter_ids=[newsletter_id] if newsletter_id else None
+    )
+
+
+def record_inbound_mail(sender, event, esp_name, **kwargs):
+    """anymail's inbound signal: a mail the ESP received for the unsubscribe address."""
+    message = event.message
+    if message is None:
+        return
+    left = unsubscribe_by_mail(subject=message.subject or "")
+    logger.info("Unsubscribe mail through %s: %s", esp_name, "done" if left is not None else
+                "no valid token")  # fmt: skip
 
 
 def set_preferences(*, subscriber: Subscriber, newsletter_ids) -> None:

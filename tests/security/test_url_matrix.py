@@ -232,7 +232,9 @@ ROUTES = {
     "newsletters:unsubscribe": (404, 404, 404, 404, 404),
     "newsletters:click": (404, 404, 404, 404, 404),
     "newsletters:esp-tracking": (404, 404, 404, 404, 404),
+    "newsletters:esp-inbound": (404, 404, 404, 404, 404),  # the List-Unsubscribe mailto
     "admin:newsletters_issue_preview": (LOGIN, 403, 200, 403, 200),
+    "admin:newsletters_issue_schedule": (LOGIN, 403, 200, 403, 200),
     # The content API's other workflow steps and corrections take POSTs only.
     "api-v1:withdraw": (405, 405, 405, 405, 405),
     "api-v1:send_back": (405, 405, 405, 405, 405),
