@@ -410,6 +410,8 @@ NEWSROOM_NEWSLETTER_PARALLEL_BATCHES = int(
 )
 NEWSROOM_NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSROOM_NEWSLETTER_LEASE_SECONDS", "600"))
 NEWSROOM_POSTAL_ADDRESS = os.environ.get("NEWSROOM_POSTAL_ADDRESS", "")
+# The ads app's slot every newsletter issue carries (empty: none; docs/newsletters.md).
+NEWSROOM_NEWSLETTER_AD_SLOT = os.environ.get("NEWSROOM_NEWSLETTER_AD_SLOT", "newsletter")
 
 # Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")

@@ -38,6 +38,12 @@ def unsubscribe_mailto() -> str:
     return f"unsubscribe@{domain.rstrip('>')}"
 
 
+def ad_slot() -> str:
+    """The ads app's slot every issue carries (its booked creative, or the placeholder);
+    empty: no ad."""
+    return getattr(settings, "NEWSROOM_NEWSLETTER_AD_SLOT", "newsletter")
+
+
 def signup_limits() -> tuple[int, int]:
     """Sign-ups allowed per hour: per address, per IP."""
     per_address = int(getattr(settings, "NEWSROOM_NEWSLETTER_SIGNUPS_PER_ADDRESS", 3))

@@ -32,9 +32,34 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=True)  # keeps the dark-mode @m
 def issue_articles(issue: Issue) -> list[Article]:
     """The issue's articles in the editor's order, only those readers may see now."""
     items = issue.items.filter(article__in=Article.objects.published()).select_related(
-        "article", "article__section"
+        "article", "article__section", "article__lead_image"
     )
     return [item.article for item in items]
+
+
+# Lead images are shown 552 px wide (the 600 px card less its padding), from a rendition
+# twice that wide for sharp screens.
+IMAGE_WIDTH = 552
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else absolute_url(url)
+
+
+def lead_image(article: Article) -> dict | None:
+    """The story's lead image for mail: a JPEG rendition's absolute URL, its display size
+    (mail clients lay out before images load, and some never load them) and alt text."""
+    image = article.lead_image
+    meta = image.rendition_meta(ratio="16:9", width=IMAGE_WIDTH * 2) if image else None
+    if not meta or not meta["width"] or not meta["height"]:
+        return None
+    width = min(IMAGE_WIDTH, meta["width"])
+    return {
+        "src": _absolute(meta["url"]),
+        "width": width,
+        "height": round(width * meta["height"] / meta["width"]),
+        "alt": image.alt_text,
+    }
 
 
 def tracked(issue: Issue, url: str) -> str:
@@ -70,6 +95,7 @@ def render_issue(issue: Issue) -> RenderedIssue:
             "standfirst": article.standfirst,
             "section": article.section.name if article.section_id else "",
             "url": tracked(issue, absolute_url(article.get_absolute_url())),
+            "image": lead_image(article),
         }
         for article in issue_articles(issue)
     ]
@@ -84,6 +110,7 @@ def render_issue(issue: Issue) -> RenderedIssue:
         "unsubscribe_url": UNSUBSCRIBE,
         "preferences_url": PREFERENCES,
         "postal_address": conf.postal_address(),
+        "ad_slot": conf.ad_slot(),
     }
     html = _INLINER.inline(render_to_string("newsletters/email/issue.html", context))
     return RenderedIssue(

@@ -1,5 +1,6 @@
 """The demo's ad slots (`manage.py seed_demo` runs this): the seed page's YYYYYYYYYY and
-ZZZZZZZZZZ, and XXXXXXXXXX between listing cards. Running it again adds nothing twice."""
+ZZZZZZZZZZ, XXXXXXXXXX between listing cards, and `newsletter`, the slot every newsletter
+issue carries (NEWSROOM_NEWSLETTER_AD_SLOT). Running it again adds nothing twice."""
 
 from django.core.management.base import BaseCommand
 
@@ -42,6 +43,14 @@ AD_SLOTS = [
         "sizes_tablet": "728x90",
         "sizes_desktop": "728x90",
         "is_lazy": True,
+    },
+    {
+        "code": "newsletter",
+        "name": "Newsletter issues",
+        "description": "In every newsletter issue, after the stories (no page names it).",
+        "position": "bottom",
+        "width": 300,
+        "height": 250,
     },
 ]
 
