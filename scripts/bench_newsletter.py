@@ -113,7 +113,8 @@ def main():
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=4, help="SMTP connections a batch uses")
     parser.add_argument(
         "--kill-at",
         type=float,
@@ -149,6 +150,7 @@ def main():
         "DJANGO_EMAIL_HOST": "127.0.0.1",
         "DJANGO_EMAIL_PORT": str(port),
         "NEWSROOM_NEWSLETTER_BATCH_SIZE": str(args.batch_size),
+        "NEWSROOM_NEWSLETTER_CONNECTIONS": str(args.connections),
         "NEWSROOM_NEWSLETTER_PARALLEL_BATCHES": str(args.workers),
         "NEWSROOM_NEWSLETTER_LEASE_SECONDS": str(args.lease),
     }
@@ -217,7 +219,10 @@ def main():
     command += ["--interval", "0.1", f"-v{args.verbosity}", "--queue-name", "*"]
 
     results = []
-    print(f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}")
+    print(
+        f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}; "
+        f"connections per batch: {args.connections}"
+    )
     for round_no in range(1, args.rounds + 1):
         pipe.send("clear")
         sink_cpu_before = pipe.recv()

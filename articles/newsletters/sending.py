@@ -16,10 +16,13 @@
 """
 
 import logging
+import queue
 import secrets
 import smtplib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -233,16 +236,14 @@ def _mark_sent_sql() -> str:
     )
 
 
-def _send_one(sender: Sender, cursor, *, claim: str, row: Delivery) -> int:
+def _send_one(sender: Sender, cursor, desk, *, claim: str, row: Delivery) -> int:
     """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
     marked = []
 
     def mark(esp_id: str):
         now = timezone.now()
-        cursor.execute(
-            sender.mark_sql,
-            [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim],
-        )
+        params = [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim]
+        desk.run(lambda: cursor.execute(sender.mark_sql, params))
         marked.append(esp_id)
 
     try:
@@ -254,14 +255,18 @@ def _send_one(sender: Sender, cursor, *, claim: str, row: Delivery) -> int:
         )
         rows = Delivery.objects.filter(pk=row.pk, claim=claim if not marked else "")
         if not permanent:
-            rows.update(status=DeliveryStatus.SENDING, claim=claim)  # back to the queue
+            # back to the queue
+            desk.run(lambda: rows.update(status=DeliveryStatus.SENDING, claim=claim))
             raise
-        rows.update(
-            status=DeliveryStatus.FAILED,
-            claim="",
-            lease_until=None,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            updated_at=timezone.now(),
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        desk.run(
+            lambda: rows.update(
+                status=DeliveryStatus.FAILED,
+                claim="",
+                lease_until=None,
+                error=error,
+                updated_at=timezone.now(),
+            )
         )
         return 0
     return 1
@@ -288,33 +293,89 @@ def quick_marks():
             cursor.execute("RESET synchronous_commit")
 
 
+class _Desk:
+    """Runs the sending threads' database work on the batch's own thread and connection (a
+    test's transaction sees it; the task's `synchronous_commit` setting applies), one piece
+    at a time; a sending thread waits for its piece (its row's mark) to be done."""
+
+    def __init__(self):
+        self.owner = threading.current_thread()
+        self.jobs: queue.Queue = queue.Queue()
+
+    def run(self, work):
+        if threading.current_thread() is self.owner:
+            return work()
+        done: Future = Future()
+        self.jobs.put((work, done))
+        return done.result()
+
+    def serve(self, threads):
+        while any(thread.is_alive() for thread in threads) or not self.jobs.empty():
+            try:
+                work, done = self.jobs.get(timeout=0.01)
+            except queue.Empty:
+                continue
+            try:
+                done.set_result(work())
+            except Exception as exc:  # handed to the sending thread, which raises it
+                done.set_exception(exc)
+
+
 def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
-    """Send the claimed rows in order, marking each the moment it is accepted; return the
-    number sent. Stops early (rows back to the queue) before the claim's lease runs out."""
+    """Send the claimed rows, marking each as it is handed over; return the number sent.
+    Stops early (rows back to the queue) before the claim's lease runs out.
+
+    The rows are shared out over `conf.connections()` SMTP connections, one thread each: a
+    message spends most of its time waiting for the server's answers, and on a busy machine
+    for the server to be scheduled at all, so several connections keep both busy."""
     rendered = rendered_issue(issue)
     lease = conf.lease_seconds()
     deadline = time.monotonic() + lease - min(LEASE_MARGIN_SECONDS, lease // 4)
-    mailer = mailers[conf.mailer()]
-    sent = 0
-    with quick_marks():
+    desk, stop, errors, counts = _Desk(), threading.Event(), [], []
+
+    def send_share(share, cursor):
+        mailer = mailers[conf.mailer()]
+        sent = 0
         try:
             mailer.open()
             sender = Sender(mailer, rendered)
-            with connection.cursor() as cursor:
-                for row in rows:
-                    if time.monotonic() > deadline:
-                        break
-                    sent += _send_one(sender, cursor, claim=claim, row=row)
+            for row in share:
+                if stop.is_set() or time.monotonic() > deadline:
+                    break
+                sent += _send_one(sender, cursor, desk, claim=claim, row=row)
+        except Exception as exc:
+            errors.append(exc)
+            stop.set()
+        finally:
+            counts.append(sent)
+            try:
+                mailer.close()
+            except Exception:  # a broken connection cannot be closed politely
+                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
+
+    shares = max(1, min(conf.connections(), len(rows)))
+    with quick_marks(), connection.cursor() as cursor:
+        try:
+            if shares == 1:
+                send_share(rows, cursor)
+            else:
+                threads = [
+                    threading.Thread(target=send_share, args=(rows[n::shares], cursor))
+                    for n in range(shares)
+                ]
+                for thread in threads:
+                    thread.start()
+                desk.serve(threads)
+                for thread in threads:
+                    thread.join()
         finally:
             # Whatever this batch did not send goes back to the queue for the next batch.
             Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
                 status=DeliveryStatus.QUEUED, claim="", lease_until=None
             )
-            try:
-                mailer.close()
-            except Exception:  # a broken connection cannot be closed politely
-                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
-    return sent
+    if errors:
+        raise errors[0]
+    return sum(counts)
 
 
 @task
