@@ -5,13 +5,14 @@
    way) adds only what is missing. Then it starts `parallel_batches()` chains of `send_batch`.
 2. `send_batch` claims up to `batch_size()` queued rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`,
    so workers never share a row), marking them `sending` under its claim with a lease. It sends
-   them one by one on one connection and marks each `sent` (with the ESP's message id) the
-   moment the ESP or SMTP server has accepted it. Then it queues the next batch of its chain.
+   them on `conf.connections()` connections at once and marks each `sent`: over SMTP in the
+   instant before the message's final dot (`wire.transmit`), through an ESP when its API
+   answers (with the ESP's message id). Then it queues the next batch of its chain.
 3. A batch run twice claims nothing it has not claimed itself; a sent row is never claimed again.
    A worker that dies mid-batch leaves its unsent rows `sending`; when the lease runs out (the
-   next batch or the sweep, `jobs.py`) they go back to the queue. Only the one message that was
-   on the wire at the moment of death can go out twice, and only if the server had accepted it
-   in the microseconds before its row was marked (docs/newsletters.md).
+   next batch or the sweep, `jobs.py`) they go back to the queue; a message cut off before its
+   final dot is dropped by the server. What is left of "at most once" is in
+   docs/newsletters.md.
 4. A paused issue stops at the end of the current batch; resuming queues the chains again.
 """
 
@@ -199,8 +200,9 @@ class Sender:
             self.envelope_from = mailer.prep_address(self.template.from_email)
             mailer.connection.ehlo_or_helo_if_needed()
 
-    def send(self, row: Delivery, *, mark: Callable[[str], None]) -> None:
-        """Send `row`'s message, calling `mark(message id)` once it counts as handed over."""
+    def send(self, row: Delivery, *, mark: Callable) -> None:
+        """Send `row`'s message, calling `mark(message id)` once it counts as handed over
+        (over SMTP `mark(message id, end)`: record it, then write the final dot)."""
         to = emails.recipient(
             self.rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
         )
@@ -210,7 +212,7 @@ class Sender:
                 self.envelope_from,
                 row.email,
                 self.template.fill(to),
-                before_end=lambda: mark(to.message_id),
+                mark_and_end=lambda end: mark(to.message_id, end),
             )
             return
         message = emails.build_message(self.rendered, to)
@@ -240,11 +242,18 @@ def _send_one(sender: Sender, cursor, desk, *, claim: str, row: Delivery) -> int
     """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
     marked = []
 
-    def mark(esp_id: str):
+    def mark(esp_id: str, end=None):
         now = timezone.now()
         params = [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim]
-        desk.run(lambda: cursor.execute(sender.mark_sql, params))
-        marked.append(esp_id)
+
+        def record_then_end():
+            # On one thread, with nothing between the commit and the final dot's send().
+            cursor.execute(sender.mark_sql, params)
+            marked.append(esp_id)
+            if end is not None:
+                end()
+
+        desk.run(record_then_end)
 
     try:
         sender.send(row, mark=mark)

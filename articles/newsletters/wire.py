@@ -104,16 +104,18 @@ def build(rendered: emails.RenderedIssue) -> WireTemplate:
 
 
 def transmit(
-    smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes, *, before_end: Callable
+    smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes, *, mark_and_end: Callable
 ) -> None:
-    """Hand one message to the SMTP server on its open connection, calling `before_end()` in
-    the instant before the final dot (which is what makes the server take the message).
+    """Hand one message to the SMTP server on its open connection. After the message's bytes,
+    `mark_and_end(end)` must record the message as sent and then call `end()`, which writes
+    the final dot (what makes the server take the message); then the server's answer is read.
 
-    A sender that records "sent" in `before_end` and is killed at any moment leaves each
-    message either recorded and handed over, or neither: the server drops a message whose
-    dot never came. Only a death inside the one `send()` of the dot (microseconds) loses a
-    message; recording after the server's "250", a death while waiting for it sent the
-    message twice (smtplib's `sendmail` leaves no such hook).
+    A sender that records "sent" there and is killed at any moment leaves each message either
+    recorded and handed over, or neither: the server drops a message whose dot never came.
+    Only a death between the record's commit and the dot's `send()` (one system call, done
+    right after the commit on the same thread) loses a message; recording after the server's
+    "250", a death while waiting for it sent the message twice (smtplib's `sendmail` leaves
+    no such hook).
     """
     code, reply = smtp.mail(sender)
     if code != 250:
@@ -129,8 +131,7 @@ def transmit(
         raise smtplib.SMTPDataError(code, reply)
     body = _DOT_LINE.sub(b"..", data)
     smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
-    before_end()
-    smtp.send(b".\r\n")
+    mark_and_end(lambda: smtp.send(b".\r\n"))
     code, reply = smtp.getreply()
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)

@@ -199,12 +199,12 @@ class TransmitTests(SimpleTestCase):
         class Died(Exception):
             pass
 
-        def die():
-            raise Died
+        def die(end):
+            raise Died  # killed after the bytes, before the mark and the dot
 
         with self.assertRaises(Died):
             wire.transmit(self.smtp, "a@example.com", "b@example.com",
-                          b"Subject: x\r\n\r\nhello\r\n", before_end=die)  # fmt: skip
+                          b"Subject: x\r\n\r\nhello\r\n", mark_and_end=die)  # fmt: skip
         self.smtp.sock.close()  # what the kernel does for a killed worker
         time.sleep(0.3)
         self.assertEqual(self.inbox.messages, [])
@@ -212,8 +212,14 @@ class TransmitTests(SimpleTestCase):
     def test_marked_before_the_server_has_it_then_delivered_once(self):
         seen_at_mark = []
         data = b"Subject: x\r\nMessage-ID: <1@x>\r\n\r\n.a line that starts with a dot\r\n"
+
+        def mark_and_end(end):
+            time.sleep(0.1)  # the server would have taken it by now, had the dot been sent
+            seen_at_mark.append(len(self.inbox.messages))
+            end()
+
         wire.transmit(self.smtp, "a@example.com", "b@example.com", data,
-                      before_end=lambda: seen_at_mark.append(len(self.inbox.messages)))  # fmt: skip
+                      mark_and_end=mark_and_end)  # fmt: skip
         self.smtp.quit()
         self.wait_for(1)
         self.assertEqual(seen_at_mark, [0])
@@ -223,10 +229,10 @@ class TransmitTests(SimpleTestCase):
 
     def test_refusals_raise_as_smtplib_does(self):
         with self.assertRaises(smtplib.SMTPRecipientsRefused):
-            wire.transmit(self.smtp, "a@example.com", REFUSED, b"x\r\n", before_end=lambda: None)
+            wire.transmit(self.smtp, "a@example.com", REFUSED, b"x\r\n", mark_and_end=lambda e: e())
         with self.assertRaises(smtplib.SMTPDataError) as caught:
             wire.transmit(self.smtp, "a@example.com", REJECTED_AT_END, b"x\r\n",
-                          before_end=lambda: None)  # fmt: skip
+                          mark_and_end=lambda end: end())  # fmt: skip
         self.assertEqual(caught.exception.smtp_code, 554)
         self.smtp.quit()
 
