@@ -410,6 +410,9 @@ class UrlMatrixTests(TestCase):
             "admin:ads_adslot_report": f"/admin/ads/adslot/{self.placement.slot_id}/report/",
             "admin:ads_placement_report": f"/admin/ads/placement/{self.placement.pk}/report/",
             "admin:newsletters_issue_preview": f"/admin/newsletters/issue/{self.issue.pk}/preview/",
+            "admin:newsletters_issue_schedule": (
+                f"/admin/newsletters/issue/{self.issue.pk}/schedule/"
+            ),
             "standing:page": f"/{self.page.slug}/",
             "admin:wpimport_importrun_run": f"/admin/wpimport/importrun/{self.import_run.pk}/run/",
             "admin:wpimport_importrun_progress": (
