@@ -20,6 +20,7 @@ import logging
 import queue
 import secrets
 import smtplib
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -372,11 +373,19 @@ def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
                     threading.Thread(target=send_share, args=(rows[n::shares], cursor))
                     for n in range(shares)
                 ]
-                for thread in threads:
-                    thread.start()
-                desk.serve(threads)
-                for thread in threads:
-                    thread.join()
+                # Between a row's commit and its final dot the desk must not be switched out
+                # for another thread (5 ms by default): a worker killed in that gap loses the
+                # message. The sending threads block on their sockets often enough anyway.
+                switch_interval = sys.getswitchinterval()
+                sys.setswitchinterval(max(switch_interval, 0.05))
+                try:
+                    for thread in threads:
+                        thread.start()
+                    desk.serve(threads)
+                    for thread in threads:
+                        thread.join()
+                finally:
+                    sys.setswitchinterval(switch_interval)
         finally:
             # Whatever this batch did not send goes back to the queue for the next batch.
             Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
