@@ -481,8 +481,12 @@ NEWSROOM_NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSROOM_NEWSLETTER_BATCH_S
 NEWSROOM_NEWSLETTER_PARALLEL_BATCHES = int(
     os.environ.get("NEWSROOM_NEWSLETTER_PARALLEL_BATCHES", "2")
 )
+# Mail connections each batch sends on at once (one thread each; docs/newsletters.md).
+NEWSROOM_NEWSLETTER_CONNECTIONS = int(os.environ.get("NEWSROOM_NEWSLETTER_CONNECTIONS", "4"))
 NEWSROOM_NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSROOM_NEWSLETTER_LEASE_SECONDS", "600"))
 NEWSROOM_POSTAL_ADDRESS = os.environ.get("NEWSROOM_POSTAL_ADDRESS", "")
+# The ads app's slot every newsletter issue carries (empty: none; docs/newsletters.md).
+NEWSROOM_NEWSLETTER_AD_SLOT = os.environ.get("NEWSROOM_NEWSLETTER_AD_SLOT", "newsletter")
 
 # Publication defaults until an administrator saves "Publication settings" in the admin.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")

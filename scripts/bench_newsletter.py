@@ -15,7 +15,9 @@ file), so it never touches real subscribers:
 """
 
 import argparse
+import multiprocessing
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -42,17 +44,58 @@ def bench_database_url() -> str:
     return f"sqlite:///{tempfile.mkdtemp(prefix='bench-newsletter-')}/bench.sqlite3"
 
 
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
 class Counting:
-    """aiosmtpd handler: counts each recipient's messages, keeps nothing else."""
+    """aiosmtpd handler: counts each recipient's messages and each (recipient, Message-ID)."""
 
     def __init__(self):
         self.received = Counter()
+        self.pairs = Counter()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        head = envelope.original_content.partition(b"\r\n\r\n")[0]
+        found = MESSAGE_ID.search(head)
+        message_id = found.group(1).decode() if found else ""
         with self.lock:
             self.received.update(envelope.rcpt_tos)
+            self.pairs.update((to, message_id) for to in envelope.rcpt_tos)
         return "250 OK"
+
+
+def sink(port: int, pipe):
+    """The SMTP server, in a process of its own (its CPU is measured apart from the workers').
+    Answers "count", "clear" and "report" on `pipe`."""
+    from aiosmtpd.controller import Controller
+
+    handler = Counting()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    while True:
+        command = pipe.recv()
+        with handler.lock:
+            if command == "count":
+                pipe.send(sum(handler.received.values()))
+            elif command == "clear":
+                handler.received.clear()
+                handler.pairs.clear()
+                pipe.send(cpu_seconds(os.getpid()))
+            elif command == "report":
+                pipe.send((handler.received, handler.pairs, cpu_seconds(os.getpid())))
+            else:
+                break
+    controller.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -70,7 +113,8 @@ def main():
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=4, help="SMTP connections a batch uses")
     parser.add_argument(
         "--kill-at",
         type=float,
@@ -82,16 +126,18 @@ def main():
     parser.add_argument("--verbosity", type=int, default=0, help="the workers' -v")
     args = parser.parse_args()
 
-    from aiosmtpd.controller import Controller
-
     sys.path.insert(0, str(BASE_DIR))
     sys.path.insert(0, str(BASE_DIR / "tests" / "articles" / "newsletters"))
     from smtp import free_port
 
-    handler = Counting()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    pipe, child_end = multiprocessing.Pipe()
+    server = multiprocessing.get_context("fork").Process(
+        target=sink, args=(port, child_end), daemon=True
+    )
+    server.start()
+    pipe.send("count")
+    pipe.recv()  # the server is listening
 
     env = {
         **os.environ,
@@ -104,6 +150,7 @@ def main():
         "DJANGO_EMAIL_HOST": "127.0.0.1",
         "DJANGO_EMAIL_PORT": str(port),
         "NEWSROOM_NEWSLETTER_BATCH_SIZE": str(args.batch_size),
+        "NEWSROOM_NEWSLETTER_CONNECTIONS": str(args.connections),
         "NEWSROOM_NEWSLETTER_PARALLEL_BATCHES": str(args.workers),
         "NEWSROOM_NEWSLETTER_LEASE_SECONDS": str(args.lease),
     }
@@ -172,9 +219,14 @@ def main():
     command += ["--interval", "0.1", f"-v{args.verbosity}", "--queue-name", "*"]
 
     results = []
-    print(f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}")
+    print(
+        f"database: {connection.vendor}; workers: {args.workers}; batch: {args.batch_size}; "
+        f"connections per batch: {args.connections}"
+    )
     for round_no in range(1, args.rounds + 1):
-        handler.received.clear()
+        pipe.send("clear")
+        sink_cpu_before = pipe.recv()
+        worker_cpu = {}
         DBTaskResult.objects.all().delete()
         issue = Issue.objects.create(newsletter=newsletter, subject=f"Bench round {round_no}")
         services.set_issue_articles(issue=issue, article_ids=[s.pk for s in stories])
@@ -183,6 +235,7 @@ def main():
             for _ in range(args.workers)
         ]
         peak = {}
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         started = time.monotonic()
         services.start_send(issue=issue, by=editor)  # autocommit: enqueued at once
         killed = args.kill_at <= 0
@@ -190,7 +243,11 @@ def main():
             time.sleep(0.5)
             for process in workers:
                 peak[process.pid] = max(peak.get(process.pid, 0), peak_rss_kb(process.pid))
-            sent = sum(handler.received.values())
+                worker_cpu[process.pid] = max(
+                    worker_cpu.get(process.pid, 0), cpu_seconds(process.pid)
+                )
+            pipe.send("count")
+            sent = pipe.recv()
             if not killed and sent >= args.kill_at * args.subscribers:
                 victim = workers.pop(0)
                 victim.send_signal(signal.SIGKILL)
@@ -203,12 +260,17 @@ def main():
                 break
         seconds = time.monotonic() - started
         for process in workers:
+            worker_cpu[process.pid] = max(worker_cpu.get(process.pid, 0), cpu_seconds(process.pid))
             process.terminate()
         for process in workers:
             process.wait()
-        received = handler.received
+        pipe.send("report")
+        received, pairs, sink_cpu = pipe.recv()
+        sink_cpu -= sink_cpu_before
         expected = {f"r{n}@bench.example" for n in range(args.subscribers)}
         duplicates = sum(count - 1 for count in received.values() if count > 1)
+        duplicate_ids = sum(count - 1 for count in pairs.values() if count > 1)
+        no_id = sum(count for (_, mid), count in pairs.items() if not mid)
         missing = len(expected - set(received))
         failed = Delivery.objects.filter(issue=issue).exclude(status="sent").count()
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -217,8 +279,12 @@ def main():
             f"round {round_no}: {args.subscribers:,} recipients in {seconds:.1f} s "
             f"({args.subscribers / seconds:,.0f}/s); peak worker RSS "
             f"{max(peak.values(), default=0) / 1024:.0f} MB; received {sum(received.values()):,}; "
-            f"duplicates {duplicates}; missing {missing}; rows not sent {failed}; "
-            f"status {status}; load avg {load}",
+            f"duplicates {duplicates} (by Message-ID {duplicate_ids}, without one {no_id}); "
+            f"missing {missing}; rows not sent {failed}; "
+            f"status {status}; CPU per message: workers "
+            f"{sum(worker_cpu.values()) * 1000 / max(1, sum(received.values())):.2f} ms, "
+            f"SMTP server {sink_cpu * 1000 / max(1, sum(received.values())):.2f} ms; "
+            f"load avg {load_before} at the start, {load} at the end",
             flush=True,
         )
     median = statistics.median(results)
@@ -228,7 +294,8 @@ def main():
         f"median of {len(results)}: {median:.1f} s; at this rate 100,000 take {at_100k:.0f} s "
         f"({verdict} the {GOAL_SECONDS} s goal)"
     )
-    controller.stop()
+    pipe.send("stop")
+    server.join()
 
 
 if __name__ == "__main__":

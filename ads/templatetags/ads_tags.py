@@ -7,9 +7,10 @@ from django.utils.safestring import mark_safe
 
 from ads import csp, insertion, markup
 from ads.models import Creative, EmptyBehaviour, Position
-from ads.services import order_for_display, page_ads_for_request
+from ads.services import load_page_ads, order_for_display, page_ads_for_request
 from articles import addresses
 from articles.delivery import cache
+from articles.publication import absolute_url
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -112,6 +113,25 @@ def ad_slot(context, code, article=None, page_type=None, instance=None):
     """
     html = render_slot(context, code, article=article, page_type=page_type, instance=instance)
     return mark_safe(html)  # noqa: S308
+
+
+@register.simple_tag
+def email_ad_slot(code):
+    """Slot `code` in a newsletter issue (a table row, email-safe: ads.markup.email_slot_html),
+    or nothing for an inactive or unknown slot, or one set to collapse when unsold."""
+    page = load_page_ads(page_type="newsletter")
+    slot = page.slots.get(code)
+    if slot is None or not slot.is_active:
+        return ""
+    placements, empty = page.for_slot(slot)
+    placements = [p for p in order_for_display(placements, page.now) if p.is_live(page.now)]
+    if not placements and empty == EmptyBehaviour.COLLAPSE:
+        return ""
+    return markup.email_slot_html(slot, placements[0] if placements else None, absolute=_absolute)
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else absolute_url(url)
 
 
 @register.simple_tag(takes_context=True)

@@ -268,6 +268,8 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
             "may_see_workflow": self.may_see_workflow(request, article),
             "preview_tokens": [t for t in article.preview_tokens.all() if t.is_active],
             "sent_back": sent_back if article.status == Article.Status.DRAFT else None,
+            # Choices acted on once the story is live (the newsletters' "send to Breaking").
+            "publish_options": services.publish_options() if "publish" in actions else [],
         }
 
     # --- extra admin pages -------------------------------------------------------------------
@@ -336,6 +338,12 @@ class ArticleAdmin(LabelledAutocompleteMixin, ConflictMixin, DeskViewsMixin, adm
         kwargs = {}
         if action in ("send_back", "unpublish"):
             kwargs["note"] = request.POST.get("note", "")
+        if action == "publish":
+            kwargs["options"] = {
+                option.name: request.POST.getlist(f"publish-{option.name}")
+                for option in services.publish_options()
+            }
+            kwargs["report"] = lambda message: self.message_user(request, message, messages.WARNING)
         if action == "schedule":
             form = ScheduleForm(request.POST, prefix="schedule")
             if not form.is_valid():

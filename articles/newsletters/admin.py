@@ -2,13 +2,15 @@
 (compose from published articles, preview at desktop and phone widths, size meter, test send,
 start / pause / resume, progress), deliveries, suppressions and link clicks."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -50,7 +52,8 @@ def method_decorator_xframe(func):
 
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
-    list_display = ["name", "schedule", "is_public", "is_offered_on_articles", "subscribers"]
+    list_display = ["name", "schedule", "is_public", "is_offered_on_articles", "is_breaking",
+                    "subscribers"]  # fmt: skip
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["digest_sections", "digest_tags"]
 
@@ -135,14 +138,20 @@ def progress_text(counts: dict) -> str:
     return " · ".join(parts)
 
 
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    )
+
+
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["subject", "newsletter", "status", "created_at", "progress"]
     list_filter = ["newsletter", "status"]
     search_fields = ["subject"]
-    fields = ["newsletter", "subject", "preheader", "introduction", "status", "preview",
+    fields = ["newsletter", "subject", "preheader", "introduction", "status", "schedule", "preview",
               "size_meter", "progress", "opens", "send_started_at", "sent_at"]  # fmt: skip
-    readonly_fields = ["status", "preview", "size_meter", "progress", "opens",
+    readonly_fields = ["status", "schedule", "preview", "size_meter", "progress", "opens",
                        "send_started_at", "sent_at"]  # fmt: skip
     inlines = [IssueArticleInline]
     actions = ["fill_digest", "send_test_to_me", "start_sending", "pause_sending",
@@ -162,6 +171,7 @@ class IssueAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/preview/", view(self.preview_page), name="newsletters_issue_preview"),
+            path("<int:pk>/schedule/", view(self.schedule_page), name="newsletters_issue_schedule"),
             path(
                 "<int:pk>/preview/email/",
                 view(self.preview_email),
@@ -221,6 +231,50 @@ class IssueAdmin(admin.ModelAdmin):
             "limit_kb": conf.GMAIL_CLIP_BYTES // 1024,
         }
         return TemplateResponse(request, "admin/newsletters/issue_preview.html", context)
+
+    def schedule_page(self, request, pk):
+        issue = self._issue(request, pk)
+        form = ScheduleForm(request.POST or None)
+        if request.method == "POST":
+            if not self.has_change_permission(request, issue):
+                raise PermissionDenied
+            try:
+                if "cancel" in request.POST:
+                    services.cancel_schedule(issue=issue, by=request.user)
+                    messages.success(request, f"{issue}: schedule cancelled.")
+                    return HttpResponseRedirect(
+                        reverse("admin:newsletters_issue_change", args=[pk])
+                    )
+                if form.is_valid():
+                    at = form.cleaned_data["send_at"]
+                    services.schedule_send(issue=issue, at=at, by=request.user)
+                    messages.success(request, f"{issue}: scheduled.")
+                    return HttpResponseRedirect(
+                        reverse("admin:newsletters_issue_change", args=[pk])
+                    )
+            except ValidationError as error:
+                form.add_error(None, error)
+        context = {
+            **self.admin_site.each_context(request),
+            "issue": issue,
+            "opts": self.opts,
+            "title": f"Schedule: {issue.subject}",
+            "form": form,
+            "zone": timezone.get_current_timezone_name(),
+        }
+        return TemplateResponse(request, "admin/newsletters/issue_schedule.html", context)
+
+    @admin.display(description="Schedule")
+    def schedule(self, obj):
+        if not obj.pk or obj.status != IssueStatus.DRAFT:
+            return "—"
+        url = reverse("admin:newsletters_issue_schedule", args=[obj.pk])
+        if obj.scheduled_at:
+            when = timezone.localtime(obj.scheduled_at).strftime("%-d %b %Y, %H:%M")
+            return format_html(
+                'Starts sending at {} (<a href="{}">change or cancel</a>)', when, url
+            )
+        return format_html('<a href="{}">Schedule a time to send it</a>', url)
 
     @method_decorator_xframe
     def preview_email(self, request, pk):

@@ -19,6 +19,11 @@ def parallel_batches() -> int:
     return int(getattr(settings, "NEWSROOM_NEWSLETTER_PARALLEL_BATCHES", 2))
 
 
+def connections() -> int:
+    """Mail connections a batch sends on at once (one thread each)."""
+    return max(1, int(getattr(settings, "NEWSROOM_NEWSLETTER_CONNECTIONS", 4)))
+
+
 def lease_seconds() -> int:
     """How long a batch may hold its recipients before the sweep gives them to another."""
     return int(getattr(settings, "NEWSROOM_NEWSLETTER_LEASE_SECONDS", 600))
@@ -36,6 +41,12 @@ def unsubscribe_mailto() -> str:
         return configured
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     return f"unsubscribe@{domain.rstrip('>')}"
+
+
+def ad_slot() -> str:
+    """The ads app's slot every issue carries (its booked creative, or the placeholder);
+    empty: no ad."""
+    return getattr(settings, "NEWSROOM_NEWSLETTER_AD_SLOT", "newsletter")
 
 
 def signup_limits() -> tuple[int, int]:

@@ -32,9 +32,34 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=True)  # keeps the dark-mode @m
 def issue_articles(issue: Issue) -> list[Article]:
     """The issue's articles in the editor's order, only those readers may see now."""
     items = issue.items.filter(article__in=Article.objects.published()).select_related(
-        "article", "article__section"
+        "article", "article__section", "article__lead_image"
     )
     return [item.article for item in items]
+
+
+# Lead images are shown 552 px wide (the 600 px card less its padding), from a rendition
+# twice that wide for sharp screens.
+IMAGE_WIDTH = 552
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else absolute_url(url)
+
+
+def lead_image(article: Article) -> dict | None:
+    """The story's lead image for mail: a JPEG rendition's absolute URL, its display size
+    (mail clients lay out before images load, and some never load them) and alt text."""
+    image = article.lead_image
+    meta = image.rendition_meta(ratio="16:9", width=IMAGE_WIDTH * 2) if image else None
+    if not meta or not meta["width"] or not meta["height"]:
+        return None
+    width = min(IMAGE_WIDTH, meta["width"])
+    return {
+        "src": _absolute(meta["url"]),
+        "width": width,
+        "height": round(width * meta["height"] / meta["width"]),
+        "alt": image.alt_text,
+    }
 
 
 def tracked(issue: Issue, url: str) -> str:
@@ -70,6 +95,7 @@ def render_issue(issue: Issue) -> RenderedIssue:
             "standfirst": article.standfirst,
             "section": article.section.name if article.section_id else "",
             "url": tracked(issue, absolute_url(article.get_absolute_url())),
+            "image": lead_image(article),
         }
         for article in issue_articles(issue)
     ]
@@ -84,6 +110,7 @@ def render_issue(issue: Issue) -> RenderedIssue:
         "unsubscribe_url": UNSUBSCRIBE,
         "preferences_url": PREFERENCES,
         "postal_address": conf.postal_address(),
+        "ad_slot": conf.ad_slot(),
     }
     html = _INLINER.inline(render_to_string("newsletters/email/issue.html", context))
     return RenderedIssue(
@@ -159,47 +186,81 @@ def preferences_url(*, subscriber: Subscriber) -> str:
     return absolute_url(reverse("newsletters:preferences", args=[token]))
 
 
-def issue_message(
+@dataclass(frozen=True)
+class Recipient:
+    """What differs between two recipients' copies of an issue (all of it ASCII but `email`)."""
+
+    email: str
+    unsubscribe_url: str
+    preferences_url: str
+    list_unsubscribe: str
+    message_id: str
+
+
+def recipient(
     rendered: RenderedIssue, *, subscriber: Subscriber, email: str, test: bool = False
-) -> EmailMultiAlternatives:
-    """One recipient's copy: their links, the RFC 8058 headers, a stable Message-ID."""
+) -> Recipient:
+    """One recipient's signed links, `List-Unsubscribe` value and stable Message-ID."""
     issue = rendered.issue
-    newsletter = issue.newsletter
     # The unsubscribe token names the newsletter; the preferences token names none.
-    mailto_token = tokens.subscriber_token(subscriber=subscriber, newsletter_id=newsletter.pk)
-    unsubscribe = rendered.unsubscribe_pattern.replace(TOKEN, mailto_token)
-    preferences = rendered.preferences_pattern.replace(
-        TOKEN, tokens.subscriber_token(subscriber=subscriber)
+    unsubscribe_token = tokens.subscriber_token(
+        subscriber=subscriber, newsletter_id=issue.newsletter_id
     )
-
-    def fill(body: str) -> str:
-        return body.replace(UNSUBSCRIBE, unsubscribe).replace(PREFERENCES, preferences)
-
-    headers = {
-        "List-Unsubscribe": (
-            f"<{unsubscribe}>, <mailto:{conf.unsubscribe_mailto()}"
-            f"?subject={quote('unsubscribe ' + mailto_token)}>"
+    unsubscribe = rendered.unsubscribe_pattern.replace(TOKEN, unsubscribe_token)
+    return Recipient(
+        email=email,
+        unsubscribe_url=unsubscribe,
+        preferences_url=rendered.preferences_pattern.replace(
+            TOKEN, tokens.subscriber_token(subscriber=subscriber)
         ),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"{newsletter.name} <{newsletter.slug}.{rendered.host}>",
-        "Message-ID": (
+        list_unsubscribe=(
+            f"<{unsubscribe}>, <mailto:{conf.unsubscribe_mailto()}"
+            f"?subject={quote('unsubscribe ' + unsubscribe_token)}>"
+        ),
+        message_id=(
             make_msgid("test")
             if test
             else message_id(issue_id=issue.pk, subscriber_id=subscriber.pk, host=rendered.host)
         ),
+    )
+
+
+def fill(body: str, to: Recipient) -> str:
+    """`body` with the recipient's own links in place of the placeholders."""
+    return body.replace(UNSUBSCRIBE, to.unsubscribe_url).replace(PREFERENCES, to.preferences_url)
+
+
+def build_message(
+    rendered: RenderedIssue, to: Recipient, *, test: bool = False
+) -> EmailMultiAlternatives:
+    """The message for `to`, built with Django's email API (the reference for `wire.py`)."""
+    newsletter = rendered.issue.newsletter
+    headers = {
+        "List-Unsubscribe": to.list_unsubscribe,
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"{newsletter.name} <{newsletter.slug}.{rendered.host}>",
+        "Message-ID": to.message_id,
         "Precedence": "bulk",
     }
     if newsletter.reply_to:
         headers["Reply-To"] = newsletter.reply_to
     message = EmailMultiAlternatives(
         subject=("[Test] " if test else "") + rendered.subject,
-        body=fill(rendered.text),
+        body=fill(rendered.text, to),
         from_email=newsletter.sender,
-        to=[email],
+        to=[to.email],
         headers=headers,
     )
-    message.attach_alternative(fill(rendered.html), "text/html")
+    message.attach_alternative(fill(rendered.html, to), "text/html")
     return message
+
+
+def issue_message(
+    rendered: RenderedIssue, *, subscriber: Subscriber, email: str, test: bool = False
+) -> EmailMultiAlternatives:
+    """One recipient's copy: their links, the RFC 8058 headers, a stable Message-ID."""
+    to = recipient(rendered, subscriber=subscriber, email=email, test=test)
+    return build_message(rendered, to, test=test)
 
 
 def confirmation_message(*, subscriber: Subscriber, newsletters, token: str):

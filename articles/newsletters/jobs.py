@@ -5,14 +5,15 @@ from datetime import timedelta
 from django.utils import timezone
 
 from articles.background.recurring import recurring
-from articles.newsletters import conf, sending
+from articles.newsletters import conf, sending, services
 from articles.newsletters.models import Delivery, DeliveryStatus, Issue, IssueStatus
 
 
 @recurring("newsletters-sweep", every=timedelta(seconds=30))
 def sweep():
-    """Give the rows of batches whose worker died back to the queue, restart a send whose
-    chains all stopped, and mark finished sends sent."""
+    """Start scheduled issues that are due, give the rows of batches whose worker died back
+    to the queue, restart a send whose chains all stopped, and mark finished sends sent."""
+    services.start_due()
     sending.reclaim_stale()
     now = timezone.now()
     sends = Issue.objects.filter(status=IssueStatus.SENDING)

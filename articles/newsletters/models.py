@@ -40,6 +40,11 @@ class Newsletter(models.Model):
         default=False,
         help_text="The sign-up box under articles subscribes to this one.",
     )
+    is_breaking = models.BooleanField(
+        default=False,
+        help_text="Offered on an article's publish step: the editor can send the story to "
+        "this newsletter's readers as it goes live (once per story).",
+    )
     digest_sections = models.ManyToManyField(
         "articles.Section",
         blank=True,
@@ -168,6 +173,29 @@ class Issue(models.Model):
         related_name="+",
         editable=False,
     )
+    scheduled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the issue starts sending by itself; empty: sent by hand.",
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    breaking_article = models.ForeignKey(
+        "articles.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The story this issue announced from the publish step.",
+    )
     send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Until the delivery rows are all made, no sweep may call the send finished.
     rows_made_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -180,6 +208,19 @@ class Issue(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=IssueStatus.values), name="newsletters_issue_status_valid"
+            ),
+            # "Send to Breaking": a story goes to a newsletter once, whoever clicks twice.
+            models.UniqueConstraint(
+                fields=["newsletter", "breaking_article"],
+                condition=Q(breaking_article__isnull=False),
+                name="newsletters_breaking_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_at"],
+                condition=Q(status="draft", scheduled_at__isnull=False),
+                name="nl_issue_due_idx",
             )
         ]
 

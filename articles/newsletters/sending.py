@@ -5,31 +5,38 @@
    way) adds only what is missing. Then it starts `parallel_batches()` chains of `send_batch`.
 2. `send_batch` claims up to `batch_size()` queued rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`,
    so workers never share a row), marking them `sending` under its claim with a lease. It sends
-   them one by one on one connection and marks each `sent` (with the ESP's message id) the
-   moment the ESP or SMTP server has accepted it. Then it queues the next batch of its chain.
+   them on `conf.connections()` connections at once and marks each `sent`: over SMTP in the
+   instant before the message's final dot (`wire.transmit`), through an ESP when its API
+   answers (with the ESP's message id). Then it queues the next batch of its chain.
 3. A batch run twice claims nothing it has not claimed itself; a sent row is never claimed again.
    A worker that dies mid-batch leaves its unsent rows `sending`; when the lease runs out (the
-   next batch or the sweep, `jobs.py`) they go back to the queue. Only the one message that was
-   on the wire at the moment of death can go out twice, and only if the server had accepted it
-   in the microseconds before its row was marked (docs/newsletters.md).
+   next batch or the sweep, `jobs.py`) they go back to the queue; a message cut off before its
+   final dot is dropped by the server. What is left of "at most once" is in
+   docs/newsletters.md.
 4. A paused issue stops at the end of the current batch; resuming queues the chains again.
 """
 
 import logging
+import queue
 import secrets
 import smtplib
+import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import timedelta
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
 from articles.background.retries import retried
-from articles.newsletters import conf, emails
+from articles.newsletters import conf, emails, wire
 from articles.newsletters.models import (
     Delivery,
     DeliveryStatus,
@@ -44,8 +51,14 @@ logger = logging.getLogger(__name__)
 
 # A batch stops sending this long before its lease ends (a send may take the SMTP timeout).
 LEASE_MARGIN_SECONDS = 30  # at most a quarter of the lease
+
+
+class UnsendableAddress(ValueError):
+    """An address plain SMTP cannot carry (a non-ASCII local part needs SMTPUTF8)."""
+
+
 # Rows whose recipient is refused for good: the address is bad, retrying will not help.
-PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused)
+PERMANENT = (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused, UnsendableAddress)
 
 _rendered: dict[int, emails.RenderedIssue] = {}  # one issue per process, rendered once
 
@@ -170,33 +183,102 @@ def _skip_gone(*, issue: Issue, rows: list[Delivery]) -> list[Delivery]:
     return [r for r in rows if r.pk not in set(gone)]
 
 
-def _send_one(mailer, rendered, *, claim: str, row: Delivery) -> int:
-    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
-    message = emails.issue_message(
-        rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+class Sender:
+    """Sends one batch's messages on the mailer's one open connection.
+
+    Plain SMTP gets the bytes from `wire.py` (the issue's message built once per batch and
+    filled per recipient); an ESP's anymail backend, and an address that is not plain ASCII,
+    get a message object from `emails.build_message`. Returns the message id to record.
+    """
+
+    def __init__(self, mailer, rendered: emails.RenderedIssue):
+        self.mailer = mailer
+        self.rendered = rendered
+        self.mark_sql = _mark_sent_sql()
+        self.template = None
+        if isinstance(mailer, SMTPBackend) and mailer.connection is not None:
+            self.template = wire.build(rendered)
+            self.envelope_from = mailer.prep_address(self.template.from_email)
+            mailer.connection.ehlo_or_helo_if_needed()
+
+    def send(self, row: Delivery, *, mark: Callable) -> None:
+        """Send `row`'s message, calling `mark(message id)` once it counts as handed over
+        (over SMTP `mark(message id, end)`: record it, then write the final dot)."""
+        to = emails.recipient(
+            self.rendered, subscriber=row.subscriber or Subscriber(pk=0), email=row.email
+        )
+        if self.template is not None and wire.can_take(row.email):
+            wire.transmit(
+                self.mailer.connection,
+                self.envelope_from,
+                row.email,
+                self.template.fill(to),
+                mark_and_end=lambda end: mark(to.message_id, end),
+            )
+            return
+        message = emails.build_message(self.rendered, to)
+        if self.template is not None:
+            try:
+                self.mailer.prep_address(row.email)
+            except ValueError as exc:
+                raise UnsendableAddress(str(exc)) from exc
+        self.mailer.send_messages([message])
+        status = getattr(message, "anymail_status", None)
+        mark((status.message_id if status else None) or to.message_id)
+
+
+def _mark_sent_sql() -> str:
+    """One row's "sent" mark as SQL: the ORM's query building cost 0.4 ms of CPU a message,
+    a fifth of what the worker spends on one."""
+    quote = connection.ops.quote_name
+    columns = ("status", "message_id", "sent_at", "updated_at", "claim")
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    return (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments}, "  # noqa: S608 (names only)
+        f"{quote('lease_until')} = NULL WHERE {quote('id')} = %s AND {quote('claim')} = %s"
     )
+
+
+def _send_one(sender: Sender, cursor, desk, *, claim: str, row: Delivery) -> int:
+    """Send one row's message and mark the row at once: 1 if sent, 0 if refused for good."""
+    marked = []
+
+    def mark(esp_id: str, end=None):
+        now = timezone.now()
+        params = [DeliveryStatus.SENT.value, str(esp_id)[:255], now, now, "", row.pk, claim]
+
+        def record_then_end():
+            # On one thread, with nothing between the commit and the final dot's send().
+            cursor.execute(sender.mark_sql, params)
+            marked.append(esp_id)
+            if end is not None:
+                end()
+
+        desk.run(record_then_end)
+
     try:
-        mailer.send_messages([message])
-    except PERMANENT as exc:
-        Delivery.objects.filter(pk=row.pk, claim=claim).update(
-            status=DeliveryStatus.FAILED,
-            claim="",
-            lease_until=None,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            updated_at=timezone.now(),
+        sender.send(row, mark=mark)
+    except Exception as exc:
+        # Marked before the final dot, then refused or cut off: undo the mark.
+        permanent = isinstance(exc, PERMANENT) or (
+            marked and isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+        )
+        rows = Delivery.objects.filter(pk=row.pk, claim=claim if not marked else "")
+        if not permanent:
+            # back to the queue
+            desk.run(lambda: rows.update(status=DeliveryStatus.SENDING, claim=claim))
+            raise
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        desk.run(
+            lambda: rows.update(
+                status=DeliveryStatus.FAILED,
+                claim="",
+                lease_until=None,
+                error=error,
+                updated_at=timezone.now(),
+            )
         )
         return 0
-    status = getattr(message, "anymail_status", None)
-    esp_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
-    now = timezone.now()
-    Delivery.objects.filter(pk=row.pk, claim=claim).update(
-        status=DeliveryStatus.SENT,
-        message_id=str(esp_id)[:255],
-        sent_at=now,
-        updated_at=now,
-        claim="",
-        lease_until=None,
-    )
     return 1
 
 
@@ -221,31 +303,97 @@ def quick_marks():
             cursor.execute("RESET synchronous_commit")
 
 
+class _Desk:
+    """Runs the sending threads' database work on the batch's own thread and connection (a
+    test's transaction sees it; the task's `synchronous_commit` setting applies), one piece
+    at a time; a sending thread waits for its piece (its row's mark) to be done."""
+
+    def __init__(self):
+        self.owner = threading.current_thread()
+        self.jobs: queue.Queue = queue.Queue()
+
+    def run(self, work):
+        if threading.current_thread() is self.owner:
+            return work()
+        done: Future = Future()
+        self.jobs.put((work, done))
+        return done.result()
+
+    def serve(self, threads):
+        while any(thread.is_alive() for thread in threads) or not self.jobs.empty():
+            try:
+                work, done = self.jobs.get(timeout=0.01)
+            except queue.Empty:
+                continue
+            try:
+                done.set_result(work())
+            except Exception as exc:  # handed to the sending thread, which raises it
+                done.set_exception(exc)
+
+
 def send_rows(*, issue: Issue, claim: str, rows: list[Delivery]) -> int:
-    """Send the claimed rows in order, marking each the moment it is accepted; return the
-    number sent. Stops early (rows back to the queue) before the claim's lease runs out."""
+    """Send the claimed rows, marking each as it is handed over; return the number sent.
+    Stops early (rows back to the queue) before the claim's lease runs out.
+
+    The rows are shared out over `conf.connections()` SMTP connections, one thread each: a
+    message spends most of its time waiting for the server's answers, and on a busy machine
+    for the server to be scheduled at all, so several connections keep both busy."""
     rendered = rendered_issue(issue)
     lease = conf.lease_seconds()
     deadline = time.monotonic() + lease - min(LEASE_MARGIN_SECONDS, lease // 4)
-    mailer = mailers[conf.mailer()]
-    sent = 0
-    with quick_marks():
+    desk, stop, errors, counts = _Desk(), threading.Event(), [], []
+
+    def send_share(share, cursor):
+        mailer = mailers[conf.mailer()]
+        sent = 0
         try:
             mailer.open()
-            for row in rows:
-                if time.monotonic() > deadline:
+            sender = Sender(mailer, rendered)
+            for row in share:
+                if stop.is_set() or time.monotonic() > deadline:
                     break
-                sent += _send_one(mailer, rendered, claim=claim, row=row)
+                sent += _send_one(sender, cursor, desk, claim=claim, row=row)
+        except Exception as exc:
+            errors.append(exc)
+            stop.set()
+        finally:
+            counts.append(sent)
+            try:
+                mailer.close()
+            except Exception:  # a broken connection cannot be closed politely
+                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
+
+    shares = max(1, min(conf.connections(), len(rows)))
+    with quick_marks(), connection.cursor() as cursor:
+        try:
+            if shares == 1:
+                send_share(rows, cursor)
+            else:
+                threads = [
+                    threading.Thread(target=send_share, args=(rows[n::shares], cursor))
+                    for n in range(shares)
+                ]
+                # Between a row's commit and its final dot the desk must not be switched out
+                # for another thread (5 ms by default): a worker killed in that gap loses the
+                # message. The sending threads block on their sockets often enough anyway.
+                switch_interval = sys.getswitchinterval()
+                sys.setswitchinterval(max(switch_interval, 0.05))
+                try:
+                    for thread in threads:
+                        thread.start()
+                    desk.serve(threads)
+                    for thread in threads:
+                        thread.join()
+                finally:
+                    sys.setswitchinterval(switch_interval)
         finally:
             # Whatever this batch did not send goes back to the queue for the next batch.
             Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
                 status=DeliveryStatus.QUEUED, claim="", lease_until=None
             )
-            try:
-                mailer.close()
-            except Exception:  # a broken connection cannot be closed politely
-                logger.warning("Closing the newsletter mail connection failed", exc_info=True)
-    return sent
+    if errors:
+        raise errors[0]
+    return sum(counts)
 
 
 @task

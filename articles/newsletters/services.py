@@ -5,7 +5,9 @@ pausing and resuming a send, test sends, and the ESP's feedback (suppressions)."
 import hashlib
 import hmac
 import logging
+import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,6 +48,11 @@ CANNOT_SEND = "You may not send newsletters."
 NOT_SENDING = "Only an issue that is sending can be paused."
 NOT_PAUSED = "Only a paused issue can be resumed."
 EMPTY_ISSUE = "Add at least one published article before sending."
+SCHEDULE_IN_PAST = "Choose a time in the future to send the issue."
+NOT_SCHEDULED = "This issue is not scheduled."
+NOT_BREAKING = "This newsletter is not offered on the publish step."
+BREAKING_NOT_PUBLISHED = "Only a published story can be sent to a newsletter."
+BREAKING_ALREADY = "This story has already been sent to {}."
 
 
 def normalize_email(email: str) -> str:
@@ -186,6 +193,36 @@ def unsubscribe(*, subscriber: Subscriber, newsletter_ids=None) -> int:
     return rows.update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
 
 
+# The List-Unsubscribe mailto's subject: "unsubscribe <signed token>" (emails.recipient).
+MAILTO_SUBJECT = re.compile(r"\bunsubscribe\s+(\S+)", re.IGNORECASE)
+
+
+def unsubscribe_by_mail(*, subject: str) -> int | None:
+    """A mail to the List-Unsubscribe mailto address: leave the newsletter its signed token
+    names (all of them for a preferences token). None when the subject carries no valid
+    token (forged, or the subscriber erased since): nothing changes."""
+    found = MAILTO_SUBJECT.search(subject or "")
+    if found is None:
+        return None
+    parsed = subscriber_from_token(unquote(found.group(1)))
+    if parsed is None:
+        return None
+    subscriber, newsletter_id = parsed
+    return unsubscribe(
+        subscriber=subscriber, newsletter_ids=[newsletter_id] if newsletter_id else None
+    )
+
+
+def record_inbound_mail(sender, event, esp_name, **kwargs):
+    """anymail's inbound signal: a mail the ESP received for the unsubscribe address."""
+    message = event.message
+    if message is None:
+        return
+    left = unsubscribe_by_mail(subject=message.subject or "")
+    logger.info("Unsubscribe mail through %s: %s", esp_name, "done" if left is not None else
+                "no valid token")  # fmt: skip
+
+
 def set_preferences(*, subscriber: Subscriber, newsletter_ids) -> None:
     """Keep exactly the chosen newsletters (from the signed preferences page)."""
     chosen = set(newsletter_ids)
@@ -323,6 +360,95 @@ def start_send(*, issue: Issue, by) -> Issue:
         issue_id = issue.pk
         transaction.on_commit(lambda: sending.prepare_send.enqueue(issue_id=issue_id))
     return issue
+
+
+def schedule_send(*, issue: Issue, at, by) -> Issue:
+    """Have the issue start sending by itself at `at` (the sweep starts it when due)."""
+    if not _can_send(by):
+        raise PermissionDenied(CANNOT_SEND)
+    if at is None or at <= timezone.now():
+        raise ValidationError(SCHEDULE_IN_PAST)
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        if issue.status != IssueStatus.DRAFT:
+            raise ValidationError(NOT_DRAFT)
+        if not emails.issue_articles(issue) and not issue.introduction.strip():
+            raise ValidationError(EMPTY_ISSUE)
+        issue.scheduled_at, issue.scheduled_by = at, by
+        issue.save(update_fields=["scheduled_at", "scheduled_by"])
+    return issue
+
+
+def cancel_schedule(*, issue: Issue, by) -> Issue:
+    """Stop a scheduled issue from starting; it stays a draft, to send or schedule again."""
+    if not _can_send(by):
+        raise PermissionDenied(CANNOT_SEND)
+    if not Issue.objects.filter(
+        pk=issue.pk, status=IssueStatus.DRAFT, scheduled_at__isnull=False
+    ).update(scheduled_at=None, scheduled_by=None):
+        raise ValidationError(NOT_SCHEDULED)
+    issue.refresh_from_db()
+    return issue
+
+
+def start_due(*, now=None) -> list[int]:
+    """Start every scheduled issue whose time has come, as the editor who scheduled it
+    (one whose editor may no longer send stays scheduled, and is logged)."""
+    now = now or timezone.now()
+    started = []
+    due = Issue.objects.filter(
+        status=IssueStatus.DRAFT, scheduled_at__isnull=False, scheduled_at__lte=now
+    ).select_related("scheduled_by")
+    for issue in due:
+        try:
+            start_send(issue=issue, by=issue.scheduled_by)
+        except (PermissionDenied, ValidationError) as exc:
+            logger.warning("Scheduled issue %s was not started: %s", issue.pk, exc)
+            continue
+        started.append(issue.pk)
+    return started
+
+
+def breaking_newsletters():
+    """The newsletters an editor may send a story to as it is published."""
+    return Newsletter.objects.filter(is_breaking=True)
+
+
+def send_breaking(*, article: Article, newsletter: Newsletter, by) -> Issue:
+    """Send a published story to a breaking newsletter now: an issue of that story alone,
+    at most once per story and newsletter (a second call is refused and changes nothing)."""
+    if not _can_send(by):
+        raise PermissionDenied(CANNOT_SEND)
+    if not newsletter.is_breaking:
+        raise ValidationError(NOT_BREAKING)
+    if not Article.objects.published().filter(pk=article.pk).exists():
+        raise ValidationError(BREAKING_NOT_PUBLISHED)
+    try:
+        with transaction.atomic():
+            issue = Issue.objects.create(
+                newsletter=newsletter,
+                subject=article.headline,
+                preheader=(article.standfirst or "")[:200],
+                breaking_article=article,
+                created_by=by,
+            )
+            IssueArticle.objects.create(issue=issue, article=article, position=0)
+    except IntegrityError:
+        raise ValidationError(BREAKING_ALREADY.format(newsletter.name)) from None
+    return start_send(issue=issue, by=by)
+
+
+def send_breaking_on_publish(*, article: Article, by, values) -> list[str]:
+    """The publish step's "send to Breaking" choice (run after the publish commits): send the
+    story to each chosen breaking newsletter; return what went wrong, for the editor."""
+    problems = []
+    ids = {int(v) for v in values if str(v).isdigit()}
+    for newsletter in breaking_newsletters().filter(pk__in=ids):
+        try:
+            send_breaking(article=article, newsletter=newsletter, by=by)
+        except (PermissionDenied, ValidationError) as exc:
+            problems.extend(getattr(exc, "messages", [str(exc)]))
+    return problems
 
 
 def pause_send(*, issue: Issue, by) -> Issue:

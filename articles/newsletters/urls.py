@@ -13,4 +13,11 @@ urlpatterns = [
     path("c/<str:token>/", views.click, name="click"),
     # The ESPs' tracking webhooks (anymail; signatures checked): /newsletters/esp/<esp>/tracking/
     path("esp/<slug:esp>/tracking/", views.esp_webhook, name="esp-tracking"),
+    # ... and their inbound webhooks: mail to the List-Unsubscribe mailto address.
+    path(
+        "esp/<slug:esp>/inbound/",
+        views.esp_webhook,
+        {"kind": "inbound"},
+        name="esp-inbound",
+    ),
 ]

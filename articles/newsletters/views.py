@@ -33,6 +33,12 @@ TRACKING_VIEWS = {
     for p in anymail_urls.urlpatterns
     if p.name.endswith("_tracking_webhook")
 }  # a field people never see; bots fill it in
+# ... and their inbound views (mail to the List-Unsubscribe mailto address).
+INBOUND_VIEWS = {
+    p.name.removesuffix("_inbound_webhook"): p.callback
+    for p in anymail_urls.urlpatterns
+    if p.name.endswith("_inbound_webhook")
+}
 
 
 def _signup(request, *, newsletters, form: str):
@@ -173,13 +179,14 @@ def click(request, token):
 
 @csrf_exempt  # the ESP posts; anymail checks its signature and/or basic auth
 @never_cache
-def esp_webhook(request, esp):
-    """An ESP's tracking events, through anymail, for the ESPs the site has turned on.
+def esp_webhook(request, esp, kind="tracking"):
+    """An ESP's tracking events (or, `kind="inbound"`, the mail it received for the
+    unsubscribe address), through anymail, for the ESPs the site has turned on.
 
     An ESP that does not sign its webhooks is only served with basic auth configured
     (WEBHOOK_SECRET): otherwise anyone could post complaints and suppress any address.
     """
-    view = TRACKING_VIEWS.get(esp)
+    view = (INBOUND_VIEWS if kind == "inbound" else TRACKING_VIEWS).get(esp)
     if view is None or esp not in getattr(settings, "NEWSROOM_NEWSLETTER_WEBHOOK_ESPS", ()):
         raise Http404("No such webhook.")
     signed = not getattr(view.view_class, "warn_if_no_basic_auth", True)

@@ -93,6 +93,11 @@ from articles.services.previews import (
     create_preview_token,
     revoke_preview_token,
 )
+from articles.services.publish_options import (
+    PublishOption,
+    publish_options,
+    register_publish_option,
+)
 from articles.services.revisions import (
     EDITORIAL_FIELDS,
     SNAPSHOT_FIELDS,
@@ -198,6 +203,9 @@ __all__ = [
     "TOO_MANY_TAGS",
     "TRANSITIONS",
     "TRANSITION_FUNCTIONS",
+    "PublishOption",
+    "publish_options",
+    "register_publish_option",
     "Transition",
     "UNCLOSED_QUOTE",
     "UNPUBLISH_BEFORE_PUBLISH",

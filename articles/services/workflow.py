@@ -24,6 +24,7 @@ from articles.services.permissions import (
     Status,
     _check,
 )
+from articles.services.publish_options import run_on_commit
 from articles.services.revisions import _audit, _locked, record_revision
 
 # Pre-publish checks, and the transitions they stop while they fail.
@@ -111,8 +112,15 @@ def send_back(*, article: Article, by, note: str) -> Article:
     return _transition("send_back", article=article, by=by, note=note.strip())
 
 
-def publish_now(*, article: Article, by) -> Article:
-    """Put an approved article live now (an article that was live before keeps its date)."""
+def publish_now(*, article: Article, by, options=None, report=None) -> Article:
+    """Put an approved article live now (an article that was live before keeps its date).
+    `options`: the publish step's choices ({name: [values]}, publish_options.py), run once
+    the story is live; `report(message)` hears what they could not do."""
+    if options:
+        with transaction.atomic():
+            moved = publish_now(article=article, by=by)
+            run_on_commit(article=moved, by=by, chosen=options, report=report)
+        return moved
     now = timezone.now()
     article = Article.objects.get(pk=article.pk)  # the stored times, not a stale copy's
     published_at = article.published_at if article.first_published_at else None

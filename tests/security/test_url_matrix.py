@@ -247,7 +247,9 @@ ROUTES = {
     "newsletters:unsubscribe": (404, 404, 404, 404, 404),
     "newsletters:click": (404, 404, 404, 404, 404),
     "newsletters:esp-tracking": (404, 404, 404, 404, 404),
+    "newsletters:esp-inbound": (404, 404, 404, 404, 404),  # the List-Unsubscribe mailto
     "admin:newsletters_issue_preview": (LOGIN, 403, 200, 403, 200),
+    "admin:newsletters_issue_schedule": (LOGIN, 403, 200, 403, 200),
     # The content API's other workflow steps and corrections take POSTs only.
     "api-v1:withdraw": (405, 405, 405, 405, 405),
     "api-v1:send_back": (405, 405, 405, 405, 405),
@@ -450,6 +452,9 @@ class UrlMatrixTests(TestCase):
             "admin:ads_adslot_report": f"/admin/ads/adslot/{self.placement.slot_id}/report/",
             "admin:ads_placement_report": f"/admin/ads/placement/{self.placement.pk}/report/",
             "admin:newsletters_issue_preview": f"/admin/newsletters/issue/{self.issue.pk}/preview/",
+            "admin:newsletters_issue_schedule": (
+                f"/admin/newsletters/issue/{self.issue.pk}/schedule/"
+            ),
             "standing:page": f"/{self.page.slug}/",
             "admin:wpimport_importrun_run": f"/admin/wpimport/importrun/{self.import_run.pk}/run/",
             "admin:wpimport_importrun_progress": (

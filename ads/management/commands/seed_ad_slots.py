@@ -1,6 +1,7 @@
 """The demo's ad slots (`manage.py seed_demo` runs this): the seed page's YYYYYYYYYY and
-ZZZZZZZZZZ, XXXXXXXXXX between listing cards, and the slot between live entries. Running it
-again adds nothing twice."""
+ZZZZZZZZZZ, XXXXXXXXXX between listing cards, the slot between live entries, and `newsletter`,
+the slot every newsletter issue carries (NEWSROOM_NEWSLETTER_AD_SLOT). Running it again adds
+nothing twice."""
 
 from django.core.management.base import BaseCommand
 
@@ -53,6 +54,14 @@ AD_SLOTS = [
         "width": 300,
         "height": 250,
         "is_lazy": True,
+    },
+    {
+        "code": "newsletter",
+        "name": "Newsletter issues",
+        "description": "In every newsletter issue, after the stories (no page names it).",
+        "position": "bottom",
+        "width": 300,
+        "height": 250,
     },
 ]
 

@@ -7,6 +7,8 @@ from email import message_from_bytes, policy
 from aiosmtpd.controller import Controller
 
 REFUSED = "refused@example.com"  # this recipient gets "550 no such user"
+REJECTED_AT_END = "rejected@example.com"  # the message is refused after its final dot (554)
+DEFERRED_AT_END = "deferred@example.com"  # ... or put off (451)
 
 
 def free_port() -> int:
@@ -32,6 +34,10 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if REJECTED_AT_END in envelope.rcpt_tos:
+            return "554 5.7.1 Message rejected"
+        if DEFERRED_AT_END in envelope.rcpt_tos:
+            return "451 4.3.0 Try again later"
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))

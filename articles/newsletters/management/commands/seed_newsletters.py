@@ -34,6 +34,7 @@ NEWSLETTERS = [
         "name": "Breaking",
         "description": "Only when big news breaks.",
         "schedule": "",
+        "is_breaking": True,
         "position": 1,
     },
 ]
