@@ -336,6 +336,7 @@ class UnverifiedSessionSeesWhatReadersSeeTests(TestCase):
             assert services.can_edit(self.writer, self.draft)
 
 
+@pytest.mark.django_db  # a check reads the publication's settings
 def test_check_deploy_warns_when_the_second_step_is_off():
     with override_settings(NEWSROOM_ADMIN_MFA=False):
         ids = [m.id for m in run_checks(include_deployment_checks=True)]
