@@ -174,10 +174,21 @@ def surface_context(public) -> dict:
         "tag": public.tags.first().slug,
         "public": public.get_absolute_url(),
         "public_id": public.pk,
-        "live_entry_id": public.live_coverage.entries.get(body__contains=LIVE_ENTRY_TEXT).pk,
+        "live_entry_id": (
+            public.live_coverage.entries.get(body__contains=LIVE_ENTRY_TEXT).pk
+            if hasattr(public, "live_coverage")
+            else None
+        ),
     }
 
 
 def public_urls(public) -> list[str]:
+    """Every public surface; the live ones where the twin has live coverage (make_live_canaries:
+    a sweep that made none, the WordPress import's, has no live pages to read)."""
     context = surface_context(public)
-    return [template.format(**context) for template in PUBLIC_SURFACES]
+    live = context["live_entry_id"] is not None
+    return [
+        template.format(**context)
+        for template in PUBLIC_SURFACES
+        if live or not template.startswith("/live/")
+    ]
