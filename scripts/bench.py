@@ -170,6 +170,19 @@ def environment(args, workdir, **extra):
     return env
 
 
+def fresh_database_url(name: str) -> str:
+    """A new, empty benchmark database `name` beside DATABASE_URL's (PostgreSQL), or a
+    throwaway SQLite file when DATABASE_URL is not PostgreSQL (bench_push, bench_newsletter)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        server, _, _name = url.rpartition("/")
+        admin = f"{server}/postgres"
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", admin, "-qc", sql], check=True)  # noqa: S603, S607
+        return f"{server}/{name}"
+    return f"sqlite:///{tempfile.mkdtemp(prefix=name + '-')}/bench.sqlite3"
+
+
 def manage(env, *args):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 

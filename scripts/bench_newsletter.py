@@ -22,26 +22,16 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench import fresh_database_url  # scripts/ is on the path when run as a script
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "newsroom_bench_newsletter"
 GOAL_SECONDS = 300  # issue 26: all 100,000 in under 5 minutes
-
-
-def bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        server, _, _name = url.rpartition("/")
-        admin = f"{server}/postgres"
-        for sql in (f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}"):
-            subprocess.run(["psql", admin, "-qc", sql], check=True)  # noqa: S603, S607
-        return f"{server}/{BENCH_DB}"
-    return f"sqlite:///{tempfile.mkdtemp(prefix='bench-newsletter-')}/bench.sqlite3"
 
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
@@ -141,7 +131,7 @@ def main():
 
     env = {
         **os.environ,
-        "DATABASE_URL": bench_database_url(),
+        "DATABASE_URL": fresh_database_url(BENCH_DB),
         "NEWSROOM_TASKS": "database",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": os.environ.get(

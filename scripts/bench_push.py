@@ -19,26 +19,16 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from bench import fresh_database_url  # scripts/ is on the path when run as a script
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "newsroom_bench_push"
 GOAL_SECONDS = 60  # issue 25: 100,000 subscriptions in under a minute with 2 workers
 KEY_POOL = 64  # browser key pairs reused across the subscriptions (generating 100,000 is slow)
 GONE_EVERY = 200
-
-
-def bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        server, _, _name = url.rpartition("/")
-        admin = f"{server}/postgres"
-        for sql in (f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}"):
-            subprocess.run(["psql", admin, "-qc", sql], check=True)  # noqa: S603, S607
-        return f"{server}/{BENCH_DB}"
-    return f"sqlite:///{tempfile.mkdtemp(prefix='bench-push-')}/bench.sqlite3"
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -96,7 +86,7 @@ def main():
     service.lookup = lookup
     env = {
         **os.environ,
-        "DATABASE_URL": bench_database_url(),
+        "DATABASE_URL": fresh_database_url(BENCH_DB),
         "NEWSROOM_TASKS": "database",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": os.environ.get(

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from articles.background import leases
 from articles.background.retries import retried
 from articles.newsletters import conf, emails, wire
 from articles.newsletters.models import (
@@ -103,12 +104,12 @@ def start_chains(*, issue_id: int):
 
 def reclaim_stale(*, issue_id: int | None = None, now=None) -> int:
     """Put rows whose batch's lease ran out (its worker died) back in the queue."""
-    rows = Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, lease_until__lt=now or timezone.now()
+    rows = (
+        Delivery.objects.all() if issue_id is None else Delivery.objects.filter(issue_id=issue_id)
     )
-    if issue_id is not None:
-        rows = rows.filter(issue_id=issue_id)
-    return rows.update(status=DeliveryStatus.QUEUED, claim="", lease_until=None)
+    return leases.release_expired(
+        rows, sending=DeliveryStatus.SENDING, queued=DeliveryStatus.QUEUED, now=now
+    )
 
 
 def claim_batch(*, issue_id: int, size: int, now=None) -> tuple[str, list[Delivery]]:

@@ -35,6 +35,7 @@ from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
+from articles.background import leases
 from articles.background.retries import retried
 from articles.publication import absolute_url
 from articles.push import conf
@@ -192,12 +193,10 @@ def start_chains(*, send_id: int) -> None:
 
 def reclaim_stale(*, send_id: int | None = None, now=None) -> int:
     """Batches whose worker's lease ran out (it died) go back to the queue, cursor kept."""
-    rows = PushBatch.objects.filter(
-        status=SendStatus.SENDING, lease_until__lt=now or timezone.now()
+    rows = PushBatch.objects.all() if send_id is None else PushBatch.objects.filter(send_id=send_id)
+    return leases.release_expired(
+        rows, sending=SendStatus.SENDING, queued=SendStatus.QUEUED, now=now
     )
-    if send_id is not None:
-        rows = rows.filter(send_id=send_id)
-    return rows.update(status=SendStatus.QUEUED, claim="", lease_until=None)
 
 
 def claim_batch(*, send_id: int, now=None) -> PushBatch | None:
