@@ -187,10 +187,10 @@ def manage(env, *args):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def ensure_database(args, env):
-    """Create and seed the benchmark database once (deterministic), then reuse it."""
-    name = args.database_url.rsplit("/", 1)[1]
-    admin_url = args.database_url.rsplit("/", 1)[0] + "/postgres"
+def create_database(database_url):
+    """Create the PostgreSQL database `database_url` names, unless it exists."""
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
     code = (
         "import psycopg,sys\n"
         f"c=psycopg.connect({admin_url!r},autocommit=True)\n"
@@ -198,6 +198,12 @@ def ensure_database(args, env):
         f"r or c.execute('CREATE DATABASE \"{name}\"')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+    return name
+
+
+def ensure_database(args, env):
+    """Create and seed the benchmark database once (deterministic), then reuse it."""
+    name = create_database(args.database_url)
     manage(env, "migrate", "-v0")
     probe = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import django;django.setup();from articles.models import Article;"

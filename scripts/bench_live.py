@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+import bench  # noqa: E402 (scripts/ is on the path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"
@@ -54,15 +56,7 @@ def environment(args, workdir):
 
 
 def ensure_database(args, env):
-    name = args.database_url.rsplit("/", 1)[1]
-    admin_url = args.database_url.rsplit("/", 1)[0] + "/postgres"
-    code = (
-        "import psycopg\n"
-        f"c=psycopg.connect({admin_url!r},autocommit=True)\n"
-        f"r=c.execute('SELECT 1 FROM pg_database WHERE datname=%s',[{name!r}]).fetchone()\n"
-        f"r or c.execute('CREATE DATABASE \"{name}\"')\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+    bench.create_database(args.database_url)
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True
