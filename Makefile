@@ -36,6 +36,10 @@ run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --with-users --address http://$(HOST):$(PORT)
 	@echo "Starting the task worker (mail, image sizes, scheduled articles, recurring jobs; restarted if it exits) and the site on http://$(HOST):$(PORT)/"
 	@echo "Press Ctrl-C to stop both."
+	@# Web push for the demo: a VAPID key pair made once, kept in the git-ignored .vapid.env
+	@# (production sets its own keys: docs/alerts-and-push.md). Set ones win.
+	@test -s .vapid.env || DJANGO_DEBUG=1 $(PY) manage.py generate_vapid_keys 2>/dev/null > .vapid.env
+	while IFS='=' read -r key value; do [ -n "$${!key:-}" ] || export "$$key=$$value"; done < .vapid.env; \
 	( trap 'kill $$child 2>/dev/null; exit 0' INT TERM; while true; do \
 		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_worker --queue-name '*' --interval 2 & child=$$!; \
 		wait $$child; echo "The task worker exited ($$?); restarting it in 2 s" >&2; sleep 2; \
