@@ -54,7 +54,9 @@
     if (left > 0 && left < 2147483647) window.setTimeout(hide, left);
   }
 
-  fetch(slot.dataset.src, { credentials: "omit" })
+  // "no-cache": the browser asks again each page (a 304 from the proxy when nothing changed)
+  // rather than showing its stale copy while revalidating in the background.
+  fetch(slot.dataset.src, { credentials: "omit", cache: "no-cache" })
     .then(function (response) { return response.ok ? response.json() : { alerts: [] }; })
     .then(function (data) {
       var section = slot.dataset.section || "";
